@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/spf13/pflag"
+
+	"ipamsim/ipam/catalog"
+)
+
+const maxPodsUsageHead = `Usage: ipamsim maxpods [flags] [INSTANCE-TYPE...]
+
+Print the max-pods figure of each instance type, one "TYPE MAXPODS" line per
+type, computed as in the VPC CNI's eni-max-pods.txt:
+
+  secondary IPs:      ENIs * (IPv4 per ENI - 1) + 2
+  prefix delegation:  ENIs * ((IPv4 per ENI - 1) * 16) + 2
+
+where ENIs is the default network card's ENI limit, capped by --max-eni and
+then reduced by one with --custom-networking. Types without prefix-delegation
+support (neither nitro nor bare metal) keep the secondary-IP figure. With no
+instance types, every type of the catalogue is printed in name order; without
+flags the output equals eni-max-pods.txt's entries.
+
+Flags:
+`
+
+// runMaxPods implements "ipamsim maxpods". args are the arguments after
+// "maxpods". It returns the process exit code: 0 on success (and for
+// --help), 2 for a bad flag or an unknown instance type (nothing is written
+// to stdout then), 1 if writing the output fails.
+func runMaxPods(args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("ipamsim maxpods", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors and usage are printed below
+	fs.SortFlags = true
+
+	var (
+		opts catalog.MaxPodsOptions
+		help bool
+	)
+	fs.BoolVar(&opts.PrefixDelegation, "prefix-delegation", false,
+		"compute the prefix-delegation figure (ENABLE_PREFIX_DELEGATION=true)")
+	fs.BoolVar(&opts.CustomNetworking, "custom-networking", false,
+		"one ENI fewer: the primary ENI carries no pods (AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true)")
+	fs.IntVar(&opts.MaxENI, "max-eni", 0,
+		"cap the ENI count like MAX_ENI / --cni-max-eni (0 = no cap)")
+	fs.IntVar(&opts.Cap, "max-pods-cap", 0,
+		"cap the result, e.g. 110 or 250 as max-pods-calculator.sh does by vCPU count (0 = no cap)")
+	fs.BoolVarP(&help, "help", "h", false, "show this help")
+
+	usage := func(w io.Writer) {
+		fmt.Fprint(w, maxPodsUsageHead)
+		fmt.Fprint(w, fs.FlagUsages())
+	}
+	flagError := func(msg string) int {
+		fmt.Fprintf(stderr, "ipamsim maxpods: %s\n\n", msg)
+		usage(stderr)
+		return 2
+	}
+
+	if err := fs.Parse(args); err != nil {
+		return flagError(err.Error())
+	}
+	if help {
+		usage(stdout)
+		return 0
+	}
+	if opts.MaxENI < 0 {
+		return flagError("--max-eni must be 0 (no cap) or a positive number, got " + strconv.Itoa(opts.MaxENI))
+	}
+	if opts.Cap < 0 {
+		return flagError("--max-pods-cap must be 0 (no cap) or a positive number, got " + strconv.Itoa(opts.Cap))
+	}
+
+	// Resolve every instance type before printing anything.
+	var types []catalog.InstanceType
+	if fs.NArg() == 0 {
+		types = catalog.All()
+	} else {
+		failed := false
+		for _, name := range fs.Args() {
+			t, err := catalog.Lookup(name)
+			if err != nil {
+				fmt.Fprintf(stderr, "ipamsim maxpods: %v\n", err)
+				failed = true
+				continue
+			}
+			types = append(types, t)
+		}
+		if failed {
+			return 2
+		}
+	}
+
+	w := bufio.NewWriter(stdout)
+	for _, t := range types {
+		fmt.Fprintf(w, "%s %d\n", t.Name, catalog.MaxPods(t, opts))
+	}
+	if err := w.Flush(); err != nil {
+		fmt.Fprintf(stderr, "ipamsim maxpods: writing output: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,346 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"ipamsim/ipam"
+	"ipamsim/ipam/catalog"
+	"ipamsim/scenarios"
+	"ipamsim/scenarios/replay"
+	"ipamsim/sim"
+)
+
+// runOptions are the flags of `ipamsim run` (design.md "Command-line contract").
+type runOptions struct {
+	trace            string
+	scenario         string
+	instanceType     string
+	enis             int
+	ipv4PerENI       int
+	sets             []string
+	envFile          string
+	maxPods          int
+	assignOrder      string
+	ec2              string
+	seed             uint64
+	drain            time.Duration
+	timeline         string
+	output           string
+	metricsFile      string
+	subnet           string
+	strictEntrypoint bool
+	kubeletJitter    float64
+	instanceTypeSet  bool // --instance-type given: it overrides the scenario's
+}
+
+// usageError is a bad flag or input: exit status 2.
+type usageError struct{ error }
+
+func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var o runOptions
+	fs := pflag.NewFlagSet("ipamsim run", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.trace, "trace", "", "Replay the trace in `FILE` (CSV, JSONL or Kubernetes audit log; - for stdin)")
+	fs.StringVar(&o.scenario, "scenario", "", "Run the built-in scenario `NAME` (default: the README's default scenario)")
+	fs.StringVar(&o.instanceType, "instance-type", "m5.large", "EC2 instance `TYPE` of the node")
+	fs.IntVar(&o.enis, "enis", 0, "Override the type's max ENIs with `N` (or describe an unknown type)")
+	fs.IntVar(&o.ipv4PerENI, "ipv4-per-eni", 0, "Override the type's IPv4 addresses per ENI with `N`, primary included")
+	fs.StringArrayVar(&o.sets, "set", nil, "Set a VPC CNI variable, `KEY=VALUE` (repeatable; e.g. WARM_IP_TARGET=5)")
+	fs.StringVar(&o.envFile, "env-file", "", "Read VPC CNI variables from `FILE` (KEY=VALUE lines)")
+	fs.IntVar(&o.maxPods, "max-pods", 0, "The kubelet's max pods `N` (default: the type's eni-max-pods.txt figure)")
+	fs.StringVar(&o.assignOrder, "assign-order", "first-fit", "Walk order where upstream ranges over a Go map: first-fit or random")
+	fs.StringVar(&o.ec2, "ec2", "default", "EC2 latency `PROFILE`: default or zero (instant, never throttled)")
+	fs.Uint64Var(&o.seed, "seed", 1, "Seed `N` for every random choice")
+	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event")
+	fs.StringVar(&o.timeline, "timeline", "", "Write the per-event timeline CSV to `FILE`")
+	fs.StringVarP(&o.output, "output", "o", "text", "Summary format: text or json")
+	fs.StringVar(&o.metricsFile, "metrics-file", "", "Write Prometheus metrics at the end of the run to `FILE`")
+	fs.Float64Var(&o.kubeletJitter, "kubelet-jitter", -1, "Jitter factor `F` of the kubelet's 10 s ADD retry (default: 0.5, or 0 with --ec2 zero)")
+	fs.StringVar(&o.subnet, "subnet", "10.0.0.0/16", "The node's subnet `CIDR` (AWS reserves 5 addresses)")
+	fs.BoolVar(&o.strictEntrypoint, "strict-entrypoint", false, "Refuse settings the aws-node entrypoint refuses, instead of warning")
+	help := fs.BoolP("help", "h", false, "Show this help")
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "Usage of ipamsim run:\n%s\nError: %v\n", fs.FlagUsages(), err)
+		return 2
+	}
+	if *help {
+		fmt.Fprintf(stdout, "Usage: ipamsim run [flags]\n\nReplay a pod trace against one simulated EKS node.\n\n%s", fs.FlagUsages())
+		return 0
+	}
+	o.instanceTypeSet = fs.Changed("instance-type")
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "ipamsim run: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	err := o.run(stdin, stdout, stderr)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "ipamsim run: %v\n", err)
+	var ue usageError
+	var pe *scenarios.ParseError
+	var re *replay.Error
+	var se *ipam.SettingError
+	var ce *catalog.UnknownTypeError
+	if errors.As(err, &ue) || errors.As(err, &pe) || errors.As(err, &re) || errors.As(err, &se) || errors.As(err, &ce) {
+		return 2
+	}
+	return 1
+}
+
+func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
+	if o.output != "text" && o.output != "json" {
+		return usageError{fmt.Errorf("-o %q: want text or json", o.output)}
+	}
+	if o.trace != "" && o.scenario != "" {
+		return usageError{errors.New("--trace and --scenario exclude each other")}
+	}
+	order, err := ipam.ParseAssignOrder(o.assignOrder)
+	if err != nil {
+		return usageError{fmt.Errorf("--assign-order: %w", err)}
+	}
+	profile, err := ipam.ProfileByName(o.ec2)
+	if err != nil {
+		return usageError{fmt.Errorf("--ec2: %w", err)}
+	}
+	if o.kubeletJitter >= 0 {
+		if o.kubeletJitter > 10 {
+			return usageError{fmt.Errorf("--kubelet-jitter %g: want 0 to 10", o.kubeletJitter)}
+		}
+		profile.KubeletJitter = o.kubeletJitter
+	} else if o.kubeletJitter != -1 {
+		return usageError{fmt.Errorf("--kubelet-jitter %g: must not be negative", o.kubeletJitter)}
+	}
+	if o.drain < 0 {
+		return usageError{fmt.Errorf("--drain %s: must not be negative", o.drain)}
+	}
+	if o.maxPods < 0 {
+		return usageError{fmt.Errorf("--max-pods %d: must not be negative", o.maxPods)}
+	}
+	subnetPrefix, err := netip.ParsePrefix(o.subnet)
+	if err != nil {
+		return usageError{fmt.Errorf("--subnet: %v", err)}
+	}
+	subnet, err := ipam.NewSubnet(subnetPrefix)
+	if err != nil {
+		return usageError{fmt.Errorf("--subnet: %v", err)}
+	}
+
+	// The scenario gives defaults that flags override.
+	var sc *scenarios.Builtin
+	if o.trace == "" {
+		name := o.scenario
+		if name == "" {
+			name = scenarios.DefaultScenarioName
+		}
+		if sc, err = scenarios.LookupBuiltin(name); err != nil {
+			return usageError{err}
+		}
+	}
+	instName := o.instanceType
+	settings := ipam.DefaultSettings()
+	if sc != nil {
+		if !o.instanceTypeSet {
+			instName = sc.InstanceType
+		}
+		for _, kv := range sc.Settings {
+			k, v, _ := ipam.ParseAssignment("scenario "+sc.Name, kv)
+			if err := settings.Set("scenario "+sc.Name, k, v); err != nil {
+				return err
+			}
+		}
+	}
+	inst, err := o.instance(instName)
+	if err != nil {
+		return err
+	}
+	if o.envFile != "" {
+		body, err := os.ReadFile(o.envFile)
+		if err != nil {
+			return usageError{fmt.Errorf("--env-file: %v", err)}
+		}
+		if err := ipam.ParseEnvFile(o.envFile, string(body), &settings); err != nil {
+			return err
+		}
+	}
+	for _, kv := range o.sets {
+		k, v, err := ipam.ParseAssignment("--set", kv)
+		if err != nil {
+			return err
+		}
+		if err := settings.Set("--set", k, v); err != nil {
+			return err
+		}
+	}
+	if w := settings.EntrypointWarnings(); len(w) > 0 && o.strictEntrypoint {
+		return usageError{errors.New(w[0])}
+	}
+
+	eng := sim.NewEngine()
+	node, warnings, err := ipam.NewNode(eng, ipam.Config{
+		Name: "node-1", Instance: inst, Settings: settings, MaxPods: o.maxPods,
+		Order: order, Profile: profile, Subnet: subnet, Seed: o.seed,
+	})
+	if err != nil {
+		return usageError{err}
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "ipamsim run: warning: %s\n", w)
+	}
+
+	src, closeSrc, err := o.source(sc, stdin, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeSrc()
+
+	var tl *atomicFile
+	opt := replay.Options{Drain: sim.Time(o.drain)}
+	if o.timeline != "" {
+		if tl, err = createAtomic(o.timeline); err != nil {
+			return err
+		}
+		defer tl.abort()
+		opt.Timeline = tl
+	}
+	res, err := replay.Run(eng, node, src, opt)
+	if err != nil {
+		return err
+	}
+	sum := replay.Summarize(node, res, inst.Name, order, profile.Name, o.seed)
+	if o.metricsFile != "" {
+		if err := writeMetrics(o.metricsFile, node, res); err != nil {
+			return err
+		}
+	}
+	if tl != nil {
+		if err := tl.commit(); err != nil {
+			return err
+		}
+	}
+	out := bufio.NewWriter(stdout)
+	if o.output == "json" {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(sum); err != nil {
+			return err
+		}
+	} else {
+		if sc != nil {
+			fmt.Fprintf(out, "scenario      %s: %s\n", sc.Name, sc.Question)
+		}
+		if err := sum.WriteText(out); err != nil {
+			return err
+		}
+	}
+	return out.Flush()
+}
+
+// instance resolves the node's instance type and the --enis/--ipv4-per-eni
+// overrides.
+func (o *runOptions) instance(name string) (catalog.InstanceType, error) {
+	if o.enis < 0 || o.ipv4PerENI < 0 {
+		return catalog.InstanceType{}, usageError{errors.New("--enis and --ipv4-per-eni must be positive")}
+	}
+	inst, err := catalog.Lookup(name)
+	if err != nil {
+		if o.enis > 0 && o.ipv4PerENI > 0 {
+			return catalog.Custom(name, o.enis, o.ipv4PerENI)
+		}
+		return catalog.InstanceType{}, err
+	}
+	if o.enis > 0 {
+		inst.MaxENIs = o.enis
+	}
+	if o.ipv4PerENI > 0 {
+		if o.ipv4PerENI < 2 {
+			return inst, usageError{errors.New("--ipv4-per-eni must be at least 2")}
+		}
+		inst.IPv4PerENI = o.ipv4PerENI
+	}
+	return inst, nil
+}
+
+// source opens the workload: the trace file (format detected from its first
+// line) or the scenario's generated trace.
+func (o *runOptions) source(sc *scenarios.Builtin, stdin io.Reader, stderr io.Writer) (scenarios.Reader, func(), error) {
+	if sc != nil {
+		r, err := sc.Workload(o.seed)
+		return r, func() {}, err
+	}
+	name := o.trace
+	var in io.Reader
+	closeFn := func() {}
+	if name == "-" {
+		in, name = stdin, "<stdin>"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, nil, usageError{fmt.Errorf("--trace: %v", err)}
+		}
+		in, closeFn = f, func() { f.Close() }
+	}
+	br := bufio.NewReaderSize(in, 256<<10)
+	head, _ := br.Peek(64 << 10)
+	format, err := scenarios.DetectFormat(head)
+	if err != nil {
+		closeFn()
+		return nil, nil, usageError{fmt.Errorf("%s: %v", name, err)}
+	}
+	switch format {
+	case scenarios.FormatCSV:
+		return scenarios.NewCSVReader(br, name), closeFn, nil
+	case scenarios.FormatJSONL:
+		return scenarios.NewJSONLReader(br, name), closeFn, nil
+	}
+	r, summary, err := scenarios.ReadAudit(br, name, scenarios.DefaultAuditOptions())
+	closeFn()
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(stderr, "ipamsim run: %s: %s\n", name, summary)
+	return r, func() {}, nil
+}
+
+// atomicFile is an output written to a temporary file beside its target and
+// renamed into place only when the run succeeds, so no output is ever left
+// half-written.
+type atomicFile struct {
+	*os.File
+	target string
+	done   bool
+}
+
+func createAtomic(target string) (*atomicFile, error) {
+	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp*")
+	if err != nil {
+		return nil, err
+	}
+	return &atomicFile{File: f, target: target}, nil
+}
+
+func (a *atomicFile) commit() error {
+	if err := a.File.Close(); err != nil {
+		return err
+	}
+	a.done = true
+	return os.Rename(a.Name(), a.target)
+}
+
+func (a *atomicFile) abort() {
+	if !a.done {
+		a.File.Close()
+		os.Remove(a.Name())
+	}
+}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ipamsim/scenarios"
+)
+
+// traceGen runs `ipamsim trace gen ARGS...` and returns exit status, stdout
+// and stderr.
+func traceGen(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := runTraceGen(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestTraceGenKinds(t *testing.T) {
+	for _, k := range genKinds {
+		t.Run(k.name, func(t *testing.T) {
+			code, out, errs := traceGen(k.name, "--seed", "3")
+			if code != 0 {
+				t.Fatalf("exit %d, stderr %q", code, errs)
+			}
+			header := "at,op,pod\n"
+			if k.nodes {
+				header = "at,op,pod,node\n"
+			}
+			if !strings.HasPrefix(out, header) {
+				t.Fatalf("output starts %q, want header %q", out[:min(len(out), 40)], header)
+			}
+			// What is written reads back as a valid trace.
+			r := scenarios.NewCSVReader(strings.NewReader(out), "-")
+			n := 0
+			for {
+				ev, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.HasPrefix(ev.Pod, []byte(k.name+"-")) {
+					t.Fatalf("pod %q lacks the kind prefix", ev.Pod)
+				}
+				n++
+			}
+			if n == 0 || n != strings.Count(out, "\n")-1 {
+				t.Fatalf("read back %d events from %d lines", n, strings.Count(out, "\n"))
+			}
+			if _, again, _ := traceGen(k.name, "--seed", "3"); again != out {
+				t.Fatal("same flags and seed gave different bytes")
+			}
+		})
+	}
+}
+
+func TestTraceGenDeterminism(t *testing.T) {
+	args := []string{"churn", "--rate", "20", "--duration", "2m", "--lifetime-dist", "lognormal", "--mean-lifetime", "30s", "--start-pods", "10"}
+	_, a, _ := traceGen(append(args, "--seed", "42")...)
+	_, b, _ := traceGen(append(args, "--seed", "42")...)
+	_, c, _ := traceGen(append(args, "--seed", "43")...)
+	if a != b {
+		t.Fatal("same seed, different output")
+	}
+	if a == c {
+		t.Fatal("different seeds, same output")
+	}
+	// The default seed is 1.
+	_, d, _ := traceGen(args...)
+	_, e, _ := traceGen(append(args, "--seed", "1")...)
+	if d != e {
+		t.Fatal("default seed is not 1")
+	}
+	// --prefix renames the pods.
+	_, f, _ := traceGen(append(args, "--prefix", "bg")...)
+	if !strings.Contains(f, ",add,bg-000000\n") {
+		t.Fatalf("--prefix not applied:\n%.200s", f)
+	}
+}
+
+func TestTraceGenOutputFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "trace.csv")
+	code, out, errs := traceGen("deploy", "--replicas", "5", "--create-rate", "1", "-o", path)
+	if code != 0 || out != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want, _ := traceGen("deploy", "--replicas", "5", "--create-rate", "1")
+	if string(got) != want {
+		t.Fatalf("file %q, stdout gave %q", got, want)
+	}
+	if want != "at,op,pod\n0,add,deploy-000000\n1,add,deploy-000001\n2,add,deploy-000002\n3,add,deploy-000003\n4,add,deploy-000004\n"+
+		"304,del,deploy-000004\n304,del,deploy-000003\n304,del,deploy-000002\n304,del,deploy-000001\n304,del,deploy-000000\n" {
+		t.Fatalf("unexpected trace:\n%s", want)
+	}
+
+	// A failed run leaves an existing file alone and no temporary file.
+	if code, _, _ := traceGen("deploy", "--replicas", "0", "-o", path); code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	if again, _ := os.ReadFile(path); string(again) != want {
+		t.Fatal("failed run changed the output file")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("directory holds %d entries, want only trace.csv", len(entries))
+	}
+	// An unwritable destination is a runtime failure.
+	code, _, errs = traceGen("deploy", "-o", filepath.Join(dir, "missing", "t.csv"))
+	if code != 1 || !strings.HasPrefix(errs, "ipamsim trace gen: ") {
+		t.Fatalf("exit %d, stderr %q; want 1", code, errs)
+	}
+}
+
+func TestTraceGenErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{nil, "missing KIND"},
+		{[]string{"bogus"}, `unknown kind "bogus"`},
+		{[]string{"--seed", "1", "churn"}, "KIND must come before the flags"},
+		{[]string{"churn", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"churn", "--rate", "abc"}, `"--rate"`},
+		{[]string{"churn", "--rate", "-1"}, "--rate must be > 0, got -1"},
+		{[]string{"churn", "--rate=0"}, "--rate must be > 0, got 0"},
+		{[]string{"churn", "--duration", "10"}, `"--duration"`},
+		{[]string{"churn", "--mean-lifetime", "-1s"}, "--mean-lifetime must be > 0, got -1s"},
+		{[]string{"churn", "--lifetime-dist", "pareto"}, "--lifetime-dist must be exponential, lognormal or fixed"},
+		{[]string{"churn", "extra"}, `unexpected argument "extra"`},
+		{[]string{"churn", "--format", "json"}, `--format must be csv, got "json"`},
+		{[]string{"churn", "--seed", "-3"}, `"--seed"`},
+		{[]string{"churn", "--prefix", "a b"}, "--prefix must not contain"},
+		{[]string{"deploy", "--scale-down-to", "99"}, "--scale-down-to must be between 0 and --replicas"},
+		{[]string{"rolling", "--max-surge", "0", "--max-unavailable", "0%"}, "--max-surge and --max-unavailable must not both be 0"},
+		{[]string{"rolling", "--max-surge", "x%"}, `"--max-surge"`},
+		{[]string{"cronjob", "--concurrency-policy", "Sometimes"}, "--concurrency-policy must be Allow, Forbid or Replace"},
+		{[]string{"diurnal", "--min-pods", "50", "--max-pods", "10"}, "--max-pods must be >= --min-pods"},
+		{[]string{"cl2", "--nodes", "0"}, "--nodes must be > 0, got 0"},
+	}
+	for _, c := range cases {
+		code, out, errs := traceGen(c.args...)
+		if code != 2 || out != "" || !strings.HasPrefix(errs, "ipamsim trace gen: ") || !strings.Contains(errs, c.want) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args, code, out, errs, c.want)
+		}
+	}
+}
+
+func TestTraceGenHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}} {
+		code, out, errs := traceGen(args...)
+		if code != 0 || errs != "" {
+			t.Fatalf("%q: exit %d, stderr %q", args, code, errs)
+		}
+		for _, want := range []string{"Usage: ipamsim trace gen KIND", "churn", "deploy", "rolling", "cronjob", "diurnal", "cl2", "--seed", "--output", "--format"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%q: help lacks %q:\n%s", args, want, out)
+			}
+		}
+	}
+	want := map[string][]string{
+		"churn":   {"--rate", "--lifetime-dist", "--mean-lifetime", "--lifetime-sigma", "--duration", "--start-pods", "--drain"},
+		"deploy":  {"--replicas", "--create-rate", "--start", "--hold", "--scale-down-to", "--delete-rate"},
+		"rolling": {"--replicas", "--max-surge", "--max-unavailable", "--pod-start", "--start", "25%"},
+		"cronjob": {"--period", "--pods-per-run", "--run-length", "--concurrency-policy", "--duration"},
+		"diurnal": {"--min-pods", "--max-pods", "--period", "--duration", "--step", "24h0m0s"},
+		"cl2":     {"--nodes", "--pods-per-node", "--create-rate", "--workload-size", "--settle", "--hold"},
+	}
+	for kind, flags := range want {
+		code, out, errs := traceGen(kind, "-h")
+		if code != 0 || errs != "" {
+			t.Fatalf("%s -h: exit %d, stderr %q", kind, code, errs)
+		}
+		for _, f := range append(flags, "--seed", "-o, --output") {
+			if !strings.Contains(out, f) {
+				t.Errorf("%s -h lacks %q:\n%s", kind, f, out)
+			}
+		}
+	}
+}

@@ -1,0 +1,222 @@
+package ipam
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"ipamsim/sim"
+)
+
+// API is an EC2 API action that ipamd calls (ipamd-behaviour.md §7).
+type API uint8
+
+// The EC2 actions ipamd calls, in the order of §7's table.
+const (
+	DescribeSubnets API = iota
+	CreateNetworkInterface
+	DescribeInstances
+	AttachNetworkInterface
+	ModifyNetworkInterfaceAttribute
+	AssignPrivateIpAddresses
+	UnassignPrivateIpAddresses
+	DescribeNetworkInterfaces
+	DetachNetworkInterface
+	DeleteNetworkInterface
+	CreateTags
+	NumAPIs
+)
+
+var apiNames = [NumAPIs]string{
+	"DescribeSubnets", "CreateNetworkInterface", "DescribeInstances", "AttachNetworkInterface",
+	"ModifyNetworkInterfaceAttribute", "AssignPrivateIpAddresses", "UnassignPrivateIpAddresses",
+	"DescribeNetworkInterfaces", "DetachNetworkInterface", "DeleteNetworkInterface", "CreateTags",
+}
+
+// String is the action's EC2 name, as aws-node labels its metrics.
+func (a API) String() string {
+	if a < NumAPIs {
+		return apiNames[a]
+	}
+	return fmt.Sprintf("API(%d)", uint8(a))
+}
+
+// ErrCode is the outcome of an EC2 call.
+type ErrCode uint8
+
+// EC2 outcomes that change ipamd's behaviour (§2 "Errors, throttling and backoff").
+const (
+	OK ErrCode = iota
+	// RequestLimitExceeded: the account's token bucket for the action is empty;
+	// the SDK's standard retryer retries it (§2, §7).
+	RequestLimitExceeded
+	// InsufficientFreeAddressesInSubnet pauses pool growth for 120 s (§2).
+	InsufficientFreeAddressesInSubnet
+	// InsufficientCidrBlocks: no aligned free /28; pauses growth for 120 s (§2, §4).
+	InsufficientCidrBlocks
+	// InvalidParameterValue: CreateNetworkInterface could not get the addresses
+	// or prefixes it was asked for; not matched by ipamd, so retried every
+	// cycle (§2, #3105).
+	InvalidParameterValue
+	// AttachmentLimitExceeded: no free device index on the instance.
+	AttachmentLimitExceeded
+	numErrCodes
+)
+
+var errNames = [numErrCodes]string{"200", "RequestLimitExceeded", "InsufficientFreeAddressesInSubnet",
+	"InsufficientCidrBlocks", "InvalidParameterValue", "AttachmentLimitExceeded"}
+
+// String is the code as aws-node's `status` label spells it ("200" for success).
+func (e ErrCode) String() string {
+	if e < numErrCodes {
+		return errNames[e]
+	}
+	return fmt.Sprintf("ErrCode(%d)", uint8(e))
+}
+
+// insufficient reports the two codes that start the 120 s growth pause
+// (§2; ipamd containsInsufficientCIDRsOrSubnetIPs).
+func (e ErrCode) insufficient() bool {
+	return e == InsufficientFreeAddressesInSubnet || e == InsufficientCidrBlocks
+}
+
+// Span is a uniform latency range [Min, Max].
+type Span struct{ Min, Max sim.Time }
+
+func (s Span) draw(r *rand.Rand) sim.Time {
+	if s.Max <= s.Min {
+		return s.Min
+	}
+	return s.Min + sim.Time(r.Int64N(int64(s.Max-s.Min)+1))
+}
+
+// Profile is how long EC2 and the instance metadata service take (§7).
+type Profile struct {
+	Name string
+	// Latency of each successful call.
+	Latency [NumAPIs]Span
+	// Throttled is how long a RequestLimitExceeded answer takes.
+	Throttled Span
+	// IMDSVisible is the delay from a completed attach until the ENI and its
+	// addresses show in instance metadata (§7 "Waiting for the new ENI").
+	IMDSVisible Span
+	// DetachSettle is ipamd's fixed sleep between detach and delete (§2: 2 s).
+	DetachSettle sim.Time
+	// Unlimited turns the account's token buckets off.
+	Unlimited bool
+	// KubeletJitter is the jitter factor of the kubelet's retry of a failed ADD
+	// (§3: 0.5, i.e. 10–15 s). The zero profile retries exactly 10 s later, as
+	// the oracle rig does.
+	KubeletJitter float64
+}
+
+// ms is a shorthand for latency tables.
+func ms(lo, hi int) Span { return Span{sim.Time(lo) * sim.Millisecond, sim.Time(hi) * sim.Millisecond} }
+
+// ProfileNames lists the built-in latency profiles.
+func ProfileNames() []string { return []string{"default", "zero"} }
+
+// ProfileByName returns a built-in profile: "zero" is the oracle rig's
+// idealised world, every call instant and never throttled and the kubelet's
+// retries exactly 10 s apart; "default" uses the latencies §7 reports: an
+// AssignPrivateIpAddresses around 0.5 s (#3480), about 1.8 s from create to
+// addresses assigned and then a few IMDS polls (#1872), ENI create+attach well
+// within the ~10 s docs/eni-and-ip-target.md gives as the upper end.
+func ProfileByName(name string) (Profile, error) {
+	switch name {
+	case "zero":
+		return Profile{Name: "zero", Unlimited: true}, nil
+	case "default", "":
+		p := Profile{Name: "default", Throttled: ms(20, 60), IMDSVisible: ms(800, 3000), DetachSettle: 2 * sim.Second, KubeletJitter: 0.5}
+		p.Latency[DescribeSubnets] = ms(80, 200)
+		p.Latency[CreateNetworkInterface] = ms(400, 900)
+		p.Latency[DescribeInstances] = ms(100, 300)
+		p.Latency[AttachNetworkInterface] = ms(300, 800)
+		p.Latency[ModifyNetworkInterfaceAttribute] = ms(100, 250)
+		p.Latency[AssignPrivateIpAddresses] = ms(300, 700)
+		p.Latency[UnassignPrivateIpAddresses] = ms(200, 500)
+		p.Latency[DescribeNetworkInterfaces] = ms(100, 300)
+		p.Latency[DetachNetworkInterface] = ms(300, 800)
+		p.Latency[DeleteNetworkInterface] = ms(200, 500)
+		p.Latency[CreateTags] = ms(100, 250)
+		return p, nil
+	}
+	return Profile{}, fmt.Errorf("unknown EC2 profile %q (want default or zero)", name)
+}
+
+// bucketSize is the EC2 request token bucket of each action: capacity and refill
+// per second, by the categories AWS documents (§7 "EC2 request throttling").
+// Each action has its own bucket, shared by every node of the account.
+var bucketSize = [NumAPIs]struct{ capacity, refill float64 }{
+	DescribeSubnets:                 {100, 20}, // non-mutating
+	CreateNetworkInterface:          {100, 5},
+	DescribeInstances:               {50, 10}, // unfiltered describe
+	AttachNetworkInterface:          {50, 5},  // other mutating
+	ModifyNetworkInterfaceAttribute: {100, 5},
+	AssignPrivateIpAddresses:        {100, 5},
+	UnassignPrivateIpAddresses:      {100, 5},
+	DescribeNetworkInterfaces:       {50, 10},
+	DetachNetworkInterface:          {50, 5},
+	DeleteNetworkInterface:          {100, 5},
+	CreateTags:                      {100, 10},
+}
+
+type bucket struct {
+	tokens float64
+	last   sim.Time
+}
+
+// Account is an AWS account's EC2 request budget in one Region: one token
+// bucket per action, shared by all nodes (§7).
+type Account struct {
+	unlimited bool
+	buckets   [NumAPIs]bucket
+	throttled [NumAPIs]uint64
+}
+
+// NewAccount returns an account with full buckets.
+func NewAccount(unlimited bool) *Account {
+	a := &Account{unlimited: unlimited}
+	for i := range a.buckets {
+		a.buckets[i].tokens = bucketSize[i].capacity
+	}
+	return a
+}
+
+// take spends one token of api's bucket at now, refilling it first; false means
+// the request is throttled.
+func (a *Account) take(api API, now sim.Time) bool {
+	if a.unlimited {
+		return true
+	}
+	b := &a.buckets[api]
+	if now > b.last {
+		b.tokens = min(bucketSize[api].capacity, b.tokens+bucketSize[api].refill*(now-b.last).Seconds())
+		b.last = now
+	}
+	if b.tokens >= 1 {
+		b.tokens--
+		return true
+	}
+	a.throttled[api]++
+	return false
+}
+
+// Throttled returns how many requests of api the account refused.
+func (a *Account) Throttled(api API) uint64 { return a.throttled[api] }
+
+// Standard retryer of aws-sdk-go-v2 (§2: 3 attempts, jittered exponential
+// backoff capped at 20 s, retries for RequestLimitExceeded), with its client-side
+// retry quota (500 tokens, 5 per retry, 1 back per success without retry).
+const (
+	sdkMaxAttempts   = 3
+	sdkMaxBackoff    = 20 * sim.Second
+	sdkQuota         = 500
+	sdkRetryCost     = 5
+	sdkNoRetryRefund = 1
+)
+
+// sdkBackoff is the delay before retry number attempt (1-based): U[0,1) × 2^attempt s.
+func sdkBackoff(r *rand.Rand, attempt int) sim.Time {
+	d := sim.Time(r.Float64() * float64(int64(1)<<attempt) * float64(sim.Second))
+	return min(d, sdkMaxBackoff)
+}

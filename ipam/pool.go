@@ -1,0 +1,148 @@
+package ipam
+
+// The pool controller's arithmetic: pure functions over integers, each the
+// rule of ipamd-behaviour.md it names.
+
+// Limits are the node's fixed capacities (§ notation).
+type Limits struct {
+	MaxENIs    int  // N: the instance's default-card ENIs, capped by MAX_ENI (§1)
+	IPv4PerENI int  // L: IPv4 addresses per ENI, primary included
+	PD         bool // prefix delegation in effect (after the nitro fallback, §1)
+}
+
+// CIDRsPerENI is S = L−1 secondary IPs, or P = L−1 prefixes in PD
+// (aws GetENIIPv4Limit; ipamd GetIPv4Limit).
+func (l Limits) CIDRsPerENI() int { return l.IPv4PerENI - 1 }
+
+// IPsPerENI is upstream maxIPsPerENI: S, or 16·P in PD.
+func (l Limits) IPsPerENI() int {
+	if l.PD {
+		return 16 * l.CIDRsPerENI()
+	}
+	return l.CIDRsPerENI()
+}
+
+// addrsPerCIDR is 16 for a prefix, 1 for a secondary IP.
+func (l Limits) addrsPerCIDR() int {
+	if l.PD {
+		return 16
+	}
+	return 1
+}
+
+// TargetState is upstream datastoreTargetState (§2 "Too low", "Too high"; §4
+// for the prefix variant): with WARM_IP or MINIMUM set, how many addresses
+// (prefixes in PD) the pool is short of and over its targets.
+func TargetState(s Settings, pd bool, st Stats) (short, over int, enabled bool) {
+	if !s.WarmIPMode() {
+		return 0, 0, false
+	}
+	avail := st.Available()
+	short = max(s.WarmIPTarget-avail, 0)
+	short = max(short, s.MinimumIPTarget-st.TotalIPs)
+	over = max(avail-s.WarmIPTarget, 0)
+	over = max(min(over, st.TotalIPs-s.MinimumIPTarget), 0)
+	if pd {
+		shortPrefix := divCeil(short, 16)
+		neededForWarm := divCeil(st.AssignedIPs+s.WarmIPTarget, 16)
+		neededForMin := divCeil(s.MinimumIPTarget, 16)
+		overPrefix := max(min(st.FreePrefixes, st.TotalPrefixes-neededForWarm), 0)
+		overPrefix = max(min(overPrefix, st.TotalPrefixes-neededForMin), 0)
+		return shortPrefix, overPrefix, true
+	}
+	return short, over, true
+}
+
+// PrefixShort is upstream datastorePrefixTargetState: prefixes short of
+// WARM_PREFIX_TARGET free prefixes (PD only).
+func PrefixShort(s Settings, st Stats) int { return max(s.WarmPrefixTarget-st.FreePrefixes, 0) }
+
+// TooLow is upstream isDatastorePoolTooLow (§2 "Too low").
+func TooLow(s Settings, l Limits, st Stats, maxPods int) bool {
+	if st.TotalIPs >= maxPods {
+		return false // the max-pods stop (§2, §4, PR #2745)
+	}
+	if short, _, ok := TargetState(s, l.PD, st); ok {
+		return short > 0
+	}
+	avail := st.Available()
+	target, per := s.WarmENITarget, l.CIDRsPerENI()
+	if l.PD {
+		target, per = s.WarmPrefixTarget, 16
+	}
+	return avail < per*target || (target == 0 && avail == 0)
+}
+
+// TooHigh is upstream isDatastorePoolTooHigh (§2 "Too high"): never in SIP
+// default mode; it ignores max pods.
+func TooHigh(s Settings, pd bool, st Stats) bool {
+	if _, over, ok := TargetState(s, pd, st); ok {
+		return over > 0
+	}
+	if pd {
+		return st.FreePrefixes > s.WarmPrefixTarget
+	}
+	return false
+}
+
+// ReleaseCount is how many CIDRs a decrease returns (§2 "Releasing"): `over` in
+// warm-IP mode, else free prefixes beyond WARM_PREFIX_TARGET in PD (upstream
+// computeExtraPrefixesOverWarmTarget), else nothing.
+func ReleaseCount(s Settings, pd bool, st Stats) int {
+	if _, over, ok := TargetState(s, pd, st); ok {
+		return over
+	}
+	if pd {
+		return max(st.FreePrefixes-s.WarmPrefixTarget, 0)
+	}
+	return 0
+}
+
+// ShouldRemoveExtraENIs is upstream shouldRemoveExtraENIs (§2 "Freeing an
+// ENI"): always in warm-IP mode; else available ≥ (target+1)·maxIPsPerENI; in PD
+// also whenever a non-primary ENI without pods exists.
+func ShouldRemoveExtraENIs(s Settings, l Limits, st Stats, freeableENIExists bool) bool {
+	if s.WarmIPMode() {
+		return true
+	}
+	target := s.WarmENITarget + 1
+	if l.PD {
+		target = s.WarmPrefixTarget + 1
+	}
+	if st.Available() >= target*l.IPsPerENI() {
+		return true
+	}
+	return l.PD && freeableENIExists
+}
+
+// ToAllocateIPs is how many secondary IPs one AssignPrivateIpAddresses asks
+// for before the per-ENI room cap (upstream tryAssignIPs, §2 step 1): S to fill
+// the ENI in default mode, `short` in warm-IP mode. Zero means skip.
+func ToAllocateIPs(s Settings, l Limits, st Stats) int {
+	if short, _, ok := TargetState(s, false, st); ok {
+		return short
+	}
+	return l.CIDRsPerENI()
+}
+
+// PrefixesNeeded is upstream getPrefixesNeeded (§4): max(1, short prefixes) in
+// warm-IP mode, else max(1, WARM_PREFIX_TARGET − free prefixes).
+func PrefixesNeeded(s Settings, st Stats) int {
+	if short, _, ok := TargetState(s, true, st); ok {
+		return max(1, short)
+	}
+	return max(1, PrefixShort(s, st))
+}
+
+// ENIResources is how many IPs or prefixes a new ENI is created with (upstream
+// GetENIResourcesToAllocate, §2 step 2): S in default mode, min(short, S) in
+// warm-IP mode, min(prefixes needed, P) in PD.
+func ENIResources(s Settings, l Limits, st Stats) int {
+	if l.PD {
+		return min(PrefixesNeeded(s, st), l.CIDRsPerENI())
+	}
+	if short, _, ok := TargetState(s, false, st); ok {
+		return min(short, l.CIDRsPerENI())
+	}
+	return l.CIDRsPerENI()
+}

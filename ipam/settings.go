@@ -1,0 +1,272 @@
+package ipam
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"ipamsim/sim"
+)
+
+// Settings are the VPC CNI environment variables that shape the pool
+// (ipamd-behaviour.md §1), after upstream's parsing, defaults and precedence.
+type Settings struct {
+	WarmENITarget       int      // WARM_ENI_TARGET, default 1 (§1)
+	WarmIPTarget        int      // WARM_IP_TARGET, 0 = unset (§1)
+	MinimumIPTarget     int      // MINIMUM_IP_TARGET, 0 = unset (§1)
+	WarmPrefixTarget    int      // WARM_PREFIX_TARGET, code default 0 (§1)
+	PrefixDelegation    bool     // ENABLE_PREFIX_DELEGATION (§1, §4)
+	MaxENI              int      // MAX_ENI, -1 = unset; used only if >= 1 (§1 getMaxENI)
+	CustomNetworking    bool     // AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG (§1)
+	IPCooldown          sim.Time // IP_COOLDOWN_PERIOD, default 30 s (§1)
+	SubnetDiscovery     bool     // ENABLE_SUBNET_DISCOVERY, default true (§1): adds DescribeSubnets to ENI creation (§7)
+	PodENI              bool     // ENABLE_POD_ENI: keeps one ENI slot for the trunk ENI (§1 hasRoomForEni)
+	DisableProvisioning bool     // DISABLE_NETWORK_RESOURCE_PROVISIONING: no pool management at all (§1)
+}
+
+// DefaultSettings returns upstream's code defaults (§1).
+func DefaultSettings() Settings {
+	return Settings{
+		WarmENITarget:   1,
+		MaxENI:          -1,
+		IPCooldown:      30 * sim.Second,
+		SubnetDiscovery: true,
+	}
+}
+
+// WarmIPMode reports whether WARM_IP_TARGET or MINIMUM_IP_TARGET is set, which
+// overrides WARM_ENI_TARGET and WARM_PREFIX_TARGET for sizing (§1 precedence 1;
+// upstream warmIPTargetsDefined).
+func (s Settings) WarmIPMode() bool { return s.WarmIPTarget != 0 || s.MinimumIPTarget != 0 }
+
+// SettingError is a setting that is unknown or does not parse.
+type SettingError struct {
+	Source string // where it came from: "--set", a file name, or "file:line"
+	Key    string
+	Value  string
+	Msg    string
+}
+
+func (e *SettingError) Error() string {
+	if e.Value == "" && e.Key == "" {
+		return fmt.Sprintf("%s: %s", e.Source, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s=%q: %s", e.Source, e.Key, e.Value, e.Msg)
+}
+
+// KnownSettings lists the environment variables ipamsim understands, sorted.
+func KnownSettings() []string {
+	keys := make([]string, 0, len(settingParsers))
+	for k := range settingParsers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+type settingParser func(s *Settings, v string) error
+
+// settingParsers holds one parser per variable. Upstream silently falls back to
+// the default for values it cannot parse (§1); ipamsim refuses them instead, so a
+// typo never turns into a silent default: that is the one deliberate difference,
+// and it only ever turns a would-be silent fallback into an error.
+var settingParsers = map[string]settingParser{
+	"WARM_ENI_TARGET": func(s *Settings, v string) error {
+		n, err := parseInt(v)
+		if err != nil {
+			return err
+		}
+		if n < 0 { // §1: negative falls back to 1
+			n = 1
+		}
+		s.WarmENITarget = n
+		return nil
+	},
+	"WARM_IP_TARGET": func(s *Settings, v string) error {
+		n, err := parseInt(v)
+		if err != nil {
+			return err
+		}
+		if n < 0 { // §1: negative is treated as 0 (unset)
+			n = 0
+		}
+		s.WarmIPTarget = n
+		return nil
+	},
+	"MINIMUM_IP_TARGET": func(s *Settings, v string) error {
+		n, err := parseInt(v)
+		if err != nil {
+			return err
+		}
+		if n < 0 {
+			n = 0
+		}
+		s.MinimumIPTarget = n
+		return nil
+	},
+	"WARM_PREFIX_TARGET": func(s *Settings, v string) error {
+		n, err := parseInt(v)
+		if err != nil {
+			return err
+		}
+		if n < 0 { // §1: negative falls back to the code default 0
+			n = 0
+		}
+		s.WarmPrefixTarget = n
+		return nil
+	},
+	"ENABLE_PREFIX_DELEGATION": func(s *Settings, v string) (err error) {
+		s.PrefixDelegation, err = parseBool(v)
+		return err
+	},
+	"MAX_ENI": func(s *Settings, v string) error {
+		n, err := parseInt(v)
+		if err != nil {
+			return err
+		}
+		if n < 1 { // §1: used only if >= 1
+			n = -1
+		}
+		s.MaxENI = n
+		return nil
+	},
+	"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": func(s *Settings, v string) (err error) {
+		s.CustomNetworking, err = parseBool(v)
+		return err
+	},
+	"IP_COOLDOWN_PERIOD": func(s *Settings, v string) error {
+		n, err := parseInt(v)
+		if err != nil {
+			return err
+		}
+		if n < 0 {
+			return fmt.Errorf("must be a whole number of seconds >= 0")
+		}
+		s.IPCooldown = sim.Time(n) * sim.Second
+		return nil
+	},
+	"ENABLE_SUBNET_DISCOVERY": func(s *Settings, v string) (err error) {
+		s.SubnetDiscovery, err = parseBool(v)
+		return err
+	},
+	"ENABLE_POD_ENI": func(s *Settings, v string) (err error) {
+		s.PodENI, err = parseBool(v)
+		return err
+	},
+	"DISABLE_NETWORK_RESOURCE_PROVISIONING": func(s *Settings, v string) (err error) {
+		s.DisableProvisioning, err = parseBool(v)
+		return err
+	},
+}
+
+func parseInt(v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 0, fmt.Errorf("not a whole number")
+	}
+	return n, nil
+}
+
+func parseBool(v string) (bool, error) {
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return false, fmt.Errorf("not a boolean (true/false)")
+	}
+	return b, nil
+}
+
+// Set applies one KEY=VALUE. An unknown key or a value that does not parse is an
+// error naming the closest known key.
+func (s *Settings) Set(source, key, value string) error {
+	p, ok := settingParsers[key]
+	if !ok {
+		msg := "unknown setting"
+		if c := closest(key, KnownSettings()); c != "" {
+			msg += fmt.Sprintf("; did you mean %s?", c)
+		}
+		return &SettingError{Source: source, Key: key, Value: value, Msg: msg}
+	}
+	if err := p(s, value); err != nil {
+		return &SettingError{Source: source, Key: key, Value: value, Msg: err.Error()}
+	}
+	return nil
+}
+
+// ParseAssignment splits "KEY=VALUE".
+func ParseAssignment(source, kv string) (key, value string, err error) {
+	k, v, ok := strings.Cut(kv, "=")
+	k = strings.TrimSpace(k)
+	if !ok || k == "" {
+		return "", "", &SettingError{Source: source, Msg: fmt.Sprintf("%q is not KEY=VALUE", kv)}
+	}
+	return k, strings.TrimSpace(v), nil
+}
+
+// ParseEnvFile reads KEY=VALUE lines (blank lines and # comments ignored, an
+// optional "export " prefix and surrounding quotes accepted) into s.
+func ParseEnvFile(name, body string, s *Settings) error {
+	for i, line := range strings.Split(body, "\n") {
+		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		src := fmt.Sprintf("%s:%d", name, i+1)
+		k, v, err := ParseAssignment(src, line)
+		if err != nil {
+			return err
+		}
+		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+			v = v[1 : len(v)-1]
+		}
+		if err := s.Set(src, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EntrypointWarnings returns the start-up refusals of the aws-node entrypoint
+// (§1, cmd/aws-vpc-cni/main.go) that these settings would trip. The pool code
+// itself runs with them (the oracle cases drive it that way), so ipamsim warns by
+// default and refuses only when asked to (--strict-entrypoint).
+func (s Settings) EntrypointWarnings() []string {
+	var w []string
+	if s.PrefixDelegation && s.WarmIPTarget <= 0 && s.WarmPrefixTarget <= 0 && s.MinimumIPTarget <= 0 {
+		w = append(w, "ENABLE_PREFIX_DELEGATION=true with WARM_PREFIX_TARGET, WARM_IP_TARGET and MINIMUM_IP_TARGET all unset or 0: the aws-node entrypoint refuses to start; simulating the pool code anyway (it oscillates: a prefix is added when nothing is free and released at the next pass)")
+	}
+	return w
+}
+
+// closest returns the known name nearest to s by edit distance, or "" if none is
+// reasonably close.
+func closest(s string, names []string) string {
+	best, bestD := "", len(s)/2+2
+	for _, n := range names {
+		if d := editDistance(strings.ToUpper(s), n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := prev[j-1]
+			if a[i-1] != b[j-1] {
+				c++
+			}
+			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

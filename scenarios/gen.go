@@ -1,0 +1,234 @@
+package scenarios
+
+// Seeded, streaming trace generators.
+//
+// Every generator is a Reader that produces its events lazily, in
+// non-decreasing time order, from a small amount of state: a min-heap (or a
+// FIFO when times arrive in order) of the pending events of live pods, keyed by
+// (time, sequence number) so that ties break in a fixed order. Memory is
+// proportional to the number of live pods, never to the length of the trace,
+// and no Go map is ever iterated, so the same parameters and seed always give
+// the same events.
+//
+// Pod names are "<prefix>-<id>" with the id zero-padded to six digits
+// ("churn-000123"); ids are never reused within one generator, so names are
+// unique among live pods (and over the whole trace). The returned Event's Pod
+// (and Node) alias a buffer of the generator that is overwritten by the next
+// call to Next.
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"ipamsim/sim"
+)
+
+// Generator kinds: the names used on the command line ("ipamsim trace gen
+// KIND"), the default pod-name prefix of each generator, and the stream name
+// its randomness is drawn from (sim.NewRand(seed, kind)).
+const (
+	KindChurn   = "churn"
+	KindDeploy  = "deploy"
+	KindRolling = "rolling"
+	KindCronJob = "cronjob"
+	KindDiurnal = "diurnal"
+	KindCL2     = "cl2"
+)
+
+// GenKinds lists the generator kinds in the order the CLI documents them.
+var GenKinds = []string{KindChurn, KindDeploy, KindRolling, KindCronJob, KindDiurnal, KindCL2}
+
+// maxTime is the largest representable instant; generated times saturate there.
+const maxTime = sim.Time(math.MaxInt64)
+
+// addTime returns a+d (d >= 0), saturating at maxTime instead of overflowing.
+func addTime(a, d sim.Time) sim.Time {
+	if d > maxTime-a {
+		return maxTime
+	}
+	return a + d
+}
+
+// nsTime converts a (non-negative) float number of nanoseconds to a Time,
+// rounding to the nearest nanosecond and saturating at maxTime.
+func nsTime(ns float64) sim.Time {
+	if !(ns > 0) {
+		return 0
+	}
+	if ns >= float64(math.MaxInt64) {
+		return maxTime
+	}
+	return sim.Time(math.Round(ns))
+}
+
+// paced returns the offset of the k-th (0-based) action of a sequence paced at
+// rate actions per second: k/rate seconds. A rate of 0 means "all at once".
+// The offset is computed from k directly, not accumulated, so it does not
+// drift.
+func paced(k uint64, rate float64) sim.Time {
+	if rate == 0 {
+		return 0
+	}
+	return sim.Seconds(float64(k) / rate)
+}
+
+// pendingEv is an event a generator has scheduled for later: pod id at time at.
+// seq breaks ties between equal times in insertion order.
+type pendingEv struct {
+	at  sim.Time
+	seq uint64
+	id  uint64
+}
+
+// evHeap is a binary min-heap of pending events ordered by (at, seq).
+type evHeap struct {
+	items []pendingEv
+	seq   uint64
+}
+
+func (h *evHeap) len() int { return len(h.items) }
+
+func (h *evHeap) less(i, j int) bool {
+	a, b := &h.items[i], &h.items[j]
+	if a.at != b.at {
+		return a.at < b.at
+	}
+	return a.seq < b.seq
+}
+
+// push schedules pod id at time at.
+func (h *evHeap) push(at sim.Time, id uint64) {
+	h.items = append(h.items, pendingEv{at: at, seq: h.seq, id: id})
+	h.seq++
+	i := len(h.items) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			break
+		}
+		h.items[i], h.items[p] = h.items[p], h.items[i]
+		i = p
+	}
+}
+
+// peek returns the earliest pending event; the heap must not be empty.
+func (h *evHeap) peek() pendingEv { return h.items[0] }
+
+// pop removes and returns the earliest pending event; the heap must not be
+// empty.
+func (h *evHeap) pop() pendingEv {
+	top := h.items[0]
+	n := len(h.items) - 1
+	h.items[0] = h.items[n]
+	h.items = h.items[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && h.less(r, l) {
+			m = r
+		}
+		if !h.less(m, i) {
+			break
+		}
+		h.items[i], h.items[m] = h.items[m], h.items[i]
+		i = m
+	}
+	// Give memory back after a burst of live pods drains away.
+	if c := cap(h.items); c > 1024 && n < c/4 {
+		h.items = append(make([]pendingEv, 0, c/2), h.items...)
+	}
+	return top
+}
+
+// namer builds pod (or node) names into a reused buffer.
+type namer struct {
+	buf  []byte
+	plen int // length of "prefix-"
+}
+
+func newNamer(prefix string) namer {
+	b := make([]byte, 0, len(prefix)+24)
+	b = append(b, prefix...)
+	b = append(b, '-')
+	return namer{buf: b, plen: len(b)}
+}
+
+// name returns "prefix-<id>" with id zero-padded to width digits. The result
+// aliases the namer's buffer until the next call.
+func (n *namer) name(id uint64, width int) []byte {
+	n.buf = appendPadded(n.buf[:n.plen], id, width)
+	return n.buf
+}
+
+// appendPadded appends v in decimal, left-padded with zeros to width digits.
+func appendPadded(b []byte, v uint64, width int) []byte {
+	var tmp [20]byte
+	d := strconv.AppendUint(tmp[:0], v, 10)
+	for i := len(d); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, d...)
+}
+
+// podIDWidth is the minimum number of digits of a pod id in generated names.
+const podIDWidth = 6
+
+// prefixOr returns prefix, or def when prefix is empty.
+func prefixOr(prefix, def string) string {
+	if prefix == "" {
+		return def
+	}
+	return prefix
+}
+
+// checkPrefix validates a pod-name prefix: generated names must survive a
+// CSV round trip, so no spaces, commas or control characters.
+func checkPrefix(prefix string) error {
+	for i := 0; i < len(prefix); i++ {
+		c := prefix[i]
+		if c <= ' ' || c == ',' || c == 0x7f {
+			return fmt.Errorf("--prefix must not contain spaces, commas or control characters, got %q", prefix)
+		}
+	}
+	return nil
+}
+
+// Validation helpers. Messages name the CLI flag, e.g. "--rate must be > 0,
+// got -1".
+
+func checkRate(flag string, v float64, allowZero bool) error {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return fmt.Errorf("%s must be a finite number, got %g", flag, v)
+	case allowZero && v < 0:
+		return fmt.Errorf("%s must be >= 0, got %g", flag, v)
+	case !allowZero && v <= 0:
+		return fmt.Errorf("%s must be > 0, got %g", flag, v)
+	}
+	return nil
+}
+
+func checkDur(flag string, v sim.Time, allowZero bool) error {
+	if allowZero && v < 0 {
+		return fmt.Errorf("%s must be >= 0, got %s", flag, v)
+	}
+	if !allowZero && v <= 0 {
+		return fmt.Errorf("%s must be > 0, got %s", flag, v)
+	}
+	return nil
+}
+
+func checkCount(flag string, v int, allowZero bool) error {
+	if allowZero && v < 0 {
+		return fmt.Errorf("%s must be >= 0, got %d", flag, v)
+	}
+	if !allowZero && v <= 0 {
+		return fmt.Errorf("%s must be > 0, got %d", flag, v)
+	}
+	return nil
+}

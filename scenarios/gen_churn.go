@@ -1,0 +1,209 @@
+package scenarios
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+
+	"ipamsim/sim"
+)
+
+// LifetimeDist names the distribution of a churn pod's lifetime.
+type LifetimeDist string
+
+// Lifetime distributions of the churn generator.
+const (
+	// LifetimeExponential draws lifetimes from an exponential distribution
+	// with the given mean (memoryless pods).
+	LifetimeExponential LifetimeDist = "exponential"
+	// LifetimeLognormal draws lifetimes from a lognormal distribution with
+	// the given mean and shape sigma (the standard deviation of the
+	// lifetime's logarithm).
+	LifetimeLognormal LifetimeDist = "lognormal"
+	// LifetimeFixed gives every pod exactly the mean lifetime.
+	LifetimeFixed LifetimeDist = "fixed"
+)
+
+// ChurnParams configures the Poisson churn generator: pods arrive as a
+// Poisson process of the given rate during [0, Duration) and each lives for
+// an independent random lifetime.
+type ChurnParams struct {
+	// Prefix is the pod-name prefix; "" means "churn".
+	Prefix string
+	// Rate is the mean arrival rate in pods per second (--rate), > 0.
+	Rate float64
+	// LifetimeDist is the lifetime distribution (--lifetime-dist); ""
+	// means exponential.
+	LifetimeDist LifetimeDist
+	// MeanLifetime is the mean pod lifetime (--mean-lifetime), > 0.
+	MeanLifetime sim.Time
+	// LifetimeSigma is the lognormal shape (--lifetime-sigma; default 0.5),
+	// > 0 when LifetimeDist is lognormal, ignored otherwise.
+	LifetimeSigma float64
+	// Duration is the length of the trace (--duration), > 0: arrivals happen
+	// in [0, Duration).
+	Duration sim.Time
+	// StartPods pods (--start-pods) are already running at t=0: they are
+	// added at t=0 and their remaining lifetimes are drawn from the
+	// stationary residual-life distribution of the lifetime distribution, so
+	// the population starts in steady state. They are not counted as
+	// arrivals.
+	StartPods int
+	// Drain (--drain) keeps the trace going past Duration until every pod
+	// has been deleted at its scheduled time. Without it the trace stops at
+	// Duration and pods still live then stay live.
+	Drain bool
+}
+
+// DefaultChurnParams returns the CLI's defaults: 1 pod/s, exponential
+// lifetimes with a 5-minute mean (sigma 0.5 if switched to lognormal), one
+// hour, no start pods.
+func DefaultChurnParams() ChurnParams {
+	return ChurnParams{
+		Rate:          1,
+		LifetimeDist:  LifetimeExponential,
+		MeanLifetime:  5 * sim.Minute,
+		LifetimeSigma: 0.5,
+		Duration:      sim.Hour,
+	}
+}
+
+// Validate reports the first invalid parameter, naming its CLI flag.
+func (p ChurnParams) Validate() error {
+	if err := checkPrefix(p.Prefix); err != nil {
+		return err
+	}
+	if err := checkRate("--rate", p.Rate, false); err != nil {
+		return err
+	}
+	switch p.LifetimeDist {
+	case "", LifetimeExponential, LifetimeFixed:
+	case LifetimeLognormal:
+		if math.IsNaN(p.LifetimeSigma) || math.IsInf(p.LifetimeSigma, 0) || p.LifetimeSigma <= 0 {
+			return fmt.Errorf("--lifetime-sigma must be > 0 for a lognormal lifetime, got %g", p.LifetimeSigma)
+		}
+		if p.LifetimeSigma > 10 {
+			return fmt.Errorf("--lifetime-sigma must be <= 10, got %g", p.LifetimeSigma)
+		}
+	default:
+		return fmt.Errorf("--lifetime-dist must be exponential, lognormal or fixed, got %q", string(p.LifetimeDist))
+	}
+	if err := checkDur("--mean-lifetime", p.MeanLifetime, false); err != nil {
+		return err
+	}
+	if err := checkDur("--duration", p.Duration, false); err != nil {
+		return err
+	}
+	return checkCount("--start-pods", p.StartPods, true)
+}
+
+// Churn is the Poisson churn generator, a Reader. Create it with NewChurn.
+type Churn struct {
+	p     ChurnParams
+	dist  LifetimeDist
+	rng   *rand.Rand
+	mu    float64 // lognormal location: ln(mean) - sigma²/2, mean in ns
+	names namer
+
+	dels        evHeap // scheduled deletes of live pods
+	nextID      uint64
+	startLeft   int
+	nextArrival sim.Time
+}
+
+var _ Reader = (*Churn)(nil)
+
+// NewChurn validates p and returns a churn generator seeded from
+// sim.NewRand(seed, "churn").
+func NewChurn(p ChurnParams, seed uint64) (*Churn, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	c := &Churn{
+		p:         p,
+		dist:      p.LifetimeDist,
+		rng:       sim.NewRand(seed, KindChurn),
+		names:     newNamer(prefixOr(p.Prefix, KindChurn)),
+		startLeft: p.StartPods,
+	}
+	if c.dist == "" {
+		c.dist = LifetimeExponential
+	}
+	if c.dist == LifetimeLognormal {
+		s := p.LifetimeSigma
+		c.mu = math.Log(float64(p.MeanLifetime)) - s*s/2
+	}
+	c.nextArrival = c.interArrival()
+	return c, nil
+}
+
+func (c *Churn) interArrival() sim.Time {
+	return sim.Seconds(c.rng.ExpFloat64() / c.p.Rate)
+}
+
+// lifetime draws a fresh pod's lifetime.
+func (c *Churn) lifetime() sim.Time {
+	mean := float64(c.p.MeanLifetime)
+	switch c.dist {
+	case LifetimeFixed:
+		return c.p.MeanLifetime
+	case LifetimeLognormal:
+		return nsTime(math.Exp(c.mu + c.p.LifetimeSigma*c.rng.NormFloat64()))
+	default:
+		return nsTime(c.rng.ExpFloat64() * mean)
+	}
+}
+
+// residual draws the remaining lifetime of a pod found running in steady
+// state. Its density is (1-F(x))/mean, sampled as U·L* where L* is the
+// length-biased lifetime: for an exponential that is again the exponential,
+// for a lognormal(mu, sigma) L* is lognormal(mu+sigma², sigma), and for a
+// fixed lifetime it is the lifetime itself.
+func (c *Churn) residual() sim.Time {
+	mean := float64(c.p.MeanLifetime)
+	switch c.dist {
+	case LifetimeFixed:
+		return nsTime(c.rng.Float64() * mean)
+	case LifetimeLognormal:
+		s := c.p.LifetimeSigma
+		return nsTime(c.rng.Float64() * math.Exp(c.mu+s*s+s*c.rng.NormFloat64()))
+	default:
+		return nsTime(c.rng.ExpFloat64() * mean)
+	}
+}
+
+func (c *Churn) event(at sim.Time, op Op, id uint64) Event {
+	return Event{At: at, Op: op, Pod: c.names.name(id, podIDWidth)}
+}
+
+// Next returns the next event, or io.EOF at the end of the trace.
+func (c *Churn) Next() (Event, error) {
+	if c.startLeft > 0 {
+		c.startLeft--
+		id := c.nextID
+		c.nextID++
+		c.dels.push(c.residual(), id)
+		return c.event(0, OpAdd, id), nil
+	}
+	arriving := c.nextArrival < c.p.Duration
+	// Deletes go first at equal times: the pod's address is freed before the
+	// newcomer asks for one.
+	if c.dels.len() > 0 && (!arriving || c.dels.peek().at <= c.nextArrival) {
+		top := c.dels.peek()
+		if top.at >= c.p.Duration && !c.p.Drain {
+			return Event{}, io.EOF
+		}
+		c.dels.pop()
+		return c.event(top.at, OpDel, top.id), nil
+	}
+	if !arriving {
+		return Event{}, io.EOF
+	}
+	at := c.nextArrival
+	id := c.nextID
+	c.nextID++
+	c.dels.push(addTime(at, c.lifetime()), id)
+	c.nextArrival = addTime(at, c.interArrival())
+	return c.event(at, OpAdd, id), nil
+}

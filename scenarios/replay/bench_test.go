@@ -1,0 +1,89 @@
+package replay
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"testing"
+
+	"ipamsim/ipam"
+	"ipamsim/ipam/catalog"
+	"ipamsim/scenarios"
+	"ipamsim/sim"
+)
+
+// churnCSV writes a one-node churn trace of n events: pods arrive every 100 ms
+// and each lives for 2.4 s, so about 24 pods are live at any time and the pool
+// of an m5.large stays busy.
+func churnCSV(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("at,op,pod\n")
+	type del struct {
+		at  int64
+		pod int
+	}
+	var pending []del
+	t, pod := int64(0), 0
+	for written := 0; written < n; {
+		if len(pending) > 0 && pending[0].at <= t {
+			fmt.Fprintf(&b, "%d.%03d,del,p%d\n", pending[0].at/1000, pending[0].at%1000, pending[0].pod)
+			pending = pending[1:]
+		} else {
+			pod++
+			fmt.Fprintf(&b, "%d.%03d,add,p%d\n", t/1000, t%1000, pod)
+			pending = append(pending, del{t + 2400, pod})
+			t += 100
+		}
+		written++
+	}
+	return b.Bytes()
+}
+
+func newNode(b testing.TB, eng *sim.Engine, profile string) *ipam.Node {
+	inst, err := catalog.Lookup("m5.large")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, _ := ipam.ProfileByName(profile)
+	n, _, err := ipam.NewNode(eng, ipam.Config{Name: "n", Instance: inst, Settings: ipam.DefaultSettings(), Profile: p, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// BenchmarkReplayChurn measures end-to-end replay, CSV parsing included, in
+// trace events per second (the target: >= 2 M/s on one core).
+func BenchmarkReplayChurn(b *testing.B) {
+	const n = 1_000_000
+	data := churnCSV(n)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		eng := sim.NewEngine()
+		node := newNode(b, eng, "default")
+		res, err := Run(eng, node, scenarios.NewCSVReader(bytes.NewReader(data), "bench"), Options{Drain: sim.Minute})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.TraceEvents != n {
+			b.Fatalf("replayed %d events, want %d", res.TraceEvents, n)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "trace-events/s")
+}
+
+// BenchmarkReplayChurnTimeline is the same with the timeline written.
+func BenchmarkReplayChurnTimeline(b *testing.B) {
+	const n = 1_000_000
+	data := churnCSV(n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		eng := sim.NewEngine()
+		node := newNode(b, eng, "default")
+		if _, err := Run(eng, node, scenarios.NewCSVReader(bytes.NewReader(data), "bench"), Options{Drain: sim.Minute, Timeline: io.Discard}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "trace-events/s")
+}

@@ -1,0 +1,235 @@
+// Package replay runs a pod trace against one simulated node: it feeds the
+// trace's ADDs and DELs into the engine at their times, lets the node's ipamd
+// loop run in between, writes the per-event timeline and returns the run's
+// summary.
+package replay
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"ipamsim/ipam"
+	"ipamsim/scenarios"
+	"ipamsim/sim"
+)
+
+// Options control a replay.
+type Options struct {
+	// Drain is how long the run goes on after the last trace event so the pool
+	// settles (design.md: default 10m).
+	Drain sim.Time
+	// Timeline, if not nil, receives the timeline CSV (design.md "Timeline
+	// format").
+	Timeline io.Writer
+	// OnEvent, if not nil, is called after every trace event is applied.
+	OnEvent func(now sim.Time)
+}
+
+// Error is a trace event the node cannot apply (e.g. an add of a live pod),
+// with the trace line at fault.
+type Error struct {
+	Line int
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
+	}
+	return e.Err.Error()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Result is what a replay measured besides the node's own counters.
+type Result struct {
+	TraceEvents uint64   // trace rows applied
+	End         sim.Time // simulated time at the end of the run
+	Events      uint64   // engine events processed (pool passes, EC2 calls, retries)
+}
+
+// Run replays src against node on eng, starting the node at time 0.
+func Run(eng *sim.Engine, node *ipam.Node, src scenarios.Reader, opt Options) (Result, error) {
+	f := &feeder{eng: eng, node: node, src: src, opt: opt}
+	if opt.Timeline != nil {
+		f.tl = bufio.NewWriterSize(opt.Timeline, 64<<10)
+		f.tl.WriteString("at,op,pod,result,enis,prefixes,ips_total,ips_assigned\n")
+		f.row = pendingRow{op: "init", pod: []byte("-")}
+		f.hasRow = true
+	}
+	node.Start()
+	if err := f.readNext(); err != nil {
+		return Result{}, err
+	}
+	if f.more {
+		eng.Schedule(f.ev.At, f, 0)
+	}
+	end := sim.Time(1<<63 - 1)
+	for {
+		if f.err != nil {
+			return Result{}, f.err
+		}
+		if !f.more && end == 1<<63-1 {
+			end = f.last + opt.Drain
+		}
+		at, ok := eng.NextAt()
+		if !ok || at > end {
+			break
+		}
+		eng.Step()
+	}
+	if end == 1<<63-1 {
+		end = eng.Now()
+	}
+	eng.RunUntil(end)
+	f.finishRow()
+	if f.tl != nil {
+		if err := f.tl.Flush(); err != nil {
+			return Result{}, err
+		}
+	}
+	node.Observe()
+	return Result{TraceEvents: f.applied, End: eng.Now(), Events: eng.Processed()}, nil
+}
+
+type pendingRow struct {
+	at  sim.Time
+	op  string
+	pod []byte
+}
+
+// feeder is the engine handler that applies trace events one at a time,
+// reading the next only after the current one is applied (streaming).
+type feeder struct {
+	eng     *sim.Engine
+	node    *ipam.Node
+	src     scenarios.Reader
+	opt     Options
+	ev      scenarios.Event
+	more    bool
+	last    sim.Time
+	err     error
+	applied uint64
+
+	tl     *bufio.Writer
+	row    pendingRow
+	hasRow bool
+	buf    []byte
+}
+
+func (f *feeder) readNext() error {
+	ev, err := f.src.Next()
+	if errors.Is(err, io.EOF) {
+		f.more = false
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	f.ev, f.more = ev, true
+	return nil
+}
+
+// Fire applies the pending trace event, then reads and schedules the next.
+func (f *feeder) Fire(now sim.Time, _ int64) {
+	f.finishRow()
+	ev := f.ev
+	var err error
+	switch ev.Op {
+	case scenarios.OpAdd:
+		err = f.node.AddPod(ev.Pod)
+	case scenarios.OpDel:
+		err = f.node.DelPod(ev.Pod)
+	default:
+		err = fmt.Errorf("unknown op %v", ev.Op)
+	}
+	if err != nil {
+		f.err = &Error{Line: ev.Line, Err: err}
+		return
+	}
+	f.applied++
+	f.last = now
+	if f.tl != nil {
+		f.row = pendingRow{at: ev.At, op: ev.Op.String(), pod: append(f.row.pod[:0], ev.Pod...)}
+		f.hasRow = true
+	}
+	if f.opt.OnEvent != nil {
+		f.opt.OnEvent(now)
+	}
+	if err := f.readNext(); err != nil {
+		f.err = err
+		return
+	}
+	if f.more {
+		if f.ev.At < now {
+			f.err = &Error{Line: f.ev.Line, Err: fmt.Errorf("time %s is before the previous event's %s", f.ev.At, now)}
+			return
+		}
+		f.eng.Schedule(f.ev.At, f, 0)
+	}
+}
+
+// finishRow writes the pending timeline row with the node's state now: the
+// instant just before the next trace event, or the end of the run.
+func (f *feeder) finishRow() {
+	if f.tl == nil || !f.hasRow {
+		return
+	}
+	f.hasRow = false
+	r := &f.row
+	result := "ok"
+	if r.op == "add" {
+		p := f.node.Pod(string(r.pod))
+		switch {
+		case p.Status == ipam.PodRunning && !p.Waited:
+			result = "ok"
+		case p.Status == ipam.PodRunning:
+			result = "wait"
+		default:
+			result = "fail"
+		}
+	}
+	st := f.node.Stats()
+	b := f.buf[:0]
+	b = AppendSeconds(b, r.at)
+	b = append(b, ',')
+	b = append(b, r.op...)
+	b = append(b, ',')
+	b = append(b, r.pod...)
+	b = append(b, ',')
+	b = append(b, result...)
+	for _, v := range [...]int{st.ENIs, st.TotalPrefixes, st.TotalIPs, st.AssignedIPs} {
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(v), 10)
+	}
+	b = append(b, '\n')
+	f.tl.Write(b)
+	f.buf = b
+}
+
+// AppendSeconds formats t as the shortest exact decimal number of seconds.
+func AppendSeconds(b []byte, t sim.Time) []byte {
+	if t < 0 {
+		b = append(b, '-')
+		t = -t
+	}
+	b = strconv.AppendInt(b, int64(t/sim.Second), 10)
+	frac := int64(t % sim.Second)
+	if frac == 0 {
+		return b
+	}
+	digits := [9]byte{}
+	for i := 8; i >= 0; i-- {
+		digits[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	n := 9
+	for n > 0 && digits[n-1] == '0' {
+		n--
+	}
+	b = append(b, '.')
+	return append(b, digits[:n]...)
+}

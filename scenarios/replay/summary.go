@@ -1,0 +1,121 @@
+package replay
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"ipamsim/ipam"
+	"ipamsim/sim"
+)
+
+// Summary is a run's figures, as `ipamsim run -o json` prints them.
+type Summary struct {
+	InstanceType string `json:"instance_type"`
+	Mode         string `json:"mode"` // "secondary-ip" or "prefix"
+	MaxENIs      int    `json:"max_enis"`
+	IPv4PerENI   int    `json:"ipv4_per_eni"`
+	MaxPods      int    `json:"max_pods"`
+	AssignOrder  string `json:"assign_order"`
+	EC2Profile   string `json:"ec2_profile"`
+	Seed         uint64 `json:"seed"`
+
+	PodsAdded         uint64  `json:"pods_added"`
+	PodsWaited        uint64  `json:"pods_waited"`
+	WaitP50Seconds    float64 `json:"wait_p50_seconds"`
+	WaitP99Seconds    float64 `json:"wait_p99_seconds"`
+	WaitMaxSeconds    float64 `json:"wait_max_seconds"`
+	PodsNeverAssigned uint64  `json:"pods_never_assigned"`
+	NoIPAddFailures   uint64  `json:"no_ip_add_failures"`
+	AddsBeforeReady   uint64  `json:"adds_before_ready"`
+	AddRequests       uint64  `json:"add_requests"`
+	DelRequests       uint64  `json:"del_requests"`
+
+	PeakENIs            int     `json:"peak_enis"`
+	PeakAddressesHeld   int     `json:"peak_addresses_held"`
+	MeanAddressesHeld   float64 `json:"mean_addresses_held"`
+	PeakAddressesInUse  int     `json:"peak_addresses_assigned"`
+	IdleIPSeconds       float64 `json:"idle_ip_seconds"`
+	FinalENIs           int     `json:"final_enis"`
+	FinalAddressesHeld  int     `json:"final_addresses_held"`
+	FinalAddressesInUse int     `json:"final_addresses_assigned"`
+	ENIsAttached        uint64  `json:"enis_attached"`
+	ENIsFreed           uint64  `json:"enis_freed"`
+
+	EC2Calls       map[string]uint64 `json:"ec2_calls"`
+	EC2CallsTotal  uint64            `json:"ec2_calls_total"`
+	EC2Errors      uint64            `json:"ec2_errors"`
+	ThrottledCalls uint64            `json:"throttled_calls"`
+
+	TraceEvents      uint64  `json:"trace_events"`
+	EventsProcessed  uint64  `json:"events_processed"`
+	SimulatedSeconds float64 `json:"simulated_seconds"`
+}
+
+// Summarize gathers a finished run's figures.
+func Summarize(n *ipam.Node, res Result, inst string, order ipam.AssignOrder, profile string, seed uint64) Summary {
+	n.Observe()
+	c := &n.Counters
+	st := n.Stats()
+	lim := n.Limits()
+	mode := "secondary-ip"
+	if lim.PD {
+		mode = "prefix"
+	}
+	s := Summary{
+		InstanceType: inst, Mode: mode, MaxENIs: lim.MaxENIs, IPv4PerENI: lim.IPv4PerENI,
+		MaxPods: n.MaxPods(), AssignOrder: order.String(), EC2Profile: profile, Seed: seed,
+		PodsAdded: c.PodsAdded, PodsWaited: c.PodsWaited,
+		WaitP50Seconds:    c.Wait.Quantile(0.50).Seconds(),
+		WaitP99Seconds:    c.Wait.Quantile(0.99).Seconds(),
+		WaitMaxSeconds:    c.Wait.Max().Seconds(),
+		PodsNeverAssigned: c.PodsCancelled + uint64(n.Waiting()),
+		NoIPAddFailures:   c.NoAvailableIP, AddsBeforeReady: c.AddsBeforeReady,
+		AddRequests: c.AddRequests, DelRequests: c.DelRequests,
+		PeakENIs: c.PeakENIs, PeakAddressesHeld: c.PeakTotalIPs, PeakAddressesInUse: c.PeakAssigned,
+		IdleIPSeconds: round3(c.IdleIPSeconds),
+		FinalENIs:     st.ENIs, FinalAddressesHeld: st.TotalIPs, FinalAddressesInUse: st.AssignedIPs,
+		ENIsAttached: c.ENIsAttached, ENIsFreed: c.ENIsFreed,
+		EC2Calls:    map[string]uint64{},
+		TraceEvents: res.TraceEvents, EventsProcessed: res.Events, SimulatedSeconds: res.End.Seconds(),
+	}
+	if res.End > 0 {
+		s.MeanAddressesHeld = round3(c.HeldIPSeconds / res.End.Seconds())
+	}
+	for api := ipam.API(0); api < ipam.NumAPIs; api++ {
+		if v := c.EC2Requests[api]; v > 0 {
+			s.EC2Calls[api.String()] = v
+			s.EC2CallsTotal += v
+		}
+		s.EC2Errors += c.EC2Errors[api]
+		s.ThrottledCalls += c.EC2Throttled[api]
+	}
+	return s
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+
+// WriteText prints the summary for a person to read.
+func (s Summary) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "node          %s, %s mode, %d ENIs x %d IPv4, max pods %d\n", s.InstanceType, s.Mode, s.MaxENIs, s.IPv4PerENI, s.MaxPods)
+	fmt.Fprintf(&b, "run           %s simulated, %d trace events, %d engine events, seed %d, %s order, EC2 %s\n",
+		sim.Seconds(s.SimulatedSeconds), s.TraceEvents, s.EventsProcessed, s.Seed, s.AssignOrder, s.EC2Profile)
+	fmt.Fprintf(&b, "pods          %d added, %d waited for an address, %d never got one\n", s.PodsAdded, s.PodsWaited, s.PodsNeverAssigned)
+	fmt.Fprintf(&b, "pod IP wait   p50 %.3fs  p99 %.3fs  max %.3fs\n", s.WaitP50Seconds, s.WaitP99Seconds, s.WaitMaxSeconds)
+	fmt.Fprintf(&b, "ADD failures  %d no free address, %d before ipamd was ready (%d ADD, %d DEL requests)\n", s.NoIPAddFailures, s.AddsBeforeReady, s.AddRequests, s.DelRequests)
+	fmt.Fprintf(&b, "addresses     peak %d held, mean %.1f held, peak %d assigned, %.0f idle IP-seconds\n", s.PeakAddressesHeld, s.MeanAddressesHeld, s.PeakAddressesInUse, s.IdleIPSeconds)
+	fmt.Fprintf(&b, "ENIs          peak %d, %d attached, %d freed; at the end %d ENIs, %d addresses held, %d assigned\n", s.PeakENIs, s.ENIsAttached, s.ENIsFreed, s.FinalENIs, s.FinalAddressesHeld, s.FinalAddressesInUse)
+	fmt.Fprintf(&b, "EC2           %d calls, %d errors, %d throttled\n", s.EC2CallsTotal, s.EC2Errors, s.ThrottledCalls)
+	names := make([]string, 0, len(s.EC2Calls))
+	for k := range s.EC2Calls {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Fprintf(&b, "  %-32s %d\n", k, s.EC2Calls[k])
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
