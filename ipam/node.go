@@ -29,6 +29,8 @@ type Config struct {
 	// (§1); nil means Subnet.
 	PodSubnet *Subnet
 	Seed      uint64
+	// Policy manages the pool; nil is the AWS VPC CNI's ipamd.
+	Policy Policy
 	// KubeletBackoff sets the kubelet's retry of a failed ADD: backoff·(1 +
 	// U[0, Profile.KubeletJitter)) later (§3: 10 s). Zero means 10 s.
 	KubeletBackoff sim.Time
@@ -188,10 +190,16 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 	n.pods.byName = map[string]int32{}
 	n.Counters.EC2Latency = map[LatencyKey]*LatencySum{}
 	n.Counters.IpamdErrors = map[string]uint64{}
-	n.policy = vpcCNI{}
+	n.policy = cfg.Policy
+	if n.policy == nil {
+		n.policy = VPCCNI{}
+	}
 	n.warnings = append(n.warnings, n.set.EntrypointWarnings()...)
 	return n, n.warnings, nil
 }
+
+// PolicyName is the --policy name of the node's pool policy.
+func (n *Node) PolicyName() string { return n.policy.Name() }
 
 // Limits returns the node's capacities after MAX_ENI and the PD fallback.
 func (n *Node) Limits() Limits { return n.lim }

@@ -17,14 +17,15 @@ type Policy interface {
 	Pass(n *Node, done func(idle bool))
 }
 
-// vpcCNI is the AWS VPC CNI's ipamd (ipamd-behaviour.md §2–§4).
-type vpcCNI struct{}
+// VPCCNI is the AWS VPC CNI's ipamd (ipamd-behaviour.md §2–§4), the default
+// policy.
+type VPCCNI struct{}
 
-func (vpcCNI) Name() string { return "vpc-cni" }
+func (VPCCNI) Name() string { return "vpc-cni" }
 
 // PreScale is upstream handlePreScaling (§2 Startup): one growth step if the
 // pool is low; under custom networking an empty pool fails start-up.
-func (p vpcCNI) PreScale(n *Node, done func(ok bool)) {
+func (p VPCCNI) PreScale(n *Node, done func(ok bool)) {
 	if n.set.DisableProvisioning {
 		done(true)
 		return
@@ -51,7 +52,7 @@ func (p vpcCNI) PreScale(n *Node, done func(ok bool)) {
 // else shrink if too high and the 30 s decrease gate is open; then,
 // independently, maybe free one ENI. The stats are taken once, before any
 // action, as upstream does.
-func (p vpcCNI) Pass(n *Node, done func(idle bool)) {
+func (p VPCCNI) Pass(n *Node, done func(idle bool)) {
 	if n.set.DisableProvisioning {
 		done(true)
 		return
@@ -103,7 +104,7 @@ const decreaseInterval = 30 * sim.Second
 // existing ENI first (one AssignPrivateIpAddresses on the first ENI with room),
 // and only if none had room, attach a new ENI. done(true) reports the error
 // upstream returns (a failed top-up other than an insufficient-address one).
-func (p vpcCNI) increase(n *Node, done func(err bool)) {
+func (p VPCCNI) increase(n *Node, done func(err bool)) {
 	if n.InInsufficientPause() {
 		done(false)
 		return
@@ -174,7 +175,7 @@ func (p vpcCNI) increase(n *Node, done func(err bool)) {
 // decrease is upstream decreaseDatastorePool → tryUnassignCidrsFromAll (§2
 // "Releasing"): walk the ENIs, on each take the CIDRs no pod holds up to the
 // remaining count, cooldown not checked.
-func (p vpcCNI) decrease(n *Node, done func()) {
+func (p VPCCNI) decrease(n *Node, done func()) {
 	over := ReleaseCount(n.set, n.lim.PD, n.ds.Stats())
 	if over <= 0 {
 		done()

@@ -16,6 +16,7 @@ package scenarios
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -183,13 +184,13 @@ func ReadAudit(r io.Reader, file string, opts AuditOptions) (Reader, ImportSumma
 		nodes: make(map[string][]byte),
 	}
 	slices.SortStableFunc(p.items, func(a, b auditItem) int {
-		return cmpInt64(a.at, b.at)
+		return cmp.Compare(a.at, b.at)
 	})
 	for i := range p.items {
 		st.apply(&p.items[i])
 	}
 	slices.SortStableFunc(st.out, func(a, b auditOut) int {
-		if c := cmpInt64(int64(a.ev.At), int64(b.ev.At)); c != 0 {
+		if c := cmp.Compare(a.ev.At, b.ev.At); c != 0 {
 			return c
 		}
 		if c := a.ev.Line - b.ev.Line; c != 0 {
@@ -202,16 +203,6 @@ func ReadAudit(r io.Reader, file string, opts AuditOptions) (Reader, ImportSumma
 		evs[i] = o.ev
 	}
 	return &auditReader{evs: evs}, st.sum, nil
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // auditReader replays the trace built by ReadAudit.
@@ -313,10 +304,10 @@ type auditPodList struct {
 type auditAction uint8
 
 const (
-	actCreate auditAction = iota + 1 // pod created (state only)
-	actBind                          // pod bound to a node
-	actUpdate                        // pod or pods/status updated or patched
-	actDelete                        // pod deleted (delete, eviction, deletecollection item)
+	auditActCreate auditAction = iota + 1 // pod created (state only)
+	auditActBind                          // pod bound to a node
+	auditActUpdate                        // pod or pods/status updated or patched
+	auditActDelete                        // pod deleted (delete, eviction, deletecollection item)
 )
 
 // auditItem is one pod event, kept in memory until the whole log is read.
@@ -384,11 +375,11 @@ func (p *auditParser) decodeJSON(line int, field string, raw []byte, v any) erro
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		f := joinField(field, te.Field)
+		f := auditJoinField(field, te.Field)
 		if f == field && field == "" {
 			return p.errorf(line, "", "a JSON %s where an audit event (a JSON object) belongs", te.Value)
 		}
-		return p.errorf(line, f, "a JSON %s where %s belongs", te.Value, jsonKindName(te.Type))
+		return p.errorf(line, f, "a JSON %s where %s belongs", te.Value, auditJSONKind(te.Type))
 	}
 	if field == "" {
 		return p.errorf(line, "", "invalid JSON: %v", err)
@@ -396,8 +387,8 @@ func (p *auditParser) decodeJSON(line int, field string, raw []byte, v any) erro
 	return p.errorf(line, field, "invalid JSON: %v", err)
 }
 
-// jsonKindName names what a Go type holds in JSON terms.
-func jsonKindName(t reflect.Type) string {
+// auditJSONKind names what a Go type holds in JSON terms.
+func auditJSONKind(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.Struct, reflect.Map:
 		return "an object"
@@ -408,12 +399,12 @@ func jsonKindName(t reflect.Type) string {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return "an integer"
 	case reflect.Pointer:
-		return jsonKindName(t.Elem())
+		return auditJSONKind(t.Elem())
 	}
 	return t.String()
 }
 
-func joinField(prefix, f string) string {
+func auditJoinField(prefix, f string) string {
 	switch {
 	case prefix == "":
 		return f
@@ -423,8 +414,8 @@ func joinField(prefix, f string) string {
 	return prefix + "." + f
 }
 
-// isNull reports whether raw is absent or JSON null.
-func isNull(raw json.RawMessage) bool {
+// auditIsNull reports whether raw is absent or JSON null.
+func auditIsNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(raw) == "null"
 }
 
@@ -437,10 +428,10 @@ func (p *auditParser) parseLine(b []byte, line int) error {
 	if err := p.decodeJSON(line, "", b, &rec); err != nil {
 		return err
 	}
-	if rec.Verb == "" && rec.Kind == "" && rec.APIVersion == "" && (!isNull(rec.AtMessage) || !isNull(rec.Message)) {
+	if rec.Verb == "" && rec.Kind == "" && rec.APIVersion == "" && (!auditIsNull(rec.AtMessage) || !auditIsNull(rec.Message)) {
 		// A CloudWatch Logs record.
 		field, raw := "@message", rec.AtMessage
-		if isNull(raw) {
+		if auditIsNull(raw) {
 			field, raw = "message", rec.Message
 		}
 		stream := rec.AtLogStream
@@ -585,10 +576,10 @@ func (p *auditParser) parseEvent(rec *auditRecord, line int) error {
 	return nil
 }
 
-// badName returns what is wrong with a namespace, pod or node name as trace
+// auditBadName returns what is wrong with a namespace, pod or node name as trace
 // files spell them, or "". Kubernetes names are DNS labels and subdomains;
 // this only refuses what would break a trace line or a "namespace/name#n".
-func badName(s string) string {
+func auditBadName(s string) string {
 	for i := 0; i < len(s); i++ {
 		switch ch := s[i]; {
 		case ch <= ' ' || ch == 0x7f:
@@ -603,10 +594,10 @@ func badName(s string) string {
 // setKey sets it.key from a namespace and name, checking them. The fields
 // name where they came from, for errors.
 func (p *auditParser) setKey(it *auditItem, ns, nsField, name, nameField string) error {
-	if msg := badName(ns); msg != "" {
+	if msg := auditBadName(ns); msg != "" {
 		return p.errorf(it.line, nsField, "%s %s", strconv.Quote(ns), msg)
 	}
-	if msg := badName(name); msg != "" {
+	if msg := auditBadName(name); msg != "" {
 		return p.errorf(it.line, nameField, "%s %s", strconv.Quote(name), msg)
 	}
 	if ns == "" {
@@ -618,15 +609,15 @@ func (p *auditParser) setKey(it *auditItem, ns, nsField, name, nameField string)
 }
 
 func (p *auditParser) setNode(it *auditItem, node, field string) error {
-	if msg := badName(node); msg != "" {
+	if msg := auditBadName(node); msg != "" {
 		return p.errorf(it.line, field, "%s %s", strconv.Quote(node), msg)
 	}
 	it.node = node
 	return nil
 }
 
-// pick returns the first non-empty string and the field it came from.
-func pick(pairs ...string) (string, string) {
+// auditPick returns the first non-empty string and the field it came from.
+func auditPick(pairs ...string) (string, string) {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if pairs[i] != "" {
 			return pairs[i], pairs[i+1]
@@ -649,17 +640,17 @@ func (p *auditParser) addPod(it *auditItem, pod *auditPod, field string) error {
 		}
 	}
 	if it.specGrace < 0 && pod.Spec.TerminationGracePeriodSeconds != nil {
-		it.specGrace = clampGrace(*pod.Spec.TerminationGracePeriodSeconds)
+		it.specGrace = auditClampGrace(*pod.Spec.TerminationGracePeriodSeconds)
 	}
 	if it.delGrace < 0 && pod.Metadata.DeletionGracePeriodSeconds != nil {
-		it.delGrace = clampGrace(*pod.Metadata.DeletionGracePeriodSeconds)
+		it.delGrace = auditClampGrace(*pod.Metadata.DeletionGracePeriodSeconds)
 	}
 	return nil
 }
 
-// clampGrace returns a grace period in seconds as the API server applies it:
+// auditClampGrace returns a grace period in seconds as the API server applies it:
 // a negative one is 1 s.
-func clampGrace(s int64) int64 {
+func auditClampGrace(s int64) int64 {
 	if s < 0 {
 		return 1
 	}
@@ -668,14 +659,14 @@ func clampGrace(s int64) int64 {
 
 func (p *auditParser) binding(rec *auditRecord, it *auditItem) error {
 	var b auditBinding
-	if !isNull(rec.RequestObject) {
+	if !auditIsNull(rec.RequestObject) {
 		if err := p.decodeJSON(it.line, "requestObject", rec.RequestObject, &b); err != nil {
 			return err
 		}
 	}
 	ref := rec.ObjectRef
-	name, nameField := pick(ref.Name, "objectRef.name", b.Metadata.Name, "requestObject.metadata.name")
-	ns, nsField := pick(ref.Namespace, "objectRef.namespace", b.Metadata.Namespace, "requestObject.metadata.namespace")
+	name, nameField := auditPick(ref.Name, "objectRef.name", b.Metadata.Name, "requestObject.metadata.name")
+	ns, nsField := auditPick(ref.Namespace, "objectRef.namespace", b.Metadata.Namespace, "requestObject.metadata.namespace")
 	if name == "" {
 		p.sum.Ignored++ // a binding of no pod we can name
 		return nil
@@ -689,7 +680,7 @@ func (p *auditParser) binding(rec *auditRecord, it *auditItem) error {
 	if err := p.setNode(it, b.Target.Name, "requestObject.target.name"); err != nil {
 		return err
 	}
-	it.act = actBind
+	it.act = auditActBind
 	p.items = append(p.items, *it)
 	return nil
 }
@@ -702,9 +693,9 @@ func (p *auditParser) create(rec *auditRecord, it *auditItem) error {
 	ref := rec.ObjectRef
 	// Pods made from a generateName (a ReplicaSet's) have no name in the
 	// objectRef: the API server names them, and only the response says how.
-	name, nameField := pick(ref.Name, "objectRef.name", resp.Metadata.Name, "responseObject.metadata.name",
+	name, nameField := auditPick(ref.Name, "objectRef.name", resp.Metadata.Name, "responseObject.metadata.name",
 		req.Metadata.Name, "requestObject.metadata.name")
-	ns, nsField := pick(ref.Namespace, "objectRef.namespace", resp.Metadata.Namespace, "responseObject.metadata.namespace",
+	ns, nsField := auditPick(ref.Namespace, "objectRef.namespace", resp.Metadata.Namespace, "responseObject.metadata.namespace",
 		req.Metadata.Namespace, "requestObject.metadata.namespace")
 	if name == "" {
 		p.sum.Ignored++
@@ -713,7 +704,7 @@ func (p *auditParser) create(rec *auditRecord, it *auditItem) error {
 	if err := p.setKey(it, ns, nsField, name, nameField); err != nil {
 		return err
 	}
-	it.act = actCreate
+	it.act = auditActCreate
 	p.items = append(p.items, *it)
 	return nil
 }
@@ -722,7 +713,7 @@ func (p *auditParser) create(rec *auditRecord, it *auditItem) error {
 // or update and records what they say, the response first. The request of a
 // patch is a patch document (maybe a JSON Patch array) and is not read.
 func (p *auditParser) decodePodObjects(rec *auditRecord, it *auditItem, req, resp *auditPod) error {
-	if !isNull(rec.ResponseObject) {
+	if !auditIsNull(rec.ResponseObject) {
 		if err := p.decodeJSON(it.line, "responseObject", rec.ResponseObject, resp); err != nil {
 			return err
 		}
@@ -730,7 +721,7 @@ func (p *auditParser) decodePodObjects(rec *auditRecord, it *auditItem, req, res
 			return err
 		}
 	}
-	if rec.Verb != "patch" && !isNull(rec.RequestObject) {
+	if rec.Verb != "patch" && !auditIsNull(rec.RequestObject) {
 		if err := p.decodeJSON(it.line, "requestObject", rec.RequestObject, req); err != nil {
 			return err
 		}
@@ -755,18 +746,18 @@ func (p *auditParser) update(rec *auditRecord, it *auditItem) error {
 		return err
 	}
 	it.delGrace = -1 // only a delete's response says what the delete applied
-	it.act = actUpdate
+	it.act = auditActUpdate
 	p.items = append(p.items, *it)
 	return nil
 }
 
-// setReqGrace records the grace period and uid precondition of DeleteOptions.
-func setReqGrace(it *auditItem, o *auditDeleteOptions) {
+// auditSetReqGrace records the grace period and uid precondition of DeleteOptions.
+func auditSetReqGrace(it *auditItem, o *auditDeleteOptions) {
 	if o == nil {
 		return
 	}
 	if o.GracePeriodSeconds != nil {
-		it.reqGrace = clampGrace(*o.GracePeriodSeconds)
+		it.reqGrace = auditClampGrace(*o.GracePeriodSeconds)
 	}
 	if it.uid == "" && o.Preconditions != nil && o.Preconditions.UID != nil {
 		it.uid = *o.Preconditions.UID
@@ -782,14 +773,14 @@ func (p *auditParser) delete(rec *auditRecord, it *auditItem) error {
 	if err := p.setKey(it, ref.Namespace, "objectRef.namespace", ref.Name, "objectRef.name"); err != nil {
 		return err
 	}
-	if !isNull(rec.RequestObject) {
+	if !auditIsNull(rec.RequestObject) {
 		var o auditDeleteOptions
 		if err := p.decodeJSON(it.line, "requestObject", rec.RequestObject, &o); err != nil {
 			return err
 		}
-		setReqGrace(it, &o)
+		auditSetReqGrace(it, &o)
 	}
-	if !isNull(rec.ResponseObject) {
+	if !auditIsNull(rec.ResponseObject) {
 		var resp auditPod
 		if err := p.decodeJSON(it.line, "responseObject", rec.ResponseObject, &resp); err != nil {
 			return err
@@ -798,21 +789,21 @@ func (p *auditParser) delete(rec *auditRecord, it *auditItem) error {
 			return err
 		}
 	}
-	it.act = actDelete
+	it.act = auditActDelete
 	p.items = append(p.items, *it)
 	return nil
 }
 
 func (p *auditParser) eviction(rec *auditRecord, it *auditItem) error {
 	var ev auditEviction
-	if !isNull(rec.RequestObject) {
+	if !auditIsNull(rec.RequestObject) {
 		if err := p.decodeJSON(it.line, "requestObject", rec.RequestObject, &ev); err != nil {
 			return err
 		}
 	}
 	ref := rec.ObjectRef
-	name, nameField := pick(ref.Name, "objectRef.name", ev.Metadata.Name, "requestObject.metadata.name")
-	ns, nsField := pick(ref.Namespace, "objectRef.namespace", ev.Metadata.Namespace, "requestObject.metadata.namespace")
+	name, nameField := auditPick(ref.Name, "objectRef.name", ev.Metadata.Name, "requestObject.metadata.name")
+	ns, nsField := auditPick(ref.Namespace, "objectRef.namespace", ev.Metadata.Namespace, "requestObject.metadata.namespace")
 	if name == "" {
 		p.sum.Ignored++
 		return nil
@@ -820,15 +811,15 @@ func (p *auditParser) eviction(rec *auditRecord, it *auditItem) error {
 	if err := p.setKey(it, ns, nsField, name, nameField); err != nil {
 		return err
 	}
-	setReqGrace(it, ev.DeleteOptions)
+	auditSetReqGrace(it, ev.DeleteOptions)
 	// The response of an eviction is a Status, not the pod.
-	it.act = actDelete
+	it.act = auditActDelete
 	p.items = append(p.items, *it)
 	return nil
 }
 
 func (p *auditParser) deleteCollection(rec *auditRecord, it *auditItem) error {
-	if isNull(rec.ResponseObject) {
+	if auditIsNull(rec.ResponseObject) {
 		p.sum.Ignored++ // which pods went is not in the log
 		return nil
 	}
@@ -841,7 +832,7 @@ func (p *auditParser) deleteCollection(rec *auditRecord, it *auditItem) error {
 		return nil
 	}
 	var opts auditDeleteOptions
-	if !isNull(rec.RequestObject) {
+	if !auditIsNull(rec.RequestObject) {
 		if err := p.decodeJSON(it.line, "requestObject", rec.RequestObject, &opts); err != nil {
 			return err
 		}
@@ -850,8 +841,8 @@ func (p *auditParser) deleteCollection(rec *auditRecord, it *auditItem) error {
 	for i := range list.Items {
 		pod := &list.Items[i]
 		field := fmt.Sprintf("responseObject.items[%d]", i)
-		item := auditItem{at: it.at, line: it.line, reqGrace: -1, delGrace: -1, specGrace: -1, act: actDelete}
-		ns, nsField := pick(pod.Metadata.Namespace, field+".metadata.namespace", ref.Namespace, "objectRef.namespace")
+		item := auditItem{at: it.at, line: it.line, reqGrace: -1, delGrace: -1, specGrace: -1, act: auditActDelete}
+		ns, nsField := auditPick(pod.Metadata.Namespace, field+".metadata.namespace", ref.Namespace, "objectRef.namespace")
 		if pod.Metadata.Name == "" {
 			p.sum.Ignored++
 			continue
@@ -860,7 +851,7 @@ func (p *auditParser) deleteCollection(rec *auditRecord, it *auditItem) error {
 			return err
 		}
 		if o := opts.GracePeriodSeconds; o != nil {
-			item.reqGrace = clampGrace(*o)
+			item.reqGrace = auditClampGrace(*o)
 		}
 		pod.Kind = "" // items of a PodList have no kind of their own
 		if err := p.addPod(&item, pod, field); err != nil {
@@ -889,9 +880,9 @@ type auditPodInc struct {
 type auditPodState uint8
 
 const (
-	podPending auditPodState = iota // not (yet) on a node in the trace
-	podLive                         // added to the trace
-	podGone                         // deleted
+	auditPodPending auditPodState = iota // not (yet) on a node in the trace
+	auditPodLive                         // added to the trace
+	auditPodGone                         // deleted
 )
 
 // auditNameSlot tracks the pods that held one trace name ("ns/name" or
@@ -936,7 +927,7 @@ func (s *auditState) current(key, uid string) *auditPodInc {
 	if uid != "" && inc.uid != "" && uid != inc.uid {
 		return nil
 	}
-	if uid != "" && inc.uid == "" && inc.state != podGone {
+	if uid != "" && inc.uid == "" && inc.state != auditPodGone {
 		inc.uid = uid
 	}
 	return inc
@@ -950,7 +941,7 @@ func (s *auditState) newInc(key string, it *auditItem, created bool) *auditPodIn
 
 // learn records what an event's object says about the pod.
 func (inc *auditPodInc) learn(it *auditItem) {
-	if it.node != "" && inc.state == podPending {
+	if it.node != "" && inc.state == auditPodPending {
 		inc.node = it.node
 	}
 	if it.specGrace >= 0 {
@@ -959,7 +950,7 @@ func (inc *auditPodInc) learn(it *auditItem) {
 }
 
 func (s *auditState) apply(it *auditItem) {
-	if it.act == actCreate {
+	if it.act == auditActCreate {
 		// A create succeeds only when no pod of that name exists: this is a
 		// new pod, whatever the log said about the name before.
 		s.sum.Ignored++
@@ -969,11 +960,11 @@ func (s *auditState) apply(it *auditItem) {
 	inc := s.current(it.key, it.uid)
 	switch it.act {
 
-	case actBind:
-		if inc == nil || inc.state == podGone {
+	case auditActBind:
+		if inc == nil || inc.state == auditPodGone {
 			inc = s.newInc(it.key, it, false)
 		}
-		if inc.state == podLive {
+		if inc.state == auditPodLive {
 			s.sum.DuplicateBindings++
 			return
 		}
@@ -983,8 +974,8 @@ func (s *auditState) apply(it *auditItem) {
 		}
 		s.add(it.key, inc, s.rel(it.at), node, it.line, auditForever)
 
-	case actUpdate:
-		if inc != nil && inc.state == podGone {
+	case auditActUpdate:
+		if inc != nil && inc.state == auditPodGone {
 			s.sum.Ignored++ // status of a terminating pod
 			return
 		}
@@ -993,7 +984,7 @@ func (s *auditState) apply(it *auditItem) {
 		}
 		inc.learn(it)
 		switch {
-		case inc.state == podLive || inc.node == "":
+		case inc.state == auditPodLive || inc.node == "":
 			s.sum.Ignored++
 		case inc.created:
 			s.add(it.key, inc, s.rel(it.at), inc.node, it.line, auditForever)
@@ -1004,8 +995,8 @@ func (s *auditState) apply(it *auditItem) {
 			s.sum.Ignored++
 		}
 
-	case actDelete:
-		if inc != nil && inc.state == podGone {
+	case auditActDelete:
+		if inc != nil && inc.state == auditPodGone {
 			s.sum.Ignored++ // the kubelet's final delete, or a repeat
 			return
 		}
@@ -1014,15 +1005,15 @@ func (s *auditState) apply(it *auditItem) {
 		}
 		inc.learn(it)
 		at := s.rel(it.at)
-		end := satAdd(at, s.grace(it, inc))
+		end := auditSatAdd(at, s.grace(it, inc))
 		switch {
-		case inc.state == podLive:
+		case inc.state == auditPodLive:
 		case !inc.created && s.opts.AssumeRunning && inc.node != "":
 			s.sum.AlreadyRunning++
 			s.add(it.key, inc, 0, inc.node, it.line, end)
 		default:
 			s.sum.UnknownDeletes++
-			inc.state = podGone
+			inc.state = auditPodGone
 			return
 		}
 		s.del(inc, end, it.line)
@@ -1050,8 +1041,8 @@ func (s *auditState) grace(it *auditItem, inc *auditPodInc) sim.Time {
 	return sim.Time(sec) * sim.Second
 }
 
-// satAdd returns a+d, saturating at the largest Time.
-func satAdd(a, d sim.Time) sim.Time {
+// auditSatAdd returns a+d, saturating at the largest Time.
+func auditSatAdd(a, d sim.Time) sim.Time {
 	if a > auditForever-d {
 		return auditForever
 	}
@@ -1078,7 +1069,7 @@ func (s *auditState) emit(at sim.Time, op Op, pod, node []byte, line int) {
 // (auditForever if not yet known), for choosing its name.
 func (s *auditState) add(key string, inc *auditPodInc, at sim.Time, node string, line int, end sim.Time) {
 	inc.node = node
-	inc.state = podLive
+	inc.state = auditPodLive
 	inc.slot = s.allocName(key, at, end)
 	inc.name = inc.slot.name
 	s.sum.PodsAdded++
@@ -1087,7 +1078,7 @@ func (s *auditState) add(key string, inc *auditPodInc, at sim.Time, node string,
 
 // del deletes the live pod inc at trace time at.
 func (s *auditState) del(inc *auditPodInc, at sim.Time, line int) {
-	inc.state = podGone
+	inc.state = auditPodGone
 	sl := inc.slot
 	sl.open--
 	if !sl.hasEnded || at > sl.lastEnd {

@@ -33,8 +33,8 @@ func (r auditRow) String() string {
 	return fmt.Sprintf("%s,%v,%s,%s (line %d)", formatSeconds(r.At), r.Op, r.Pod, r.Node, r.Line)
 }
 
-// secs is s seconds as a sim.Time, exactly for the decimals the tests use.
-func secs(s float64) sim.Time { return sim.Time(math.Round(s * 1e9)) }
+// auditSecs is s seconds as a sim.Time, exactly for the decimals the tests use.
+func auditSecs(s float64) sim.Time { return sim.Time(math.Round(s * 1e9)) }
 
 func auditDrain(t testing.TB, r Reader) []auditRow {
 	t.Helper()
@@ -109,20 +109,20 @@ func auditWant(t *testing.T, rows []auditRow, pod string, want ...auditRow) {
 func TestAuditSmallTrace(t *testing.T) {
 	rows, sum := auditReadFile(t, "small.jsonl", DefaultAuditOptions())
 	want := []auditRow{
-		{0, OpAdd, "kube-system/coredns-abc", "node-c", 10},        // running before the log: status patch names node-c
-		{0, OpAdd, "shop/old-1", "node-a", 15},                     // running before the log: first seen in its delete
-		{secs(2.25), OpAdd, "shop/web-1", "node-a", 4},             // binding's stageTimestamp, not its 2.0 receipt
-		{secs(3.5), OpAdd, "shop/web-2", "node-b", 7},              // binding with stageTimestamp only; 409 on line 6 ignored
-		{secs(9), OpAdd, "shop/web-4", "node-c", 25},               // logged out of order, replayed in time order
-		{secs(15), OpDel, "shop/web-1", "node-a", 11},              // 10 + request gracePeriodSeconds 5
-		{secs(22), OpAdd, "batch/job-1", "node-b", 17},             // no binding: first status update naming spec.nodeName
-		{secs(30), OpDel, "batch/job-1", "node-b", 20},             // stageless event, grace 0; the 403 at 26 ignored
-		{secs(31), OpAdd, "db/db-0", "node-a", 21},                 // bound, create not in the log
-		{secs(34), OpAdd, "db/db-0#2", "node-b", 24},               // re-created (new uid) while db-0 terminates
-		{secs(35), OpDel, "kube-system/coredns-abc", "node-c", 18}, // eviction at 25 + spec grace 10 seen on line 10
-		{secs(50), OpDel, "shop/old-1", "node-a", 15},              // 20 + default 30
-		{secs(52), OpDel, "db/db-0", "node-a", 22},                 // 32 + deletionGracePeriodSeconds 20 (spec says 60)
-		{secs(56), OpDel, "shop/web-2", "node-b", 12},              // 11 + spec terminationGracePeriodSeconds 45
+		{0, OpAdd, "kube-system/coredns-abc", "node-c", 10},             // running before the log: status patch names node-c
+		{0, OpAdd, "shop/old-1", "node-a", 15},                          // running before the log: first seen in its delete
+		{auditSecs(2.25), OpAdd, "shop/web-1", "node-a", 4},             // binding's stageTimestamp, not its 2.0 receipt
+		{auditSecs(3.5), OpAdd, "shop/web-2", "node-b", 7},              // binding with stageTimestamp only; 409 on line 6 ignored
+		{auditSecs(9), OpAdd, "shop/web-4", "node-c", 25},               // logged out of order, replayed in time order
+		{auditSecs(15), OpDel, "shop/web-1", "node-a", 11},              // 10 + request gracePeriodSeconds 5
+		{auditSecs(22), OpAdd, "batch/job-1", "node-b", 17},             // no binding: first status update naming spec.nodeName
+		{auditSecs(30), OpDel, "batch/job-1", "node-b", 20},             // stageless event, grace 0; the 403 at 26 ignored
+		{auditSecs(31), OpAdd, "db/db-0", "node-a", 21},                 // bound, create not in the log
+		{auditSecs(34), OpAdd, "db/db-0#2", "node-b", 24},               // re-created (new uid) while db-0 terminates
+		{auditSecs(35), OpDel, "kube-system/coredns-abc", "node-c", 18}, // eviction at 25 + spec grace 10 seen on line 10
+		{auditSecs(50), OpDel, "shop/old-1", "node-a", 15},              // 20 + default 30
+		{auditSecs(52), OpDel, "db/db-0", "node-a", 22},                 // 32 + deletionGracePeriodSeconds 20 (spec says 60)
+		{auditSecs(56), OpDel, "shop/web-2", "node-b", 12},              // 11 + spec terminationGracePeriodSeconds 45
 	}
 	if !slices.Equal(rows, want) {
 		t.Errorf("trace:\n%s\nwant:\n%s", auditRowsString(rows), auditRowsString(want))
@@ -157,7 +157,7 @@ func TestAuditCases(t *testing.T) {
 	rows, sum := auditReadFile(t, "small.jsonl", DefaultAuditOptions())
 
 	t.Run("binding time is stageTimestamp", func(t *testing.T) {
-		auditWant(t, rows, "shop/web-1", auditRow{At: secs(2.25), Op: OpAdd, Node: "node-a", Line: 4}, auditRow{At: secs(15), Op: OpDel, Node: "node-a"})
+		auditWant(t, rows, "shop/web-1", auditRow{At: auditSecs(2.25), Op: OpAdd, Node: "node-a", Line: 4}, auditRow{At: auditSecs(15), Op: OpDel, Node: "node-a"})
 	})
 	t.Run("RequestReceived stage not counted", func(t *testing.T) {
 		if n := len(auditFind(rows, "shop/web-1")); n != 2 {
@@ -165,19 +165,19 @@ func TestAuditCases(t *testing.T) {
 		}
 	})
 	t.Run("grace from request", func(t *testing.T) {
-		auditWant(t, rows, "shop/web-1", auditRow{At: secs(2.25), Op: OpAdd, Node: "node-a"}, auditRow{At: secs(10 + 5), Op: OpDel, Node: "node-a", Line: 11})
+		auditWant(t, rows, "shop/web-1", auditRow{At: auditSecs(2.25), Op: OpAdd, Node: "node-a"}, auditRow{At: auditSecs(10 + 5), Op: OpDel, Node: "node-a", Line: 11})
 	})
 	t.Run("grace from response deletionGracePeriodSeconds", func(t *testing.T) {
-		auditWant(t, rows, "db/db-0", auditRow{At: secs(31), Op: OpAdd, Node: "node-a"}, auditRow{At: secs(32 + 20), Op: OpDel, Node: "node-a", Line: 22})
+		auditWant(t, rows, "db/db-0", auditRow{At: auditSecs(31), Op: OpAdd, Node: "node-a"}, auditRow{At: auditSecs(32 + 20), Op: OpDel, Node: "node-a", Line: 22})
 	})
 	t.Run("grace from response spec", func(t *testing.T) {
-		auditWant(t, rows, "shop/web-2", auditRow{At: secs(3.5), Op: OpAdd, Node: "node-b"}, auditRow{At: secs(11 + 45), Op: OpDel, Node: "node-b", Line: 12})
+		auditWant(t, rows, "shop/web-2", auditRow{At: auditSecs(3.5), Op: OpAdd, Node: "node-b"}, auditRow{At: auditSecs(11 + 45), Op: OpDel, Node: "node-b", Line: 12})
 	})
 	t.Run("grace from spec seen before (eviction)", func(t *testing.T) {
-		auditWant(t, rows, "kube-system/coredns-abc", auditRow{At: 0, Op: OpAdd, Node: "node-c"}, auditRow{At: secs(25 + 10), Op: OpDel, Node: "node-c", Line: 18})
+		auditWant(t, rows, "kube-system/coredns-abc", auditRow{At: 0, Op: OpAdd, Node: "node-c"}, auditRow{At: auditSecs(25 + 10), Op: OpDel, Node: "node-c", Line: 18})
 	})
 	t.Run("grace default 30s", func(t *testing.T) {
-		auditWant(t, rows, "shop/old-1", auditRow{At: 0, Op: OpAdd, Node: "node-a"}, auditRow{At: secs(20 + 30), Op: OpDel, Node: "node-a"})
+		auditWant(t, rows, "shop/old-1", auditRow{At: 0, Op: OpAdd, Node: "node-a"}, auditRow{At: auditSecs(20 + 30), Op: OpDel, Node: "node-a"})
 	})
 	t.Run("grace override", func(t *testing.T) {
 		g := 7 * time.Second
@@ -186,23 +186,23 @@ func TestAuditCases(t *testing.T) {
 			"shop/web-1": 10, "shop/web-2": 11, "db/db-0": 32, "kube-system/coredns-abc": 25, "shop/old-1": 20, "batch/job-1": 30,
 		} {
 			ev := auditFind(rows, pod)
-			if len(ev) != 2 || ev[1].Op != OpDel || ev[1].At != secs(at+7) {
+			if len(ev) != 2 || ev[1].Op != OpDel || ev[1].At != auditSecs(at+7) {
 				t.Errorf("%s: %v, want a del at %v+7s", pod, ev, at)
 			}
 		}
 		zero := time.Duration(0)
 		rows, _ = auditReadFile(t, "small.jsonl", AuditOptions{GracePeriod: &zero})
-		auditWant(t, rows, "shop/web-2", auditRow{At: secs(3.5), Op: OpAdd, Node: "node-b"}, auditRow{At: secs(11), Op: OpDel, Node: "node-b"})
+		auditWant(t, rows, "shop/web-2", auditRow{At: auditSecs(3.5), Op: OpAdd, Node: "node-b"}, auditRow{At: auditSecs(11), Op: OpDel, Node: "node-b"})
 	})
 	t.Run("pod without binding added at status update", func(t *testing.T) {
-		auditWant(t, rows, "batch/job-1", auditRow{At: secs(22), Op: OpAdd, Node: "node-b", Line: 17}, auditRow{At: secs(30), Op: OpDel, Node: "node-b", Line: 20})
+		auditWant(t, rows, "batch/job-1", auditRow{At: auditSecs(22), Op: OpAdd, Node: "node-b", Line: 17}, auditRow{At: auditSecs(30), Op: OpDel, Node: "node-b", Line: 20})
 	})
 	t.Run("already running", func(t *testing.T) {
 		if sum.AlreadyRunning != 2 {
 			t.Errorf("AlreadyRunning = %d, want 2", sum.AlreadyRunning)
 		}
-		auditWant(t, rows, "kube-system/coredns-abc", auditRow{At: 0, Op: OpAdd, Node: "node-c", Line: 10}, auditRow{At: secs(35), Op: OpDel, Node: "node-c"})
-		auditWant(t, rows, "shop/old-1", auditRow{At: 0, Op: OpAdd, Node: "node-a", Line: 15}, auditRow{At: secs(50), Op: OpDel, Node: "node-a", Line: 15})
+		auditWant(t, rows, "kube-system/coredns-abc", auditRow{At: 0, Op: OpAdd, Node: "node-c", Line: 10}, auditRow{At: auditSecs(35), Op: OpDel, Node: "node-c"})
+		auditWant(t, rows, "shop/old-1", auditRow{At: 0, Op: OpAdd, Node: "node-a", Line: 15}, auditRow{At: auditSecs(50), Op: OpDel, Node: "node-a", Line: 15})
 	})
 	t.Run("assume running off", func(t *testing.T) {
 		rows, sum := auditReadFile(t, "small.jsonl", AuditOptions{})
@@ -225,9 +225,9 @@ func TestAuditCases(t *testing.T) {
 		if sum.FailedRequests != 3 {
 			t.Errorf("FailedRequests = %d, want 3", sum.FailedRequests)
 		}
-		auditWant(t, rows, "shop/web-5")                                                                                                        // 403 binding
-		auditWant(t, rows, "batch/job-1", auditRow{At: secs(22), Op: OpAdd, Node: "node-b"}, auditRow{At: secs(30), Op: OpDel, Node: "node-b"}) // 403 delete at 26
-		if ev := auditFind(rows, "shop/web-2"); ev[0].Node != "node-b" {                                                                        // 409 to node-c
+		auditWant(t, rows, "shop/web-5")                                                                                                                  // 403 binding
+		auditWant(t, rows, "batch/job-1", auditRow{At: auditSecs(22), Op: OpAdd, Node: "node-b"}, auditRow{At: auditSecs(30), Op: OpDel, Node: "node-b"}) // 403 delete at 26
+		if ev := auditFind(rows, "shop/web-2"); ev[0].Node != "node-b" {                                                                                  // 409 to node-c
 			t.Errorf("web-2 added on %s, want node-b", ev[0].Node)
 		}
 	})
@@ -235,13 +235,13 @@ func TestAuditCases(t *testing.T) {
 		if sum.DuplicateBindings != 1 {
 			t.Errorf("DuplicateBindings = %d, want 1", sum.DuplicateBindings)
 		}
-		auditWant(t, rows, "shop/web-2", auditRow{At: secs(3.5), Op: OpAdd, Node: "node-b"}, auditRow{At: secs(56), Op: OpDel, Node: "node-b"})
+		auditWant(t, rows, "shop/web-2", auditRow{At: auditSecs(3.5), Op: OpAdd, Node: "node-b"}, auditRow{At: auditSecs(56), Op: OpDel, Node: "node-b"})
 	})
 	t.Run("re-created pod renamed while the old one is live", func(t *testing.T) {
-		auditWant(t, rows, "db/db-0#2", auditRow{At: secs(34), Op: OpAdd, Node: "node-b", Line: 24})
+		auditWant(t, rows, "db/db-0#2", auditRow{At: auditSecs(34), Op: OpAdd, Node: "node-b", Line: 24})
 	})
 	t.Run("out of order line replayed in time order", func(t *testing.T) {
-		auditWant(t, rows, "shop/web-4", auditRow{At: secs(9), Op: OpAdd, Node: "node-c", Line: 25})
+		auditWant(t, rows, "shop/web-4", auditRow{At: auditSecs(9), Op: OpAdd, Node: "node-c", Line: 25})
 		for i := 1; i < len(rows); i++ {
 			if rows[i].At < rows[i-1].At {
 				t.Fatalf("event %d at %v before event %d at %v", i, rows[i].At, i-1, rows[i-1].At)
@@ -326,7 +326,7 @@ func TestAuditGolden(t *testing.T) {
 			auditGolden(t, name+".summary", []byte(sum.String()+"\n"))
 
 			// The golden CSV reads back as the same trace.
-			r2, _, _ := ReadAudit(bytes.NewReader(must2(os.ReadFile(filepath.Join("testdata", "audit", name+".jsonl")))), name, DefaultAuditOptions())
+			r2, _, _ := ReadAudit(bytes.NewReader(auditMust(os.ReadFile(filepath.Join("testdata", "audit", name+".jsonl")))), name, DefaultAuditOptions())
 			want := auditDrain(t, r2)
 			got := auditDrain(t, NewCSVReader(bytes.NewReader(csv), name+".csv"))
 			if len(got) != len(want) {
@@ -342,14 +342,14 @@ func TestAuditGolden(t *testing.T) {
 		})
 	}
 	// The CloudWatch export holds the same events as the raw log.
-	raw := must2(os.ReadFile(filepath.Join("testdata", "audit", "deployment.csv")))
-	cw := must2(os.ReadFile(filepath.Join("testdata", "audit", "deployment-cloudwatch.csv")))
+	raw := auditMust(os.ReadFile(filepath.Join("testdata", "audit", "deployment.csv")))
+	cw := auditMust(os.ReadFile(filepath.Join("testdata", "audit", "deployment-cloudwatch.csv")))
 	if !bytes.Equal(raw, cw) {
 		t.Error("deployment.csv and deployment-cloudwatch.csv differ")
 	}
 }
 
-func must2[T any](v T, err error) T {
+func auditMust[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
 	}
@@ -409,20 +409,20 @@ func TestAuditDeployment(t *testing.T) {
 	// Spot checks.
 	auditWant(t, rows, "db/redis-0",
 		auditRow{At: 0, Op: OpAdd, Node: auditNodes[1]},
-		auditRow{At: secs(480.005 + 60), Op: OpDel, Node: auditNodes[1]})
-	auditWant(t, rows, "db/redis-0#2", auditRow{At: secs(482.654), Op: OpAdd, Node: auditNodes[0]})
+		auditRow{At: auditSecs(480.005 + 60), Op: OpDel, Node: auditNodes[1]})
+	auditWant(t, rows, "db/redis-0#2", auditRow{At: auditSecs(482.654), Op: OpAdd, Node: auditNodes[0]})
 	auditWant(t, rows, "default/debug",
-		auditRow{At: secs(380.043), Op: OpAdd, Node: auditNodes[2]},
-		auditRow{At: secs(470.004 + 30), Op: OpDel, Node: auditNodes[2]})
+		auditRow{At: auditSecs(380.043), Op: OpAdd, Node: auditNodes[2]},
+		auditRow{At: auditSecs(470.004 + 30), Op: OpDel, Node: auditNodes[2]})
 	auditWant(t, rows, "shop/web-7d4b9c6f5-4hx9w", // kubectl delete --grace-period=5
-		auditRow{At: secs(30.040 + 0.035 + 0.004), Op: OpAdd, Node: auditNodes[0]},
-		auditRow{At: secs(300.005 + 5), Op: OpDel, Node: auditNodes[0]})
+		auditRow{At: auditSecs(30.040 + 0.035 + 0.004), Op: OpAdd, Node: auditNodes[0]},
+		auditRow{At: auditSecs(300.005 + 5), Op: OpDel, Node: auditNodes[0]})
 	auditWant(t, rows, "shop/web-7d4b9c6f5-8qzlm", // --grace-period=0 --force
-		auditRow{At: secs(30.052 + 0.050 + 0.004), Op: OpAdd, Node: auditNodes[1]},
-		auditRow{At: secs(330.005), Op: OpDel, Node: auditNodes[1]})
+		auditRow{At: auditSecs(30.052 + 0.050 + 0.004), Op: OpAdd, Node: auditNodes[1]},
+		auditRow{At: auditSecs(330.005), Op: OpDel, Node: auditNodes[1]})
 	auditWant(t, rows, "shop/web-7d4b9c6f5-c2vrk", // evicted, 45 s from its create
-		auditRow{At: secs(30.064 + 0.065 + 0.004), Op: OpAdd, Node: auditNodes[2]},
-		auditRow{At: secs(400.008 + 45), Op: OpDel, Node: auditNodes[2]})
+		auditRow{At: auditSecs(30.064 + 0.065 + 0.004), Op: OpAdd, Node: auditNodes[2]},
+		auditRow{At: auditSecs(400.008 + 45), Op: OpDel, Node: auditNodes[2]})
 	auditWant(t, rows, "shop/web-7d4b9c6f5-k2x8p", auditRow{At: 0, Op: OpAdd, Node: auditNodes[0]})
 	auditWant(t, rows, "shop/web-7d4b9c6f5-m9q4z") // never in the log
 }
@@ -441,7 +441,7 @@ func TestAuditCloudWatchForms(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			rows, sum := auditRead(t, line+"\n", DefaultAuditOptions())
-			want := []auditRow{{secs(1), OpAdd, "ns/p", "n1", 1}} // stageTimestamp, from requestReceivedTimestamp
+			want := []auditRow{{auditSecs(1), OpAdd, "ns/p", "n1", 1}} // stageTimestamp, from requestReceivedTimestamp
 			if !slices.Equal(rows, want) {
 				t.Errorf("got %v, want %v", rows, want)
 			}
@@ -582,15 +582,15 @@ func TestAuditNames(t *testing.T) {
 		auditBind("s", "db-0", "u5", "n1", "00:14Z") // all free: plain name
 	rows, sum := auditRead(t, in, DefaultAuditOptions())
 	want := []auditRow{
-		{secs(0), OpAdd, "s/db-0", "n1", 1},
-		{secs(2), OpAdd, "s/db-0#2", "n2", 3},
-		{secs(4), OpAdd, "s/db-0#3", "n1", 5},
-		{secs(5), OpDel, "s/db-0#3", "n1", 6},
-		{secs(11), OpDel, "s/db-0", "n1", 2},
-		{secs(11), OpAdd, "s/db-0#3", "n1", 7},
-		{secs(12), OpDel, "s/db-0#3", "n1", 8},
-		{secs(13), OpDel, "s/db-0#2", "n2", 4},
-		{secs(14), OpAdd, "s/db-0", "n1", 9},
+		{auditSecs(0), OpAdd, "s/db-0", "n1", 1},
+		{auditSecs(2), OpAdd, "s/db-0#2", "n2", 3},
+		{auditSecs(4), OpAdd, "s/db-0#3", "n1", 5},
+		{auditSecs(5), OpDel, "s/db-0#3", "n1", 6},
+		{auditSecs(11), OpDel, "s/db-0", "n1", 2},
+		{auditSecs(11), OpAdd, "s/db-0#3", "n1", 7},
+		{auditSecs(12), OpDel, "s/db-0#3", "n1", 8},
+		{auditSecs(13), OpDel, "s/db-0#2", "n2", 4},
+		{auditSecs(14), OpAdd, "s/db-0", "n1", 9},
 	}
 	if !slices.Equal(rows, want) {
 		t.Errorf("trace:\n%s\nwant:\n%s", auditRowsString(rows), auditRowsString(want))
@@ -611,9 +611,9 @@ func TestAuditRunningBeforeNames(t *testing.T) {
 	rows, sum := auditRead(t, in, DefaultAuditOptions())
 	want := []auditRow{
 		{0, OpAdd, "s/a#2", "n2", 4},
-		{secs(10), OpAdd, "s/a", "n1", 2},
-		{secs(11), OpDel, "s/a", "n1", 3},
-		{secs(50), OpDel, "s/a#2", "n2", 4},
+		{auditSecs(10), OpAdd, "s/a", "n1", 2},
+		{auditSecs(11), OpDel, "s/a", "n1", 3},
+		{auditSecs(50), OpDel, "s/a#2", "n2", 4},
 	}
 	if !slices.Equal(rows, want) || sum.AlreadyRunning != 1 {
 		t.Errorf("trace:\n%s\nwant:\n%s\nsummary %+v", auditRowsString(rows), auditRowsString(want), sum)
@@ -631,9 +631,9 @@ func TestAuditDeleteCollection(t *testing.T) {
 	rows, sum := auditRead(t, in, DefaultAuditOptions())
 	want := []auditRow{
 		{0, OpAdd, "s/a", "n1", 1},
-		{secs(1), OpAdd, "s/b", "n2", 2},
-		{secs(5), OpDel, "s/a", "n1", 3},
-		{secs(5), OpDel, "s/b", "n2", 3},
+		{auditSecs(1), OpAdd, "s/b", "n2", 2},
+		{auditSecs(5), OpDel, "s/a", "n1", 3},
+		{auditSecs(5), OpDel, "s/b", "n2", 3},
 	}
 	if !slices.Equal(rows, want) {
 		t.Errorf("trace:\n%s\nwant:\n%s", auditRowsString(rows), auditRowsString(want))
@@ -649,7 +649,7 @@ func TestAuditGraceEdges(t *testing.T) {
 	in := auditBind("s", "a", "ua", "n1", "00:00Z") + auditDel("s", "a", "ua", -5, "00:01Z") +
 		auditBind("s", "b", "ub", "n1", "00:00Z") + auditDel("s", "b", "ub", math.MaxInt64, "00:01Z")
 	rows, _ := auditRead(t, in, DefaultAuditOptions())
-	auditWant(t, rows, "s/a", auditRow{At: 0, Op: OpAdd, Node: "n1"}, auditRow{At: secs(2), Op: OpDel, Node: "n1"})
+	auditWant(t, rows, "s/a", auditRow{At: 0, Op: OpAdd, Node: "n1"}, auditRow{At: auditSecs(2), Op: OpDel, Node: "n1"})
 	auditWant(t, rows, "s/b", auditRow{At: 0, Op: OpAdd, Node: "n1"}, auditRow{At: math.MaxInt64, Op: OpDel, Node: "n1"})
 }
 
@@ -667,7 +667,7 @@ func TestAuditPendingDelete(t *testing.T) {
 // TestAuditReversed: the log's order does not matter, only its timestamps
 // (the CloudWatch Logs Insights console sorts newest first).
 func TestAuditReversed(t *testing.T) {
-	b := must2(os.ReadFile(filepath.Join("testdata", "audit", "deployment.jsonl")))
+	b := auditMust(os.ReadFile(filepath.Join("testdata", "audit", "deployment.jsonl")))
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	slices.Reverse(lines)
 	fwd, fsum := auditReadFile(t, "deployment.jsonl", DefaultAuditOptions())

@@ -93,7 +93,8 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var re *replay.Error
 	var se *ipam.SettingError
 	var ce *catalog.UnknownTypeError
-	if errors.As(err, &ue) || errors.As(err, &pe) || errors.As(err, &re) || errors.As(err, &se) || errors.As(err, &ce) {
+	var spe *replay.SpecError
+	if errors.As(err, &spe) || errors.As(err, &ue) || errors.As(err, &pe) || errors.As(err, &re) || errors.As(err, &se) || errors.As(err, &ce) {
 		return 2
 	}
 	return 1
@@ -132,8 +133,7 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{fmt.Errorf("--subnet: %v", err)}
 	}
-	subnet, err := ipam.NewSubnet(subnetPrefix)
-	if err != nil {
+	if _, err := ipam.NewSubnet(subnetPrefix); err != nil {
 		return usageError{fmt.Errorf("--subnet: %v", err)}
 	}
 
@@ -187,18 +187,6 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		return usageError{errors.New(w[0])}
 	}
 
-	eng := sim.NewEngine()
-	node, warnings, err := ipam.NewNode(eng, ipam.Config{
-		Name: "node-1", Instance: inst, Settings: settings, MaxPods: o.maxPods,
-		Order: order, Profile: profile, Subnet: subnet, Seed: o.seed,
-	})
-	if err != nil {
-		return usageError{err}
-	}
-	for _, w := range warnings {
-		fmt.Fprintf(stderr, "ipamsim run: warning: %s\n", w)
-	}
-
 	src, closeSrc, err := o.source(sc, stdin, stderr)
 	if err != nil {
 		return err
@@ -206,7 +194,7 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	defer closeSrc()
 
 	var tl *atomicFile
-	opt := replay.Options{Drain: sim.Time(o.drain)}
+	opt := replay.Options{}
 	if o.timeline != "" {
 		if tl, err = createAtomic(o.timeline); err != nil {
 			return err
@@ -214,13 +202,18 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		defer tl.abort()
 		opt.Timeline = tl
 	}
-	res, err := replay.Run(eng, node, src, opt)
+	spec := replay.Spec{Instance: inst, Settings: settings, MaxPods: o.maxPods, Order: order,
+		Profile: profile, Subnet: subnetPrefix, Seed: o.seed, Drain: sim.Time(o.drain)}
+	run, err := replay.Execute(spec, src, opt)
 	if err != nil {
 		return err
 	}
-	sum := replay.Summarize(node, res, inst.Name, order, profile.Name, o.seed)
+	for _, w := range run.Warnings {
+		fmt.Fprintf(stderr, "ipamsim run: warning: %s\n", w)
+	}
+	sum := run.Summary
 	if o.metricsFile != "" {
-		if err := writeMetrics(o.metricsFile, node, res); err != nil {
+		if err := writeMetrics(o.metricsFile, run.Node, run.Result); err != nil {
 			return err
 		}
 	}

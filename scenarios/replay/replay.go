@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"strconv"
 
 	"ipamsim/ipam"
+	"ipamsim/ipam/catalog"
 	"ipamsim/scenarios"
 	"ipamsim/sim"
 )
@@ -232,4 +234,61 @@ func AppendSeconds(b []byte, t sim.Time) []byte {
 	}
 	b = append(b, '.')
 	return append(b, digits[:n]...)
+}
+
+// Spec is everything one single-node run needs besides its workload.
+type Spec struct {
+	Instance catalog.InstanceType
+	Settings ipam.Settings
+	MaxPods  int // 0: the type's eni-max-pods.txt figure
+	Order    ipam.AssignOrder
+	Profile  ipam.Profile
+	Subnet   netip.Prefix // zero: 10.0.0.0/16
+	Seed     uint64
+	Drain    sim.Time
+	Policy   ipam.Policy // nil: the VPC CNI
+}
+
+// SpecError is a Spec that does not describe a node (an input error).
+type SpecError struct{ Err error }
+
+func (e *SpecError) Error() string { return e.Err.Error() }
+func (e *SpecError) Unwrap() error { return e.Err }
+
+// Outcome is a finished single-node run.
+type Outcome struct {
+	Node     *ipam.Node
+	Result   Result
+	Summary  Summary
+	Warnings []string
+}
+
+// Execute builds the node a Spec describes and replays src against it. Errors
+// in the spec are *ipam.SettingError or plain errors; errors in the trace are
+// *scenarios.ParseError or *Error.
+func Execute(spec Spec, src scenarios.Reader, opt Options) (*Outcome, error) {
+	eng := sim.NewEngine()
+	cfg := ipam.Config{Name: "node-1", Instance: spec.Instance, Settings: spec.Settings, MaxPods: spec.MaxPods,
+		Order: spec.Order, Profile: spec.Profile, Seed: spec.Seed, Policy: spec.Policy}
+	if spec.Subnet.IsValid() {
+		s, err := ipam.NewSubnet(spec.Subnet)
+		if err != nil {
+			return nil, &SpecError{err}
+		}
+		cfg.Subnet = s
+	}
+	node, warnings, err := ipam.NewNode(eng, cfg)
+	if err != nil {
+		return nil, &SpecError{err}
+	}
+	if opt.Drain == 0 {
+		opt.Drain = spec.Drain
+	}
+	res, err := Run(eng, node, src, opt)
+	if err != nil {
+		return nil, err
+	}
+	sum := Summarize(node, res, spec.Instance.Name, spec.Order, spec.Profile.Name, spec.Seed)
+	sum.Policy = node.PolicyName()
+	return &Outcome{Node: node, Result: res, Summary: sum, Warnings: warnings}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"ipamsim/ipam"
 	"ipamsim/sim"
@@ -12,6 +13,7 @@ import (
 
 // Summary is a run's figures, as `ipamsim run -o json` prints them.
 type Summary struct {
+	Policy       string `json:"policy"`
 	InstanceType string `json:"instance_type"`
 	Mode         string `json:"mode"` // "secondary-ip" or "prefix"
 	MaxENIs      int    `json:"max_enis"`
@@ -99,9 +101,9 @@ func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 // WriteText prints the summary for a person to read.
 func (s Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "node          %s, %s mode, %d ENIs x %d IPv4, max pods %d\n", s.InstanceType, s.Mode, s.MaxENIs, s.IPv4PerENI, s.MaxPods)
+	fmt.Fprintf(&b, "node          %s (%s), %s mode, %d ENIs x %d IPv4, max pods %d\n", s.InstanceType, s.Policy, s.Mode, s.MaxENIs, s.IPv4PerENI, s.MaxPods)
 	fmt.Fprintf(&b, "run           %s simulated, %d trace events, %d engine events, seed %d, %s order, EC2 %s\n",
-		sim.Seconds(s.SimulatedSeconds), s.TraceEvents, s.EventsProcessed, s.Seed, s.AssignOrder, s.EC2Profile)
+		time.Duration(sim.Seconds(s.SimulatedSeconds)).Round(time.Millisecond), s.TraceEvents, s.EventsProcessed, s.Seed, s.AssignOrder, s.EC2Profile)
 	fmt.Fprintf(&b, "pods          %d added, %d waited for an address, %d never got one\n", s.PodsAdded, s.PodsWaited, s.PodsNeverAssigned)
 	fmt.Fprintf(&b, "pod IP wait   p50 %.3fs  p99 %.3fs  max %.3fs\n", s.WaitP50Seconds, s.WaitP99Seconds, s.WaitMaxSeconds)
 	fmt.Fprintf(&b, "ADD failures  %d no free address, %d before ipamd was ready (%d ADD, %d DEL requests)\n", s.NoIPAddFailures, s.AddsBeforeReady, s.AddRequests, s.DelRequests)
