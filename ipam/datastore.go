@@ -184,8 +184,14 @@ func (d *Datastore) Advance(now sim.Time) {
 		*e = coolEntry{}
 		d.coolHead++
 	}
-	if d.coolHead > 1024 && d.coolHead*2 > len(d.coolQ) {
+	// Reclaim the consumed head: at once when the queue is empty, else when
+	// it is over half the slice (amortised O(1), bounded memory).
+	if d.coolHead == len(d.coolQ) {
+		d.coolQ = d.coolQ[:0]
+		d.coolHead = 0
+	} else if d.coolHead > 32 && d.coolHead*2 > len(d.coolQ) {
 		n := copy(d.coolQ, d.coolQ[d.coolHead:])
+		clear(d.coolQ[n:])
 		d.coolQ = d.coolQ[:n]
 		d.coolHead = 0
 	}

@@ -276,6 +276,32 @@ func TestDatastorePrefixReuseExpiredFirst(t *testing.T) {
 		t.Errorf("first-fit reuse of expired addresses should take the lowest (.18), got .%d", 16+int(b))
 	}
 	checkDS(t, d)
+
+	// Garbage collection: once an expired address is reused, the other
+	// expired entries are forgotten (deleted from the CIDR's map upstream), so
+	// a later getUnusedIP prefers a newly expired address over them.
+	g := newDS(true, FirstFit)
+	ge := g.AddENI(1, 0, true, addr("10.0.0.4"), 0)
+	gc := g.AddCIDR(ge, pfx("10.0.0.16/28"))
+	for i := 0; i < 8; i++ { // .16–.23 (bits 0–7)
+		g.Assign()
+	}
+	g.Unassign(gc, 2, 0) // .18
+	g.Unassign(gc, 4, 0) // .20
+	g.Advance(31 * sim.Second)
+	if _, b, _ := g.Assign(); b != 2 { // expired .18 (lowest expired); .20 forgotten
+		t.Fatalf("got .%d, want .18", 16+int(b))
+	}
+	g.Unassign(gc, 6, 31*sim.Second) // .22
+	g.Advance(62 * sim.Second)
+	// Expired: only .22 (.20 was forgotten). Upstream returns .22, not .20.
+	if _, b, _ := g.Assign(); b != 6 {
+		t.Errorf("got .%d, want .22: the expired entry .20 was garbage-collected by the previous reuse (§3 getUnusedIP)", 16+int(b))
+	}
+	if _, b, _ := g.Assign(); b != 4 { // now the lowest unused: the forgotten .20
+		t.Errorf("got .%d, want .20 (lowest never-used after the GC)", 16+int(b))
+	}
+	checkDS(t, g)
 }
 
 func TestDatastoreModeCIDRsIgnored(t *testing.T) {

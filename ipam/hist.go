@@ -107,3 +107,17 @@ func (h *WaitHistogram) Quantile(q float64) sim.Time {
 	}
 	return h.max
 }
+
+// Merge adds every wait recorded in o.
+func (h *WaitHistogram) Merge(o *WaitHistogram) {
+	for i, c := range o.counts {
+		h.counts[i] += c
+	}
+	for i, c := range o.le {
+		h.le[i] += c
+	}
+	h.n += o.n
+	h.zero += o.zero
+	h.sum += o.sum
+	h.max = max(h.max, o.max)
+}

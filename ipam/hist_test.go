@@ -142,3 +142,31 @@ func TestWaitHistogramBucketCounts(t *testing.T) {
 		t.Errorf("last bucket %d > count %d", last, h.Count())
 	}
 }
+
+// TestWaitHistogramMerge: merging histograms equals recording all their waits
+// in one.
+func TestWaitHistogramMerge(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	var a, b, all WaitHistogram
+	for i := 0; i < 3000; i++ {
+		v := sim.Time(math.Exp(r.Float64() * math.Log(3e11)))
+		if i%3 == 0 {
+			a.Add(v)
+		} else {
+			b.Add(v)
+		}
+		all.Add(v)
+	}
+	var m WaitHistogram
+	m.Merge(&a)
+	m.Merge(&b)
+	if m != all {
+		t.Errorf("merged histogram differs from the direct one: count %d/%d sum %v/%v max %v/%v",
+			m.Count(), all.Count(), m.Sum(), all.Sum(), m.Max(), all.Max())
+	}
+	var empty WaitHistogram
+	m.Merge(&empty)
+	if m != all {
+		t.Error("merging an empty histogram changed it")
+	}
+}

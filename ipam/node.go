@@ -2,8 +2,10 @@ package ipam
 
 import (
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 
 	"ipamsim/ipam/catalog"
 	"ipamsim/sim"
@@ -25,10 +27,20 @@ type Config struct {
 	// Subnet is where ENIs and their addresses come from; nil gives the node a
 	// private 10.0.0.0/16.
 	Subnet *Subnet
+	// ENISubnets are further subnets tagged kubernetes.io/role/cni in the node's
+	// zone that subnet discovery may create ENIs in (§1 ENABLE_SUBNET_DISCOVERY).
+	ENISubnets []*Subnet
 	// PodSubnet is the ENIConfig subnet for new ENIs under custom networking
 	// (§1); nil means Subnet.
 	PodSubnet *Subnet
 	Seed      uint64
+	// OnReady, if not nil, is called when ipamd finishes start-up and the node
+	// answers ADDs.
+	OnReady func(n *Node)
+	// AlwaysTick runs every pool pass at its 5 s cadence even when nothing can
+	// change (no dormancy). Results are identical in first-fit order; it
+	// exists to test exactly that.
+	AlwaysTick bool
 	// Policy manages the pool; nil is the AWS VPC CNI's ipamd.
 	Policy Policy
 	// KubeletBackoff sets the kubelet's retry of a failed ADD: backoff·(1 +
@@ -106,6 +118,7 @@ type Node struct {
 	passPending bool
 	dormant     bool
 	passEvent   sim.EventID
+	nextPassAt  sim.Time
 
 	// Loop state (the pool loop is synchronous: one operation at a time).
 	call      *ec2Call
@@ -121,6 +134,7 @@ type Node struct {
 	hasInsufficient      bool
 	lastNodeIPPoolAction sim.Time
 	warnings             []string
+	terminated           bool
 }
 
 type ec2Call struct {
@@ -234,6 +248,9 @@ func (n *Node) Start() { n.eng.After(0, n, evInit) }
 
 // Fire implements sim.Handler.
 func (n *Node) Fire(now sim.Time, arg int64) {
+	if n.terminated {
+		return
+	}
 	n.observe(now)
 	n.ds.Advance(now)
 	switch arg & 0xff {
@@ -278,6 +295,65 @@ func (n *Node) afterEvent() {
 	c.PeakTotalIPs = max(c.PeakTotalIPs, st.TotalIPs)
 	c.PeakAssigned = max(c.PeakAssigned, st.AssignedIPs)
 	c.PeakWaiting = max(c.PeakWaiting, n.pods.waiting)
+}
+
+// Terminate ends the instance: its pool loop stops and EC2 deletes its ENIs
+// (DeleteOnTermination), so every address it held returns to its subnet. Pods
+// still on the node are dropped; the caller reschedules them.
+func (n *Node) Terminate() {
+	if n.terminated {
+		return
+	}
+	n.observe(n.eng.Now())
+	n.terminated = true
+	n.ready = false
+	for _, p := range n.pods.pods {
+		if p.state == podWaiting && p.retry != 0 {
+			n.eng.Cancel(p.retry)
+		}
+	}
+	if n.passEvent != 0 {
+		n.eng.Cancel(n.passEvent)
+	}
+	ids := make([]ENIID, 0, len(n.eniAddrs))
+	for id := range n.eniAddrs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		for _, p := range n.eniAddrs[id] {
+			n.eniSubnet[id].Release(p)
+		}
+	}
+	n.eniAddrs = map[ENIID][]netip.Prefix{}
+	for len(n.ds.ENIs()) > 0 {
+		e := n.ds.ENIs()[0]
+		for _, c := range e.CIDRs() {
+			for c.assigned != 0 {
+				b := uint8(bits.TrailingZeros16(c.assigned))
+				n.ds.Unassign(c, b, n.eng.Now())
+			}
+		}
+		n.ds.RemoveENI(e)
+	}
+}
+
+// Terminated reports whether Terminate was called.
+func (n *Node) Terminated() bool { return n.terminated }
+
+// Pods is the number of live pods on the node, waiting ones included.
+func (n *Node) Pods() int { return n.pods.live }
+
+// PodNames returns the live pods' names, sorted.
+func (n *Node) PodNames() []string {
+	names := make([]string, 0, n.pods.live)
+	for _, p := range n.pods.pods {
+		if p.state != podFree {
+			names = append(names, p.name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // ---- EC2 calls ----
@@ -396,6 +472,9 @@ func (n *Node) nodeInit() {
 				n.ready = true
 				n.lastPassEnd = n.eng.Now()
 				n.schedulePass(n.eng.Now() + passHalf)
+				if n.cfg.OnReady != nil {
+					n.cfg.OnReady(n)
+				}
 			})
 		})
 	})
@@ -408,21 +487,63 @@ const passHalf = 2500 * sim.Millisecond
 func (n *Node) schedulePass(at sim.Time) {
 	n.dormant = false
 	n.passPending = true
+	n.nextPassAt = at
 	n.passEvent = n.eng.Schedule(at, n, evPass)
 }
 
 func (n *Node) runPass() {
 	n.passPending = false
+	n.dormant = false // a pass is running: pod events must not start another
 	n.policy.Pass(n, func(idle bool) {
 		n.lastPassEnd = n.eng.Now()
-		if idle && n.quiescent() {
-			// Nothing the pass looks at can change until a pod arrives or
-			// leaves: sleep without ticking, keeping the loop's phase.
-			n.dormant = true
-			return
+		period := 2 * passHalf
+		if idle && !n.cfg.AlwaysTick {
+			at, pending := n.nextTimer()
+			if !pending {
+				// Nothing the pass looks at can change until a pod arrives or
+				// leaves: sleep without ticking, keeping the loop's phase.
+				n.dormant = true
+				return
+			}
+			if at > n.lastPassEnd+period {
+				// Skip the passes that would find nothing to do: the first
+				// one that can act is the first on the loop's phase at or
+				// after the timer.
+				k := (at - n.lastPassEnd + period - 1) / period
+				n.schedulePass(n.lastPassEnd + k*period)
+				n.dormant = true // a pod event may still pull the pass earlier
+				return
+			}
 		}
-		n.schedulePass(n.lastPassEnd + 2*passHalf)
+		n.schedulePass(n.lastPassEnd + period)
 	})
+}
+
+// TimerPolicy is a Policy that can tell when, with no pod arriving or leaving,
+// its next pass could first act: pure timers such as cooldown expiry, the ENI
+// minimum age or a decrease gate. Policies without it keep the loop ticking
+// while any such timer runs.
+type TimerPolicy interface {
+	NextTimer(n *Node) (at sim.Time, pending bool)
+}
+
+// WakePolicy is a Policy that can tell, cheaply and without side effects,
+// whether a pass now could act at all. A dormant loop is not woken for a pod
+// event after which NeedsPass is false: such a pass would be idle, so skipping
+// it changes nothing but the event count.
+type WakePolicy interface {
+	NeedsPass(n *Node) bool
+}
+
+// nextTimer returns when a timer could first change what an idle pass does.
+func (n *Node) nextTimer() (sim.Time, bool) {
+	if tp, ok := n.policy.(TimerPolicy); ok {
+		return tp.NextTimer(n)
+	}
+	if n.quiescent() {
+		return 0, false
+	}
+	return n.eng.Now(), true
 }
 
 // quiescent reports that no timer the pool rules depend on is running: no
@@ -443,10 +564,14 @@ func (n *Node) quiescent() bool {
 	return true
 }
 
-// wake restarts a dormant loop at its next pass instant.
+// wake brings a dormant loop back to its next pass instant (a pod arrived or
+// left, so the pool may need to act).
 func (n *Node) wake() {
-	if !n.dormant || n.passPending {
+	if !n.dormant || !n.ready {
 		return
+	}
+	if w, ok := n.policy.(WakePolicy); ok && !w.NeedsPass(n) {
+		return // the pass would find nothing to do; the loop stays asleep
 	}
 	now := n.eng.Now()
 	period := 2 * passHalf
@@ -454,7 +579,14 @@ func (n *Node) wake() {
 	if k < 1 {
 		k = 1
 	}
-	n.schedulePass(n.lastPassEnd + k*period)
+	at := n.lastPassEnd + k*period
+	if n.passPending {
+		if n.passEvent != 0 && at >= n.nextPassAt {
+			return
+		}
+		n.eng.Cancel(n.passEvent)
+	}
+	n.schedulePass(at)
 }
 
 // ---- pods ----
@@ -480,7 +612,8 @@ type pod struct {
 type podTable struct {
 	pods    []pod
 	free    []int32
-	byName  map[string]int32
+	byName  map[string]int32 // pods added by name (not by handle)
+	live    int
 	waiting int
 }
 
@@ -529,11 +662,26 @@ func (e *PodError) Error() string { return e.Msg }
 // AddPod is the kubelet creating a pod's sandbox: a CNI ADD now (§3). A pod
 // that gets no address is retried after the kubelet's back-off.
 func (n *Node) AddPod(name []byte) error {
-	n.observe(n.eng.Now())
-	n.ds.Advance(n.eng.Now())
 	if _, dup := n.pods.byName[string(name)]; dup {
 		return &PodError{fmt.Sprintf("add of pod %q, which is already live", name)}
 	}
+	i := n.addPod(string(name))
+	n.pods.byName[n.pods.pods[i].name] = i
+	return nil
+}
+
+// PodHandle names a live pod on a node without a name lookup (cluster mode,
+// where the cluster keeps the index).
+type PodHandle int32
+
+// AddPodHandle is AddPod for a caller that tracks its pods itself: the node
+// keeps no name index for it, so Pod(name) does not find it. The caller must
+// not add the same name twice.
+func (n *Node) AddPodHandle(name string) PodHandle { return PodHandle(n.addPod(name)) }
+
+func (n *Node) addPod(name string) int32 {
+	n.observe(n.eng.Now())
+	n.ds.Advance(n.eng.Now())
 	var i int32
 	if k := len(n.pods.free); k > 0 {
 		i = n.pods.free[k-1]
@@ -542,15 +690,14 @@ func (n *Node) AddPod(name []byte) error {
 		n.pods.pods = append(n.pods.pods, pod{})
 		i = int32(len(n.pods.pods) - 1)
 	}
-	s := string(name)
-	n.pods.byName[s] = i
-	n.pods.pods[i] = pod{name: s, state: podWaiting, firstAdd: n.eng.Now()}
+	n.pods.pods[i] = pod{name: name, state: podWaiting, firstAdd: n.eng.Now()}
+	n.pods.live++
 	n.pods.waiting++
 	n.Counters.PodsAdded++
 	n.tryAssign(i)
 	n.afterEvent()
 	n.wake()
-	return nil
+	return i
 }
 
 func (n *Node) tryAssign(i int32) {
@@ -597,13 +744,25 @@ func (n *Node) podRetry(i int32) {
 // address starts its cooldown; no EC2 call is made. Deleting a pod that still
 // waits cancels its retries.
 func (n *Node) DelPod(name []byte) error {
-	n.observe(n.eng.Now())
-	n.ds.Advance(n.eng.Now())
 	i, ok := n.pods.byName[string(name)]
 	if !ok {
 		return &PodError{fmt.Sprintf("del of pod %q, which is not live", name)}
 	}
+	delete(n.pods.byName, n.pods.pods[i].name)
+	n.delPod(i)
+	return nil
+}
+
+// DelPodHandle is DelPod for a pod added with AddPodHandle.
+func (n *Node) DelPodHandle(h PodHandle) { n.delPod(int32(h)) }
+
+func (n *Node) delPod(i int32) {
+	n.observe(n.eng.Now())
+	n.ds.Advance(n.eng.Now())
 	p := &n.pods.pods[i]
+	if p.state == podFree {
+		panic("ipam: deleting a pod slot that is free")
+	}
 	n.Counters.DelRequests++
 	switch p.state {
 	case podWaiting:
@@ -613,12 +772,11 @@ func (n *Node) DelPod(name []byte) error {
 	case podRunning:
 		n.ds.Unassign(p.cidr, p.bit, n.eng.Now())
 	}
-	delete(n.pods.byName, p.name)
 	*p = pod{}
+	n.pods.live--
 	n.pods.free = append(n.pods.free, i)
 	n.afterEvent()
 	n.wake()
-	return nil
 }
 
 // ---- EC2-backed pool actions (used by policies) ----
@@ -691,12 +849,10 @@ func (n *Node) AssignToENI(e *ENI, count int, done func(grew bool, code ErrCode)
 // prefixes (upstream tryAllocateENI → AllocENI → waitForENIAndIPsAttached →
 // setupENI; §2 step 2, §7). done reports the outcome.
 func (n *Node) AllocENI(count int, done func(code ErrCode)) {
-	subnet := n.subnet
-	if n.set.CustomNetworking {
-		subnet = n.cfg.PodSubnet
-	}
+	subnet := n.eniSubnetChoice()
 	var primary netip.Addr
 	var addrs []netip.Prefix
+	var id ENIID
 	device := -1
 	fail := func(code ErrCode) {
 		n.ipamdErr("increaseIPPoolAllocENI")
@@ -715,24 +871,27 @@ func (n *Node) AllocENI(count int, done func(code ErrCode)) {
 				return InvalidParameterValue // §2: not matched by ipamd (#3105)
 			}
 			primary = a
+			// The ENI exists in EC2 from here on, holding its addresses.
+			n.nextENIID++
+			id = n.nextENIID
+			n.eniSubnet[id] = subnet
+			n.eniAddrs[id] = append([]netip.Prefix{netip.PrefixFrom(primary, 32)}, addrs...)
 			return OK
 		}, func(code ErrCode) {
 			if code != OK {
 				fail(code)
 				return
 			}
-			release := func() {
-				subnet.Release(netip.PrefixFrom(primary, 32))
-				for _, p := range addrs {
-					subnet.Release(p)
-				}
-			}
 			// If the attach fails, the ENI is deleted (§7).
 			deleteENI := func(code ErrCode) {
-				n.ec2(DeleteNetworkInterface, nil, func(ErrCode) {
-					release()
-					fail(code)
-				})
+				n.ec2(DeleteNetworkInterface, func() ErrCode {
+					for _, p := range n.eniAddrs[id] {
+						subnet.Release(p)
+					}
+					delete(n.eniAddrs, id)
+					delete(n.eniSubnet, id)
+					return OK
+				}, func(ErrCode) { fail(code) })
 			}
 			n.ec2(DescribeInstances, func() ErrCode {
 				for d := 1; d < len(n.devices); d++ {
@@ -760,14 +919,10 @@ func (n *Node) AllocENI(count int, done func(code ErrCode)) {
 					}
 					n.ec2(ModifyNetworkInterfaceAttribute, nil, func(ErrCode) {
 						n.waitIMDS(func() {
-							n.nextENIID++
-							id := n.nextENIID
 							e := n.ds.AddENI(id, device, false, primary, n.eng.Now())
 							for _, p := range addrs {
 								n.ds.AddCIDR(e, p)
 							}
-							n.eniSubnet[id] = subnet
-							n.eniAddrs[id] = append([]netip.Prefix{netip.PrefixFrom(primary, 32)}, addrs...)
 							n.Counters.ENIsAttached++
 							done(OK)
 						})
@@ -787,6 +942,24 @@ func (n *Node) AllocENI(count int, done func(code ErrCode)) {
 		return
 	}
 	create()
+}
+
+// eniSubnetChoice is the subnet a new ENI is created in (§1): the ENIConfig
+// subnet under custom networking; with subnet discovery, the candidate with the
+// most free addresses (the node's subnet first on ties); else the node's subnet.
+func (n *Node) eniSubnetChoice() *Subnet {
+	if n.set.CustomNetworking {
+		return n.cfg.PodSubnet
+	}
+	best := n.subnet
+	if n.set.SubnetDiscovery {
+		for _, s := range n.cfg.ENISubnets {
+			if s.Free() > best.Free() {
+				best = s
+			}
+		}
+	}
+	return best
 }
 
 // waitIMDS polls instance metadata until the new ENI and its addresses show:
@@ -948,4 +1121,20 @@ func (c *Counters) totalEC2() uint64 {
 		t += v
 	}
 	return t
+}
+
+// EC2Addresses calls f for every address or prefix EC2 has given the node's
+// ENIs (primary IPs included), with the subnet it came from: EC2's view, which
+// includes ENIs that already left the datastore but are not deleted yet.
+func (n *Node) EC2Addresses(f func(s *Subnet, p netip.Prefix)) {
+	ids := make([]ENIID, 0, len(n.eniAddrs))
+	for id := range n.eniAddrs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		for _, p := range n.eniAddrs[id] {
+			f(n.eniSubnet[id], p)
+		}
+	}
 }

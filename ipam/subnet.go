@@ -22,6 +22,12 @@ type Subnet struct {
 	size   uint32 // number of addresses
 	free   *btree.BTreeG[span]
 	nfree  int
+	// Subnet CIDR reservations of type prefix (§4, #2749): their free space is
+	// kept apart, used only for /28 prefixes, and tried first for them.
+	resv     []span
+	resFree  *btree.BTreeG[span]
+	nresFree int
+	minFree  int // lowest Free()+ReservedFree() seen
 }
 
 // span is a run of free addresses [lo, hi], offsets from the subnet base.
@@ -46,8 +52,10 @@ func NewSubnet(p netip.Prefix) (*Subnet, error) {
 		return nil, fmt.Errorf("subnet %s: AWS subnets are /16 to /28", p)
 	}
 	p = p.Masked()
-	s := &Subnet{prefix: p, base: addrToU32(p.Addr()), size: 1 << (32 - p.Bits()), free: btree.NewG(16, spanLess)}
-	s.insert(span{awsReservedLow, s.size - 1 - awsReservedHigh})
+	s := &Subnet{prefix: p, base: addrToU32(p.Addr()), size: 1 << (32 - p.Bits()), free: btree.NewG(16, spanLess),
+		resFree: btree.NewG(16, spanLess)}
+	s.insert(s.free, span{awsReservedLow, s.size - 1 - awsReservedHigh})
+	s.minFree = s.nfree
 	return s, nil
 }
 
@@ -69,25 +77,92 @@ func (s *Subnet) Size() int { return int(s.size) }
 // Free is the number of addresses EC2 could still hand out.
 func (s *Subnet) Free() int { return s.nfree }
 
-func (s *Subnet) insert(sp span) {
-	s.free.ReplaceOrInsert(sp)
-	s.nfree += int(sp.hi - sp.lo + 1)
+func (s *Subnet) counter(t *btree.BTreeG[span]) *int {
+	if t == s.resFree {
+		return &s.nresFree
+	}
+	return &s.nfree
 }
 
-func (s *Subnet) remove(sp span) {
-	s.free.Delete(sp)
-	s.nfree -= int(sp.hi - sp.lo + 1)
+func (s *Subnet) insert(t *btree.BTreeG[span], sp span) {
+	t.ReplaceOrInsert(sp)
+	*s.counter(t) += int(sp.hi - sp.lo + 1)
 }
 
-// take removes [lo, hi] from the free span sp that contains it.
-func (s *Subnet) take(sp span, lo, hi uint32) {
-	s.remove(sp)
+func (s *Subnet) remove(t *btree.BTreeG[span], sp span) {
+	t.Delete(sp)
+	*s.counter(t) -= int(sp.hi - sp.lo + 1)
+}
+
+// take removes [lo, hi] from the free span sp of t that contains it.
+func (s *Subnet) take(t *btree.BTreeG[span], sp span, lo, hi uint32) {
+	s.remove(t, sp)
 	if sp.lo < lo {
-		s.insert(span{sp.lo, lo - 1})
+		s.insert(t, span{sp.lo, lo - 1})
 	}
 	if hi < sp.hi {
-		s.insert(span{hi + 1, sp.hi})
+		s.insert(t, span{hi + 1, sp.hi})
 	}
+	s.minFree = min(s.minFree, s.nfree+s.nresFree)
+}
+
+// ReservedFree is the number of free addresses inside prefix reservations.
+func (s *Subnet) ReservedFree() int { return s.nresFree }
+
+// Reserved is the number of addresses inside prefix reservations.
+func (s *Subnet) Reserved() int {
+	n := 0
+	for _, r := range s.resv {
+		n += int(r.hi - r.lo + 1)
+	}
+	return n
+}
+
+// MinFree is the lowest number of free addresses (reservations included) the
+// subnet has had.
+func (s *Subnet) MinFree() int { return s.minFree }
+
+// ReservePrefixes creates a subnet CIDR reservation of type prefix over p
+// (§4: AWS's advice against fragmentation, #2749): its addresses are no longer
+// handed out as single IPs, and /28 prefixes come from it first. p must be
+// inside the subnet, /28-aligned, and wholly free.
+func (s *Subnet) ReservePrefixes(p netip.Prefix) error {
+	p = p.Masked()
+	if !s.prefix.Contains(p.Addr()) || p.Bits() < s.prefix.Bits() || p.Bits() > 28 {
+		return fmt.Errorf("reservation %s: not a /28 or larger block inside subnet %s", p, s.prefix)
+	}
+	lo := addrToU32(p.Addr()) - s.base
+	hi := lo + (1 << (32 - p.Bits())) - 1
+	// Carve the block out of the general free space (the AWS-reserved
+	// addresses at the ends are never part of a reservation).
+	lo, hi = max(lo, awsReservedLow), min(hi, s.size-1-awsReservedHigh)
+	var sp span
+	ok := false
+	s.free.DescendLessOrEqual(span{lo: lo}, func(x span) bool { sp, ok = x, x.hi >= hi; return false })
+	if !ok {
+		return fmt.Errorf("reservation %s: addresses already in use", p)
+	}
+	s.take(s.free, sp, lo, hi)
+	s.resv = append(s.resv, span{lo, hi})
+	s.insert(s.resFree, span{lo, hi})
+	return nil
+}
+
+// Take marks one specific free address as used by something outside the
+// simulation (another instance, a load balancer, a Lambda ENI).
+func (s *Subnet) Take(a netip.Addr) bool {
+	if !s.prefix.Contains(a) {
+		return false
+	}
+	v := addrToU32(a) - s.base
+	var sp span
+	ok := false
+	s.free.DescendLessOrEqual(span{lo: v}, func(x span) bool { sp, ok = x, x.hi >= v; return false })
+	if !ok {
+		return false
+	}
+	s.take(s.free, sp, v, v)
+	return true
 }
 
 // AllocAddr takes the lowest free address.
@@ -96,41 +171,67 @@ func (s *Subnet) AllocAddr() (netip.Addr, bool) {
 	if !ok {
 		return netip.Addr{}, false
 	}
-	s.take(sp, sp.lo, sp.lo)
+	s.take(s.free, sp, sp.lo, sp.lo)
 	return u32ToAddr(s.base + sp.lo), true
 }
 
-// AllocPrefix28 takes the lowest free, aligned /28.
+// AllocPrefix28 takes the lowest free, aligned /28: from the prefix
+// reservations first, then from the general free space.
 func (s *Subnet) AllocPrefix28() (netip.Prefix, bool) {
-	var found span
-	var at uint32
-	ok := false
-	s.free.Ascend(func(sp span) bool {
-		lo := (sp.lo + 15) &^ 15
-		if lo >= sp.lo && lo+15 <= sp.hi {
-			found, at, ok = sp, lo, true
-			return false
+	for _, t := range []*btree.BTreeG[span]{s.resFree, s.free} {
+		var found span
+		var at uint32
+		ok := false
+		t.Ascend(func(sp span) bool {
+			lo := (sp.lo + 15) &^ 15
+			if lo >= sp.lo && lo+15 <= sp.hi {
+				found, at, ok = sp, lo, true
+				return false
+			}
+			return true
+		})
+		if ok {
+			s.take(t, found, at, at+15)
+			return netip.PrefixFrom(u32ToAddr(s.base+at), 28), true
 		}
-		return true
-	})
-	if !ok {
-		return netip.Prefix{}, false
 	}
-	s.take(found, at, at+15)
-	return netip.PrefixFrom(u32ToAddr(s.base+at), 28), true
+	return netip.Prefix{}, false
 }
 
-// FreeAligned28 counts the /28 blocks that are wholly free.
+// FreeAligned28 counts the /28 blocks that are wholly free, reservations
+// included.
 func (s *Subnet) FreeAligned28() int {
 	n := 0
-	s.free.Ascend(func(sp span) bool {
+	count := func(sp span) bool {
 		lo := (sp.lo + 15) &^ 15
 		if lo+15 <= sp.hi && lo >= sp.lo {
 			n += int((sp.hi + 1 - lo) / 16)
 		}
 		return true
-	})
+	}
+	s.free.Ascend(count)
+	s.resFree.Ascend(count)
 	return n
+}
+
+// Fragmentation is the share of free addresses that no free aligned /28 can
+// use: 0 when all free space is in whole /28s, 1 when none is.
+func (s *Subnet) Fragmentation() float64 {
+	free := s.nfree + s.nresFree
+	if free == 0 {
+		return 0
+	}
+	return 1 - float64(16*s.FreeAligned28())/float64(free)
+}
+
+// treeFor returns the free tree that address offset v belongs to.
+func (s *Subnet) treeFor(v uint32) *btree.BTreeG[span] {
+	for _, r := range s.resv {
+		if v >= r.lo && v <= r.hi {
+			return s.resFree
+		}
+	}
+	return s.free
 }
 
 // Release returns an address or a prefix to the free space. Returning space that
@@ -141,27 +242,28 @@ func (s *Subnet) Release(p netip.Prefix) {
 	}
 	lo := addrToU32(p.Addr()) - s.base
 	hi := lo + (1 << (32 - p.Bits())) - 1
+	t := s.treeFor(lo)
 	// Merge with neighbours.
 	var prev, next span
 	hasPrev, hasNext := false, false
-	s.free.DescendLessOrEqual(span{lo: lo}, func(sp span) bool { prev, hasPrev = sp, true; return false })
+	t.DescendLessOrEqual(span{lo: lo}, func(sp span) bool { prev, hasPrev = sp, true; return false })
 	if hasPrev && prev.hi >= lo {
 		panic(fmt.Sprintf("subnet %s: double release of %s", s.prefix, p))
 	}
-	s.free.AscendGreaterOrEqual(span{lo: lo}, func(sp span) bool { next, hasNext = sp, true; return false })
+	t.AscendGreaterOrEqual(span{lo: lo}, func(sp span) bool { next, hasNext = sp, true; return false })
 	if hasNext && next.lo <= hi {
 		panic(fmt.Sprintf("subnet %s: double release of %s", s.prefix, p))
 	}
 	merged := span{lo, hi}
-	if hasPrev && prev.hi+1 == lo {
-		s.remove(prev)
+	if hasPrev && prev.hi+1 == lo && s.treeFor(prev.hi) == t {
+		s.remove(t, prev)
 		merged.lo = prev.lo
 	}
-	if hasNext && next.lo == hi+1 {
-		s.remove(next)
+	if hasNext && next.lo == hi+1 && s.treeFor(next.lo) == t {
+		s.remove(t, next)
 		merged.hi = next.hi
 	}
-	s.insert(merged)
+	s.insert(t, merged)
 }
 
 // IsFree reports whether every address of p is free (for invariant checks).
@@ -169,7 +271,7 @@ func (s *Subnet) IsFree(p netip.Prefix) bool {
 	lo := addrToU32(p.Addr()) - s.base
 	hi := lo + (1 << (32 - p.Bits())) - 1
 	ok := false
-	s.free.DescendLessOrEqual(span{lo: lo}, func(sp span) bool { ok = sp.hi >= hi; return false })
+	s.treeFor(lo).DescendLessOrEqual(span{lo: lo}, func(sp span) bool { ok = sp.hi >= hi; return false })
 	return ok
 }
 
@@ -180,4 +282,14 @@ func addrToU32(a netip.Addr) uint32 {
 
 func u32ToAddr(v uint32) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+// Clone returns an independent copy of the subnet's address space (cheap:
+// the B-trees are copied lazily).
+func (s *Subnet) Clone() *Subnet {
+	c := *s
+	c.free = s.free.Clone()
+	c.resFree = s.resFree.Clone()
+	c.resv = append([]span(nil), s.resv...)
+	return &c
 }

@@ -92,7 +92,7 @@ func TestSubnetReserved(t *testing.T) {
 
 // cloneSubnet copies a subnet's free space for tests.
 func cloneSubnet(s *Subnet) *Subnet {
-	return &Subnet{prefix: s.prefix, base: s.base, size: s.size, free: s.free.Clone(), nfree: s.nfree}
+	return s.Clone()
 }
 
 func TestSubnetLowestFree(t *testing.T) {
@@ -396,6 +396,224 @@ func TestSubnetAgainstBitmap(t *testing.T) {
 			if s.Free() != fresh.Free() || s.FreeAligned28() != fresh.FreeAligned28() || s.free.Len() != 1 {
 				t.Errorf("%s seed %d: after releasing all: free %d aligned %d spans %d, want %d %d 1",
 					cidr, seed, s.Free(), s.FreeAligned28(), s.free.Len(), fresh.Free(), fresh.FreeAligned28())
+			}
+		}
+	}
+}
+
+func TestSubnetReservePrefixes(t *testing.T) {
+	s := MustSubnet("10.0.0.0/24")
+	if err := s.ReservePrefixes(pfx("10.0.0.64/27")); err != nil {
+		t.Fatal(err)
+	}
+	// 251 − 32 general, 32 reserved; the /28 count is unchanged (14).
+	if s.Free() != 219 || s.ReservedFree() != 32 || s.Reserved() != 32 || s.FreeAligned28() != 14 {
+		t.Fatalf("free %d reserved free %d reserved %d aligned %d, want 219 32 32 14",
+			s.Free(), s.ReservedFree(), s.Reserved(), s.FreeAligned28())
+	}
+	// Errors: in use (overlapping the reservation), not inside, too small.
+	for _, bad := range []string{"10.0.0.64/28", "10.0.0.0/25", "10.0.1.0/28", "10.0.0.128/29"} {
+		if err := s.ReservePrefixes(pfx(bad)); err == nil {
+			t.Errorf("ReservePrefixes(%s): no error", bad)
+		}
+	}
+	// Prefixes come from the reservation first, although .16/28 is lower.
+	p1, _ := s.AllocPrefix28()
+	p2, _ := s.AllocPrefix28()
+	p3, _ := s.AllocPrefix28()
+	if p1 != pfx("10.0.0.64/28") || p2 != pfx("10.0.0.80/28") || p3 != pfx("10.0.0.16/28") {
+		t.Errorf("prefixes %s %s %s, want .64/28 .80/28 (reserved) then .16/28", p1, p2, p3)
+	}
+	if s.ReservedFree() != 0 || s.Free() != 219-16 {
+		t.Errorf("reserved free %d, free %d; want 0, 203", s.ReservedFree(), s.Free())
+	}
+	// Single addresses never come from the reservation.
+	s.Release(p1)
+	if s.ReservedFree() != 16 {
+		t.Errorf("after releasing .64/28: reserved free %d, want 16", s.ReservedFree())
+	}
+	n := 0
+	for {
+		a, ok := s.AllocAddr()
+		if !ok {
+			break
+		}
+		n++
+		if pfx("10.0.0.64/27").Contains(a) {
+			t.Fatalf("single address %s from the prefix reservation", a)
+		}
+	}
+	if n != 203 || s.Free() != 0 || s.ReservedFree() != 16 {
+		t.Errorf("allocated %d singles (want 203), free %d, reserved free %d", n, s.Free(), s.ReservedFree())
+	}
+	if p, ok := s.AllocPrefix28(); !ok || p != pfx("10.0.0.64/28") {
+		t.Errorf("AllocPrefix28 with only the reservation free = %s %v, want .64/28", p, ok)
+	}
+	if s.MinFree() != 0 {
+		t.Errorf("MinFree = %d, want 0", s.MinFree())
+	}
+}
+
+func TestSubnetTake(t *testing.T) {
+	s := MustSubnet("10.0.0.0/24")
+	if err := s.ReservePrefixes(pfx("10.0.0.32/28")); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Take(addr("10.0.0.5")) {
+		t.Fatal("Take(.5) of a free address failed")
+	}
+	for _, a := range []string{"10.0.0.5", "10.0.0.2", "10.0.0.255", "10.0.0.40", "10.0.1.5"} {
+		if s.Take(addr(a)) {
+			t.Errorf("Take(%s) succeeded (taken, AWS-reserved, prefix-reserved or foreign)", a)
+		}
+	}
+	if a, _ := s.AllocAddr(); a != addr("10.0.0.4") {
+		t.Errorf("AllocAddr = %s, want .4", a)
+	}
+	if a, _ := s.AllocAddr(); a != addr("10.0.0.6") {
+		t.Errorf("AllocAddr = %s, want .6 (.5 taken)", a)
+	}
+	if got := s.Free(); got != 251-16-3 {
+		t.Errorf("free %d, want 232", got)
+	}
+	// .4–.6 are in .0/28, never whole (AWS keeps .0–.3), and the free reserved
+	// .32/28 still counts: 14 whole blocks. Fragmentation is the share of free
+	// addresses outside them: 1 − 16·14/(232+16).
+	if s.FreeAligned28() != 14 {
+		t.Errorf("FreeAligned28 = %d, want 14", s.FreeAligned28())
+	}
+	free := s.Free() + s.ReservedFree() // 232 + 16 = 248
+	want := 1 - float64(16*14)/float64(free)
+	if got := s.Fragmentation(); got < want-1e-12 || got > want+1e-12 {
+		t.Errorf("Fragmentation = %v, want %v", got, want)
+	}
+}
+
+// TestSubnetReservationsAgainstBitmap extends the bitmap comparison with
+// prefix reservations (singles never from them, /28s from them first) and
+// external Takes.
+func TestSubnetReservationsAgainstBitmap(t *testing.T) {
+	for _, cidr := range []string{"10.0.0.0/26", "10.0.4.0/24", "10.0.0.0/22"} {
+		for seed := uint64(1); seed <= 6; seed++ {
+			p := pfx(cidr)
+			s := MustSubnet(cidr)
+			r := newRefSubnet(p)
+			resv := make([]bool, len(r.free))
+			rng := rand.New(rand.NewPCG(seed, 7))
+			blocks := len(r.free) / 16
+			var held []netip.Prefix
+			reserve := func(step int) {
+				b := rng.IntN(blocks)
+				size := 1
+				if rng.IntN(3) == 0 && b%2 == 0 && b+1 < blocks {
+					size = 2 // a /27
+				}
+				q := netip.PrefixFrom(r.addr(16*b), 28-(size-1))
+				ok := true
+				for j := 16 * b; j < 16*(b+size); j++ {
+					inRange := j >= 4 && j < len(r.free)-1
+					if resv[j] || (inRange && !r.free[j]) {
+						ok = false
+					}
+				}
+				err := s.ReservePrefixes(q)
+				if (err == nil) != ok {
+					t.Fatalf("%s seed %d step %d: ReservePrefixes(%s) err %v, reference ok %v", cidr, seed, step, q, err, ok)
+				}
+				if ok {
+					for j := 16 * b; j < 16*(b+size); j++ {
+						if j >= 4 && j < len(r.free)-1 {
+							resv[j] = true
+						}
+					}
+				}
+			}
+			for k := 0; k < 2; k++ {
+				reserve(-1)
+			}
+			for step := 0; step < 3000; step++ {
+				switch op := rng.IntN(20); {
+				case op == 0:
+					reserve(step)
+				case op == 1: // external take of a random address
+					i := rng.IntN(len(r.free))
+					want := r.free[i] && !resv[i]
+					if got := s.Take(r.addr(i)); got != want {
+						t.Fatalf("%s seed %d step %d: Take(%s) = %v, reference %v", cidr, seed, step, r.addr(i), got, want)
+					}
+					if want {
+						r.free[i] = false
+					}
+				case op < 9: // single address: lowest free, not reserved
+					a, ok := s.AllocAddr()
+					var ra netip.Addr
+					rok := false
+					for i, f := range r.free {
+						if f && !resv[i] {
+							r.free[i], ra, rok = false, r.addr(i), true
+							break
+						}
+					}
+					if ok != rok || a != ra {
+						t.Fatalf("%s seed %d step %d: AllocAddr = %s %v, reference %s %v", cidr, seed, step, a, ok, ra, rok)
+					}
+					if ok {
+						held = append(held, netip.PrefixFrom(a, 32))
+					}
+				case op < 14: // /28: lowest wholly free reserved block, else lowest wholly free general block
+					q, ok := s.AllocPrefix28()
+					var rq netip.Prefix
+					rok := false
+					for _, wantResv := range []bool{true, false} {
+						for b := 0; b < blocks && !rok; b++ {
+							all := true
+							for j := 16 * b; j < 16*b+16; j++ {
+								all = all && r.free[j] && resv[j] == wantResv
+							}
+							if all {
+								for j := 16 * b; j < 16*b+16; j++ {
+									r.free[j] = false
+								}
+								rq, rok = netip.PrefixFrom(r.addr(16*b), 28), true
+							}
+						}
+					}
+					if ok != rok || q != rq {
+						t.Fatalf("%s seed %d step %d: AllocPrefix28 = %s %v, reference %s %v", cidr, seed, step, q, ok, rq, rok)
+					}
+					if ok {
+						held = append(held, q)
+					}
+				default:
+					if len(held) == 0 {
+						continue
+					}
+					k := rng.IntN(len(held))
+					q := held[k]
+					held[k] = held[len(held)-1]
+					held = held[:len(held)-1]
+					s.Release(q)
+					r.release(q)
+				}
+				var gen, res, aligned int
+				for i, f := range r.free {
+					if f && resv[i] {
+						res++
+					} else if f {
+						gen++
+					}
+				}
+				_, aligned = r.count()
+				if s.Free() != gen || s.ReservedFree() != res || s.FreeAligned28() != aligned {
+					t.Fatalf("%s seed %d step %d: free %d reserved free %d aligned %d, reference %d %d %d",
+						cidr, seed, step, s.Free(), s.ReservedFree(), s.FreeAligned28(), gen, res, aligned)
+				}
+				for k := 0; k < 4; k++ {
+					i := rng.IntN(len(r.free))
+					if got := s.IsFree(netip.PrefixFrom(r.addr(i), 32)); got != r.free[i] {
+						t.Fatalf("%s seed %d step %d: IsFree(%s) = %v, reference %v", cidr, seed, step, r.addr(i), got, r.free[i])
+					}
+				}
 			}
 		}
 	}

@@ -201,3 +201,64 @@ func (p VPCCNI) decrease(n *Node, done func()) {
 	}
 	step(0)
 }
+
+// NextTimer implements TimerPolicy: with no pod arriving or leaving, an idle
+// VPC CNI pass can only start acting when the 120 s growth pause ends (§2),
+// the 30 s decrease gate opens, or — while shouldRemoveExtraENIs holds — an ENI
+// reaches its 60 s minimum age or an address leaves cooldown (§2 "Freeing an
+// ENI").
+func (VPCCNI) NextTimer(n *Node) (sim.Time, bool) {
+	now := n.eng.Now()
+	st := n.ds.Stats()
+	at, pending := sim.Time(0), false
+	soonest := func(t sim.Time) {
+		if t <= now {
+			t = now + 1
+		}
+		if !pending || t < at {
+			at, pending = t, true
+		}
+	}
+	if n.InInsufficientPause() && TooLow(n.set, n.lim, st, n.cfg.MaxPods) {
+		soonest(n.lastInsufficient + insufficientCooldown + 1)
+	}
+	if TooHigh(n.set, n.lim.PD, st) && n.hasDecreased {
+		soonest(n.lastDecrease + decreaseInterval + 1)
+	}
+	if ShouldRemoveExtraENIs(n.set, n.lim, st, n.ds.FreeableENIExists()) {
+		for _, e := range n.ds.ENIs() {
+			if !e.Primary && now-e.CreatedAt < minENILifetime {
+				soonest(e.CreatedAt + minENILifetime)
+			}
+		}
+		if t, ok := n.ds.NextExpiry(); ok {
+			soonest(t)
+		}
+	}
+	return at, pending
+}
+
+// NeedsPass implements WakePolicy: a VPC CNI pass acts only if the pool is too
+// low and can still grow (an ENI with room for more CIDRs, or room for another
+// ENI, and no 120 s pause), or is too high, or shouldRemoveExtraENIs holds
+// (§2 "Per cycle").
+func (VPCCNI) NeedsPass(n *Node) bool {
+	if n.set.DisableProvisioning {
+		return false
+	}
+	st := n.ds.Stats()
+	if TooLow(n.set, n.lim, st, n.cfg.MaxPods) && !n.InInsufficientPause() {
+		if n.HasRoomForENI() {
+			return true
+		}
+		for _, e := range n.ds.ENIs() {
+			if len(e.CIDRs()) < n.lim.CIDRsPerENI() && !(n.set.CustomNetworking && e.Primary) {
+				return true
+			}
+		}
+	}
+	if TooHigh(n.set, n.lim.PD, st) {
+		return true
+	}
+	return ShouldRemoveExtraENIs(n.set, n.lim, st, n.ds.FreeableENIExists())
+}

@@ -1,76 +1,100 @@
 package scenarios
 
 import (
+	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sort"
 	"strings"
-
-	"ipamsim/sim"
+	"sync"
 )
-
-// Builtin is a named what-if scenario shipped with ipamsim: the question it
-// answers, the node it runs on, its VPC CNI settings and its workload.
-type Builtin struct {
-	Name         string
-	Question     string
-	InstanceType string
-	Settings     []string // KEY=VALUE, the VPC CNI's own variable names
-	workload     func(seed uint64) (Reader, error)
-}
-
-// Workload returns the scenario's trace, generated from seed.
-func (b *Builtin) Workload(seed uint64) (Reader, error) { return b.workload(seed) }
 
 // DefaultScenarioName is the scenario `ipamsim run` answers with no flags.
 const DefaultScenarioName = "default"
 
-var builtins = map[string]*Builtin{
-	DefaultScenarioName: {
-		Name: DefaultScenarioName,
-		Question: "How long do pods wait for an address when a Deployment scales 0→24 at 5 pods/s " +
-			"on a fresh m5.large with the VPC CNI's defaults, and how many addresses does the node hold?",
-		InstanceType: "m5.large",
-		workload: func(seed uint64) (Reader, error) {
-			dp := DefaultDeployParams()
-			dp.Prefix = "web"
-			dp.Replicas = 24
-			dp.CreateRate = 5
-			dp.Start = sim.Minute
-			dp.Hold = 10 * sim.Minute
-			dp.ScaleDownTo = 5
-			dp.DeleteRate = 2
-			deploy, err := NewDeploy(dp, seed)
-			if err != nil {
-				return nil, err
-			}
-			cp := DefaultChurnParams()
-			cp.Prefix = "batch"
-			cp.Rate = 1.0 / 120
-			cp.MeanLifetime = 4 * sim.Minute
-			cp.Duration = 30 * sim.Minute
-			churn, err := NewChurn(cp, seed)
-			if err != nil {
-				return nil, err
-			}
-			return Merge(deploy, churn), nil
-		},
-	},
+// Builtin is the former name of Scenario.
+//
+// Deprecated: use Scenario.
+type Builtin = Scenario
+
+// The shipped scenarios: one .scn file each under builtin/.
+//
+//go:embed builtin/*.scn
+var builtinFiles embed.FS
+
+var loadBuiltins = sync.OnceValue(func() []*Scenario {
+	dir, err := fs.Sub(builtinFiles, "builtin")
+	if err != nil {
+		panic(err)
+	}
+	entries, err := fs.ReadDir(dir, ".")
+	if err != nil {
+		panic(err)
+	}
+	var out []*Scenario
+	for _, e := range entries {
+		text, err := fs.ReadFile(dir, e.Name())
+		if err != nil {
+			panic(err)
+		}
+		s, err := parseScenario("builtin/"+e.Name(), text, dir)
+		if err != nil {
+			panic("ipamsim/scenarios: shipped scenario: " + err.Error())
+		}
+		if want := strings.TrimSuffix(e.Name(), ".scn"); s.Name != want {
+			panic(fmt.Sprintf("ipamsim/scenarios: builtin/%s names itself %q", e.Name(), s.Name))
+		}
+		s.Source = "builtin"
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+})
+
+// Builtins returns the shipped scenarios, sorted by name.
+func Builtins() []*Scenario {
+	bs := loadBuiltins()
+	out := make([]*Scenario, len(bs))
+	for i, s := range bs {
+		out[i] = s.clone()
+	}
+	return out
 }
 
 // BuiltinNames lists the shipped scenarios, sorted.
 func BuiltinNames() []string {
-	names := make([]string, 0, len(builtins))
-	for n := range builtins {
-		names = append(names, n)
+	bs := loadBuiltins()
+	names := make([]string, len(bs))
+	for i, s := range bs {
+		names[i] = s.Name
 	}
-	sort.Strings(names)
 	return names
 }
 
 // LookupBuiltin returns a shipped scenario by name.
-func LookupBuiltin(name string) (*Builtin, error) {
-	if b, ok := builtins[name]; ok {
-		return b, nil
+func LookupBuiltin(name string) (*Scenario, error) {
+	for _, s := range loadBuiltins() {
+		if s.Name == name {
+			return s.clone(), nil
+		}
 	}
 	return nil, fmt.Errorf("unknown scenario %q (shipped: %s)", name, strings.Join(BuiltinNames(), ", "))
+}
+
+// LoadScenario returns the shipped scenario of that name, or else parses the
+// scenario file at that path.
+func LoadScenario(nameOrPath string) (*Scenario, error) {
+	if s, err := LookupBuiltin(nameOrPath); err == nil {
+		return s, nil
+	}
+	text, err := os.ReadFile(nameOrPath)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(nameOrPath, `/\`) && !strings.HasSuffix(nameOrPath, ".scn") {
+			return nil, fmt.Errorf("unknown scenario %q: neither a shipped scenario (%s) nor a file", nameOrPath, strings.Join(BuiltinNames(), ", "))
+		}
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	return ParseScenario(nameOrPath, text)
 }

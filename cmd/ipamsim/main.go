@@ -34,8 +34,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return runRun(args[1:], stdin, stdout, stderr)
+	case "compare":
+		return runCompare(args[1:], stdin, stdout, stderr)
 	case "maxpods":
 		return runMaxPods(args[1:], stdout, stderr)
+	case "sweep":
+		return runSweep(args[1:], stdin, stdout, stderr)
+	case "recommend":
+		return runRecommend(args[1:], stdout, stderr)
+	case "scenarios":
+		return runScenarios(args[1:], stdout, stderr)
 	case "trace":
 		if len(args) < 2 {
 			fmt.Fprintln(stderr, "ipamsim trace: want 'convert' or 'gen'")

@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -40,7 +42,10 @@ type runOptions struct {
 	subnet           string
 	strictEntrypoint bool
 	kubeletJitter    float64
-	instanceTypeSet  bool // --instance-type given: it overrides the scenario's
+	variant          string
+	series           string
+	sampleEvery      time.Duration
+	changed          map[string]bool // flags given on the command line
 }
 
 // usageError is a bad flag or input: exit status 2.
@@ -52,7 +57,8 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&o.trace, "trace", "", "Replay the trace in `FILE` (CSV, JSONL or Kubernetes audit log; - for stdin)")
-	fs.StringVar(&o.scenario, "scenario", "", "Run the built-in scenario `NAME` (default: the README's default scenario)")
+	fs.StringVar(&o.scenario, "scenario", "", "Run the shipped scenario `NAME`, or a .scn scenario file (default: the default scenario)")
+	fs.StringVar(&o.variant, "variant", "", "Run only the scenario's variant `NAME` (base for the base settings)")
 	fs.StringVar(&o.instanceType, "instance-type", "m5.large", "EC2 instance `TYPE` of the node")
 	fs.IntVar(&o.enis, "enis", 0, "Override the type's max ENIs with `N` (or describe an unknown type)")
 	fs.IntVar(&o.ipv4PerENI, "ipv4-per-eni", 0, "Override the type's IPv4 addresses per ENI with `N`, primary included")
@@ -67,6 +73,8 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVarP(&o.output, "output", "o", "text", "Summary format: text or json")
 	fs.StringVar(&o.metricsFile, "metrics-file", "", "Write Prometheus metrics at the end of the run to `FILE`")
 	fs.Float64Var(&o.kubeletJitter, "kubelet-jitter", -1, "Jitter factor `F` of the kubelet's 10 s ADD retry (default: 0.5, or 0 with --ec2 zero)")
+	fs.StringVar(&o.series, "series", "", "Cluster runs: write the sampled cluster and subnet series CSV to `FILE`")
+	fs.DurationVar(&o.sampleEvery, "sample-every", time.Minute, "Cluster runs: sample the series every `D` of simulated time")
 	fs.StringVar(&o.subnet, "subnet", "10.0.0.0/16", "The node's subnet `CIDR` (AWS reserves 5 addresses)")
 	fs.BoolVar(&o.strictEntrypoint, "strict-entrypoint", false, "Refuse settings the aws-node entrypoint refuses, instead of warning")
 	help := fs.BoolP("help", "h", false, "Show this help")
@@ -78,7 +86,8 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Usage: ipamsim run [flags]\n\nReplay a pod trace against one simulated EKS node.\n\n%s", fs.FlagUsages())
 		return 0
 	}
-	o.instanceTypeSet = fs.Changed("instance-type")
+	o.changed = map[string]bool{}
+	fs.Visit(func(f *pflag.Flag) { o.changed[f.Name] = true })
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "ipamsim run: unexpected argument %q\n", fs.Arg(0))
 		return 2
@@ -107,9 +116,43 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	if o.trace != "" && o.scenario != "" {
 		return usageError{errors.New("--trace and --scenario exclude each other")}
 	}
+	if o.maxPods < 0 {
+		return usageError{fmt.Errorf("--max-pods %d: must not be negative", o.maxPods)}
+	}
 	order, err := ipam.ParseAssignOrder(o.assignOrder)
 	if err != nil {
 		return usageError{fmt.Errorf("--assign-order: %w", err)}
+	}
+	subnetPrefix, err := netip.ParsePrefix(o.subnet)
+	if err != nil {
+		return usageError{fmt.Errorf("--subnet: %v", err)}
+	}
+	if _, err := ipam.NewSubnet(subnetPrefix); err != nil {
+		return usageError{fmt.Errorf("--subnet: %v", err)}
+	}
+
+	// The scenario gives defaults that flags override.
+	var sc *scenarios.Scenario
+	if o.trace == "" {
+		name := o.scenario
+		if name == "" {
+			name = scenarios.DefaultScenarioName
+		}
+		if sc, err = scenarios.LoadScenario(name); err != nil {
+			return usageError{err}
+		}
+		if !o.changed["instance-type"] {
+			o.instanceType = sc.InstanceType
+		}
+		if !o.changed["ec2"] && sc.EC2 != "" {
+			o.ec2 = sc.EC2
+		}
+		if !o.changed["drain"] && sc.Drain > 0 {
+			o.drain = sc.Drain
+		}
+		if !o.changed["max-pods"] && sc.MaxPods > 0 {
+			o.maxPods = sc.MaxPods
+		}
 	}
 	profile, err := ipam.ProfileByName(o.ec2)
 	if err != nil {
@@ -126,51 +169,72 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	if o.drain < 0 {
 		return usageError{fmt.Errorf("--drain %s: must not be negative", o.drain)}
 	}
-	if o.maxPods < 0 {
-		return usageError{fmt.Errorf("--max-pods %d: must not be negative", o.maxPods)}
-	}
-	subnetPrefix, err := netip.ParsePrefix(o.subnet)
-	if err != nil {
-		return usageError{fmt.Errorf("--subnet: %v", err)}
-	}
-	if _, err := ipam.NewSubnet(subnetPrefix); err != nil {
-		return usageError{fmt.Errorf("--subnet: %v", err)}
+	var inst catalog.InstanceType
+	if sc == nil || !sc.IsCluster() {
+		if inst, err = o.instance(o.instanceType); err != nil {
+			return err
+		}
 	}
 
-	// The scenario gives defaults that flags override.
-	var sc *scenarios.Builtin
-	if o.trace == "" {
-		name := o.scenario
-		if name == "" {
-			name = scenarios.DefaultScenarioName
-		}
-		if sc, err = scenarios.LookupBuiltin(name); err != nil {
-			return usageError{err}
-		}
-	}
-	instName := o.instanceType
-	settings := ipam.DefaultSettings()
+	// One run per variant: the scenario's base and each of its variants, or
+	// just the one --variant names.
+	variants := []string{scenarios.BaseName}
 	if sc != nil {
-		if !o.instanceTypeSet {
-			instName = sc.InstanceType
+		for _, v := range sc.Variants {
+			variants = append(variants, v.Name)
 		}
-		for _, kv := range sc.Settings {
-			k, v, _ := ipam.ParseAssignment("scenario "+sc.Name, kv)
-			if err := settings.Set("scenario "+sc.Name, k, v); err != nil {
+		if o.variant != "" {
+			if !slices.Contains(variants, o.variant) {
+				return usageError{fmt.Errorf("--variant %q: scenario %s has %s", o.variant, sc.Name, strings.Join(variants, ", "))}
+			}
+			variants = []string{o.variant}
+		}
+	} else if o.variant != "" {
+		return usageError{errors.New("--variant needs --scenario")}
+	}
+	if len(variants) > 1 && (o.timeline != "" || o.metricsFile != "") {
+		return usageError{fmt.Errorf("--timeline and --metrics-file describe one run; scenario %s has %d variants: choose one with --variant", sc.Name, len(variants))}
+	}
+
+	if sc != nil && sc.IsCluster() {
+		if o.sampleEvery <= 0 {
+			return usageError{fmt.Errorf("--sample-every %s: must be positive", o.sampleEvery)}
+		}
+		return o.runClusterScenario(sc, variants, order, profile, stdout)
+	}
+	if o.series != "" {
+		return usageError{errors.New("--series is for cluster scenarios")}
+	}
+	var sums []replay.Summary
+	for _, variant := range variants {
+		settings := ipam.DefaultSettings()
+		if sc != nil {
+			if err := sc.ApplySettings(&settings, variant); err != nil {
 				return err
 			}
 		}
+		if err := o.applySettings(&settings); err != nil {
+			return err
+		}
+		spec := replay.Spec{Instance: inst, Settings: settings, MaxPods: o.maxPods, Order: order,
+			Profile: profile, Subnet: subnetPrefix, Seed: o.seed, Drain: sim.Time(o.drain)}
+		sum, err := o.runOne(spec, sc, stdin, stderr)
+		if err != nil {
+			return err
+		}
+		sums = append(sums, sum)
 	}
-	inst, err := o.instance(instName)
-	if err != nil {
-		return err
-	}
+	return o.print(stdout, sc, variants, sums)
+}
+
+// applySettings applies --env-file, then each --set, on top of the scenario's.
+func (o *runOptions) applySettings(settings *ipam.Settings) error {
 	if o.envFile != "" {
 		body, err := os.ReadFile(o.envFile)
 		if err != nil {
 			return usageError{fmt.Errorf("--env-file: %v", err)}
 		}
-		if err := ipam.ParseEnvFile(o.envFile, string(body), &settings); err != nil {
+		if err := ipam.ParseEnvFile(o.envFile, string(body), settings); err != nil {
 			return err
 		}
 	}
@@ -186,54 +250,82 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	if w := settings.EntrypointWarnings(); len(w) > 0 && o.strictEntrypoint {
 		return usageError{errors.New(w[0])}
 	}
+	return nil
+}
 
+// runOne replays the workload once and writes the run's files.
+func (o *runOptions) runOne(spec replay.Spec, sc *scenarios.Scenario, stdin io.Reader, stderr io.Writer) (replay.Summary, error) {
 	src, closeSrc, err := o.source(sc, stdin, stderr)
 	if err != nil {
-		return err
+		return replay.Summary{}, err
 	}
 	defer closeSrc()
-
 	var tl *atomicFile
 	opt := replay.Options{}
 	if o.timeline != "" {
 		if tl, err = createAtomic(o.timeline); err != nil {
-			return err
+			return replay.Summary{}, err
 		}
 		defer tl.abort()
 		opt.Timeline = tl
 	}
-	spec := replay.Spec{Instance: inst, Settings: settings, MaxPods: o.maxPods, Order: order,
-		Profile: profile, Subnet: subnetPrefix, Seed: o.seed, Drain: sim.Time(o.drain)}
 	run, err := replay.Execute(spec, src, opt)
 	if err != nil {
-		return err
+		return replay.Summary{}, err
 	}
 	for _, w := range run.Warnings {
 		fmt.Fprintf(stderr, "ipamsim run: warning: %s\n", w)
 	}
-	sum := run.Summary
 	if o.metricsFile != "" {
 		if err := writeMetrics(o.metricsFile, run.Node, run.Result); err != nil {
-			return err
+			return replay.Summary{}, err
 		}
 	}
 	if tl != nil {
 		if err := tl.commit(); err != nil {
-			return err
+			return replay.Summary{}, err
 		}
 	}
+	return run.Summary, nil
+}
+
+// print writes the summaries: one, or each variant's and a comparison table.
+func (o *runOptions) print(stdout io.Writer, sc *scenarios.Scenario, variants []string, sums []replay.Summary) error {
 	out := bufio.NewWriter(stdout)
 	if o.output == "json" {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
+		var v any = sums[0]
+		if len(sums) > 1 {
+			type named struct {
+				Variant string         `json:"variant"`
+				Summary replay.Summary `json:"summary"`
+			}
+			var all []named
+			for i, s := range sums {
+				all = append(all, named{variants[i], s})
+			}
+			v = all
+		}
+		if err := enc.Encode(v); err != nil {
 			return err
 		}
-	} else {
-		if sc != nil {
-			fmt.Fprintf(out, "scenario      %s: %s\n", sc.Name, sc.Question)
+		return out.Flush()
+	}
+	if sc != nil {
+		fmt.Fprintf(out, "scenario      %s: %s\n", sc.Name, sc.Question)
+	}
+	for i, s := range sums {
+		if len(sums) > 1 {
+			fmt.Fprintf(out, "\n== variant %s\n", variants[i])
 		}
-		if err := sum.WriteText(out); err != nil {
+		if err := s.WriteText(out); err != nil {
+			return err
+		}
+	}
+	if len(sums) > 1 {
+		fmt.Fprintln(out)
+		if err := replay.WriteComparison(out, variants, sums); err != nil {
 			return err
 		}
 	}
@@ -267,7 +359,7 @@ func (o *runOptions) instance(name string) (catalog.InstanceType, error) {
 
 // source opens the workload: the trace file (format detected from its first
 // line) or the scenario's generated trace.
-func (o *runOptions) source(sc *scenarios.Builtin, stdin io.Reader, stderr io.Writer) (scenarios.Reader, func(), error) {
+func (o *runOptions) source(sc *scenarios.Scenario, stdin io.Reader, stderr io.Writer) (scenarios.Reader, func(), error) {
 	if sc != nil {
 		r, err := sc.Workload(o.seed)
 		return r, func() {}, err

@@ -187,3 +187,41 @@ func TestTraceGenHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceGenMatchesGenFromArgs: a scenario's `workload: gen KIND FLAGS...`
+// (scenarios.GenFromArgs) gives the same events as `ipamsim trace gen KIND
+// FLAGS...`.
+func TestTraceGenMatchesGenFromArgs(t *testing.T) {
+	cases := [][]string{
+		{"churn", "--rate", "3", "--duration", "1m", "--lifetime-dist", "lognormal", "--start-pods", "4", "--prefix", "bg"},
+		{"deploy", "--replicas", "7", "--create-rate", "2", "--start", "30s", "--hold", "1m", "--scale-down-to", "2"},
+		{"rolling", "--replicas", "6", "--max-surge", "1", "--max-unavailable", "50%"},
+		{"cronjob", "--period", "1m", "--pods-per-run", "3", "--run-length", "50s", "--duration", "5m", "--seed", "9"},
+		{"diurnal", "--min-pods", "2", "--max-pods", "9", "--period", "1h", "--duration", "2h", "--step", "5m"},
+		{"cl2", "--nodes", "3", "--pods-per-node", "5", "--workload-size", "4"},
+	}
+	for _, args := range cases {
+		code, want, errs := traceGen(append(args, "--seed=4")...)
+		if code != 0 {
+			t.Fatalf("%q: exit %d, %s", args, code, errs)
+		}
+		r, err := scenarios.GenFromArgs(args[0], append(args[1:], "--seed=4"), 1)
+		if err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+		var b bytes.Buffer
+		if err := genWriteCSV(&b, r, args[0] == "cl2"); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != want {
+			t.Errorf("%q: GenFromArgs and trace gen differ", args)
+		}
+		// Without --seed, the seed argument is the seed.
+		r, _ = scenarios.GenFromArgs(args[0], args[1:], 4)
+		b.Reset()
+		genWriteCSV(&b, r, args[0] == "cl2")
+		if _, want4, _ := traceGen(append(args, "--seed", "4")...); !strings.Contains(strings.Join(args, " "), "--seed") && b.String() != want4 {
+			t.Errorf("%q: seed argument not used", args)
+		}
+	}
+}

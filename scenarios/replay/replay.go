@@ -53,16 +53,45 @@ type Result struct {
 	Events      uint64   // engine events processed (pool passes, EC2 calls, retries)
 }
 
+// Target is what a trace is replayed against: one node or a cluster.
+type Target interface {
+	// Start begins the simulation at the engine's current time.
+	Start()
+	// AddPod and DelPod apply one trace event; node is the trace's optional
+	// node column.
+	AddPod(pod, node []byte) error
+	DelPod(pod []byte) error
+}
+
+type nodeTarget struct{ n *ipam.Node }
+
+func (t nodeTarget) Start()                     { t.n.Start() }
+func (t nodeTarget) AddPod(pod, _ []byte) error { return t.n.AddPod(pod) }
+func (t nodeTarget) DelPod(pod []byte) error    { return t.n.DelPod(pod) }
+
 // Run replays src against node on eng, starting the node at time 0.
 func Run(eng *sim.Engine, node *ipam.Node, src scenarios.Reader, opt Options) (Result, error) {
-	f := &feeder{eng: eng, node: node, src: src, opt: opt}
+	res, err := Replay(eng, nodeTarget{node}, node, src, opt)
+	if err == nil {
+		node.Observe()
+	}
+	return res, err
+}
+
+// Replay replays src against any target. The timeline (opt.Timeline) needs a
+// single node to describe, so node may be nil only without one.
+func Replay(eng *sim.Engine, target Target, node *ipam.Node, src scenarios.Reader, opt Options) (Result, error) {
+	f := &feeder{eng: eng, target: target, node: node, src: src, opt: opt}
+	if opt.Timeline != nil && node == nil {
+		return Result{}, errors.New("replay: a timeline needs a single node")
+	}
 	if opt.Timeline != nil {
 		f.tl = bufio.NewWriterSize(opt.Timeline, 64<<10)
 		f.tl.WriteString("at,op,pod,result,enis,prefixes,ips_total,ips_assigned\n")
 		f.row = pendingRow{op: "init", pod: []byte("-")}
 		f.hasRow = true
 	}
-	node.Start()
+	target.Start()
 	if err := f.readNext(); err != nil {
 		return Result{}, err
 	}
@@ -93,7 +122,6 @@ func Run(eng *sim.Engine, node *ipam.Node, src scenarios.Reader, opt Options) (R
 			return Result{}, err
 		}
 	}
-	node.Observe()
 	return Result{TraceEvents: f.applied, End: eng.Now(), Events: eng.Processed()}, nil
 }
 
@@ -107,6 +135,7 @@ type pendingRow struct {
 // reading the next only after the current one is applied (streaming).
 type feeder struct {
 	eng     *sim.Engine
+	target  Target
 	node    *ipam.Node
 	src     scenarios.Reader
 	opt     Options
@@ -142,9 +171,9 @@ func (f *feeder) Fire(now sim.Time, _ int64) {
 	var err error
 	switch ev.Op {
 	case scenarios.OpAdd:
-		err = f.node.AddPod(ev.Pod)
+		err = f.target.AddPod(ev.Pod, ev.Node)
 	case scenarios.OpDel:
-		err = f.node.DelPod(ev.Pod)
+		err = f.target.DelPod(ev.Pod)
 	default:
 		err = fmt.Errorf("unknown op %v", ev.Op)
 	}

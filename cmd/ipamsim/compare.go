@@ -1,0 +1,449 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"ipamsim/ipam"
+	"ipamsim/ipam/catalog"
+	"ipamsim/scenarios"
+	"ipamsim/scenarios/replay"
+	"ipamsim/sim"
+)
+
+// defaultComparePolicies is the policy list of `ipamsim compare` without
+// --policies: the VPC CNI first, as the baseline.
+const defaultComparePolicies = "vpc-cni,cilium-eni,azure-cns,terway,static,calico"
+
+// compareOptions are the flags of `ipamsim compare`.
+type compareOptions struct {
+	policies        string
+	policySets      []string
+	trace           string
+	scenario        string
+	instanceType    string
+	sets            []string
+	seed            uint64
+	ec2             string
+	drain           time.Duration
+	output          string
+	out             string
+	instanceTypeSet bool
+}
+
+// compareRun is one policy's run in a comparison.
+type compareRun struct {
+	Policy       string            `json:"policy"`
+	Params       map[string]string `json:"params,omitempty"`
+	NodeSettings []string          `json:"node_settings,omitempty"`
+	Summary      replay.Summary    `json:"summary"`
+}
+
+// comparison is the whole output of `ipamsim compare -o json`.
+type comparison struct {
+	Workload     string       `json:"workload"`
+	InstanceType string       `json:"instance_type"`
+	Seed         uint64       `json:"seed"`
+	EC2Profile   string       `json:"ec2_profile"`
+	Runs         []compareRun `json:"runs"`
+}
+
+func runCompare(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var o compareOptions
+	fs := pflag.NewFlagSet("ipamsim compare", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.policies, "policies", defaultComparePolicies, "Comma-separated `LIST` of pool policies to run ("+strings.Join(ipam.PolicyNames(), ", ")+")")
+	fs.StringArrayVar(&o.policySets, "policy-set", nil, "Set a policy parameter, `POLICY.KEY=VALUE` (repeatable; e.g. cilium-eni.pre-allocate=16)")
+	fs.StringVar(&o.trace, "trace", "", "Replay the trace in `FILE` (CSV, JSONL or Kubernetes audit log; - for stdin)")
+	fs.StringVar(&o.scenario, "scenario", "", "Run the built-in scenario `NAME` (default: the README's default scenario)")
+	fs.StringVar(&o.instanceType, "instance-type", "m5.large", "EC2 instance `TYPE` of the node")
+	fs.StringArrayVar(&o.sets, "set", nil, "Set a VPC CNI variable for every run, `KEY=VALUE` (repeatable)")
+	fs.Uint64Var(&o.seed, "seed", 1, "Seed `N` for every random choice (the same for every policy)")
+	fs.StringVar(&o.ec2, "ec2", "default", "EC2 latency `PROFILE`: default or zero (instant, never throttled)")
+	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event")
+	fs.StringVarP(&o.output, "output", "o", "text", "Output format: text, json or csv")
+	fs.StringVar(&o.out, "out", "", "Write the output to `FILE` instead of stdout")
+	help := fs.BoolP("help", "h", false, "Show this help")
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "Usage of ipamsim compare:\n%s\nError: %v\n", fs.FlagUsages(), err)
+		return 2
+	}
+	if *help {
+		fmt.Fprintf(stdout, "Usage: ipamsim compare [flags]\n\nRun one workload under several pool policies on the same node and EC2 model\nand print one table of addresses held, pod IP wait and EC2 calls.\n\n%s", fs.FlagUsages())
+		return 0
+	}
+	o.instanceTypeSet = fs.Changed("instance-type")
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "ipamsim compare: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	err := o.run(stdin, stdout, stderr)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "ipamsim compare: %v\n", err)
+	var ue usageError
+	var pe *scenarios.ParseError
+	var re *replay.Error
+	var se *ipam.SettingError
+	var ce *catalog.UnknownTypeError
+	var spe *replay.SpecError
+	var poe *ipam.PolicyError
+	if errors.As(err, &ue) || errors.As(err, &pe) || errors.As(err, &re) || errors.As(err, &se) ||
+		errors.As(err, &ce) || errors.As(err, &spe) || errors.As(err, &poe) {
+		return 2
+	}
+	return 1
+}
+
+// ParsePolicyFlags builds the named pool policy from KEY=VALUE parameter
+// settings (`ipamsim run --policy NAME --policy-set KEY=VALUE`). Errors are
+// usage errors naming the valid policies or parameters.
+func ParsePolicyFlags(name string, sets []string) (ipam.Policy, error) {
+	params := map[string]string{}
+	for _, kv := range sets {
+		k, v, ok := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, usageError{fmt.Errorf("--policy-set %q: want KEY=VALUE", kv)}
+		}
+		params[k] = v
+	}
+	p, err := ipam.NewPolicy(name, params)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return p, nil
+}
+
+// applyPolicySettings applies the VPC CNI variables a policy needs its node to
+// run with (ipam.PolicySettings: no IP cooldown, prefix-mode blocks) on top of
+// s. `ipamsim run --policy` must do the same.
+func applyPolicySettings(p ipam.Policy, s *ipam.Settings) error {
+	for _, kv := range ipam.PolicySettings(p) {
+		k, v, err := ipam.ParseAssignment("policy "+p.Name(), kv)
+		if err != nil {
+			return err
+		}
+		if err := s.Set("policy "+p.Name(), k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// policyList parses --policies and the --policy-set entries into each
+// policy's parameters, in --policies order.
+func (o *compareOptions) policyList() ([]string, map[string]map[string]string, error) {
+	var names []string
+	seen := map[string]bool{}
+	for _, p := range strings.Split(o.policies, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if seen[p] {
+			return nil, nil, usageError{fmt.Errorf("--policies: %s given twice", p)}
+		}
+		if _, err := ipam.PolicyParams(p); err != nil {
+			return nil, nil, usageError{fmt.Errorf("--policies: %v", err)}
+		}
+		seen[p] = true
+		names = append(names, p)
+	}
+	if len(names) == 0 {
+		return nil, nil, usageError{fmt.Errorf("--policies: no policy given (valid: %s)", strings.Join(ipam.PolicyNames(), ", "))}
+	}
+	params := map[string]map[string]string{}
+	for _, s := range o.policySets {
+		pk, v, ok := strings.Cut(s, "=")
+		pol, key, ok2 := strings.Cut(strings.TrimSpace(pk), ".")
+		if !ok || !ok2 || pol == "" || key == "" {
+			return nil, nil, usageError{fmt.Errorf("--policy-set %q: want POLICY.KEY=VALUE", s)}
+		}
+		if _, err := ipam.PolicyParams(pol); err != nil {
+			return nil, nil, usageError{fmt.Errorf("--policy-set %q: %v", s, err)}
+		}
+		if !seen[pol] {
+			return nil, nil, usageError{fmt.Errorf("--policy-set %q: policy %s is not in --policies", s, pol)}
+		}
+		if params[pol] == nil {
+			params[pol] = map[string]string{}
+		}
+		params[pol][key] = v
+	}
+	return names, params, nil
+}
+
+func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
+	if o.output != "text" && o.output != "json" && o.output != "csv" {
+		return usageError{fmt.Errorf("-o %q: want text, json or csv", o.output)}
+	}
+	if o.trace != "" && o.scenario != "" {
+		return usageError{errors.New("--trace and --scenario exclude each other")}
+	}
+	if o.drain < 0 {
+		return usageError{fmt.Errorf("--drain %s: must not be negative", o.drain)}
+	}
+	names, params, err := o.policyList()
+	if err != nil {
+		return err
+	}
+	policies := make([]ipam.Policy, len(names))
+	for i, name := range names {
+		if policies[i], err = ipam.NewPolicy(name, params[name]); err != nil {
+			return usageError{err}
+		}
+	}
+	profile, err := ipam.ProfileByName(o.ec2)
+	if err != nil {
+		return usageError{fmt.Errorf("--ec2: %w", err)}
+	}
+
+	var sc *scenarios.Builtin
+	workload := "trace " + o.trace
+	if o.trace == "" {
+		name := o.scenario
+		if name == "" {
+			name = scenarios.DefaultScenarioName
+		}
+		if sc, err = scenarios.LookupBuiltin(name); err != nil {
+			return usageError{err}
+		}
+		workload = "scenario " + sc.Name
+	}
+	instName := o.instanceType
+	base := ipam.DefaultSettings()
+	if sc != nil {
+		if !o.instanceTypeSet {
+			instName = sc.InstanceType
+		}
+		for _, kv := range sc.Settings {
+			k, v, err := ipam.ParseAssignment("scenario "+sc.Name, kv)
+			if err != nil {
+				return err
+			}
+			if err := base.Set("scenario "+sc.Name, k, v); err != nil {
+				return err
+			}
+		}
+	}
+	inst, err := catalog.Lookup(instName)
+	if err != nil {
+		return err
+	}
+	for _, kv := range o.sets {
+		k, v, err := ipam.ParseAssignment("--set", kv)
+		if err != nil {
+			return err
+		}
+		if err := base.Set("--set", k, v); err != nil {
+			return err
+		}
+	}
+
+	// A trace from stdin is read once and replayed from memory for each run.
+	var stdinTrace []byte
+	if o.trace == "-" {
+		if stdinTrace, err = io.ReadAll(stdin); err != nil {
+			return err
+		}
+	}
+	open := func(first bool) (scenarios.Reader, func(), error) {
+		if sc != nil {
+			r, err := sc.Workload(o.seed)
+			return r, func() {}, err
+		}
+		ro := &runOptions{trace: o.trace}
+		in := stdin
+		if stdinTrace != nil {
+			in = bytes.NewReader(stdinTrace)
+		}
+		diag := stderr
+		if !first {
+			diag = io.Discard // the audit summary is printed once
+		}
+		return ro.source(nil, in, diag)
+	}
+
+	res := comparison{Workload: workload, InstanceType: inst.Name, Seed: o.seed, EC2Profile: profile.Name}
+	warned := map[string]bool{}
+	for i, p := range policies {
+		settings := base
+		if err := applyPolicySettings(p, &settings); err != nil {
+			return err
+		}
+		src, closeSrc, err := open(i == 0)
+		if err != nil {
+			return err
+		}
+		spec := replay.Spec{Instance: inst, Settings: settings, Profile: profile, Seed: o.seed,
+			Drain: sim.Time(o.drain), Policy: p}
+		out, err := replay.Execute(spec, src, replay.Options{})
+		closeSrc()
+		if err != nil {
+			return fmt.Errorf("policy %s: %w", p.Name(), err)
+		}
+		for _, w := range out.Warnings {
+			if !warned[w] {
+				warned[w] = true
+				fmt.Fprintf(stderr, "ipamsim compare: %s: warning: %s\n", p.Name(), w)
+			}
+		}
+		res.Runs = append(res.Runs, compareRun{Policy: p.Name(), Params: params[p.Name()],
+			NodeSettings: ipam.PolicySettings(p), Summary: out.Summary})
+	}
+
+	w := stdout
+	var af *atomicFile
+	if o.out != "" {
+		if af, err = createAtomic(o.out); err != nil {
+			return err
+		}
+		defer af.abort()
+		w = af
+	}
+	bw := bufio.NewWriter(w)
+	switch o.output {
+	case "json":
+		enc := json.NewEncoder(bw)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(res)
+	case "csv":
+		err = writeCompareCSV(bw, res)
+	default:
+		if sc != nil {
+			fmt.Fprintf(bw, "scenario  %s: %s\n", sc.Name, sc.Question)
+		} else {
+			fmt.Fprintf(bw, "trace     %s\n", o.trace)
+		}
+		err = writeCompareText(bw, res)
+	}
+	if err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if af != nil {
+		return af.commit()
+	}
+	return nil
+}
+
+// compareRows are the figures of the comparison, in table order.
+var compareRows = []struct {
+	label, csv string
+	value      func(s *replay.Summary) string
+}{
+	{"addresses held, peak", "peak_addresses_held", func(s *replay.Summary) string { return strconv.Itoa(s.PeakAddressesHeld) }},
+	{"addresses held, mean", "mean_addresses_held", func(s *replay.Summary) string { return strconv.FormatFloat(s.MeanAddressesHeld, 'f', 1, 64) }},
+	{"idle IP-seconds", "idle_ip_seconds", func(s *replay.Summary) string { return strconv.FormatFloat(s.IdleIPSeconds, 'f', 0, 64) }},
+	{"pod IP wait p50 (s)", "wait_p50_seconds", func(s *replay.Summary) string { return strconv.FormatFloat(s.WaitP50Seconds, 'f', 3, 64) }},
+	{"pod IP wait p99 (s)", "wait_p99_seconds", func(s *replay.Summary) string { return strconv.FormatFloat(s.WaitP99Seconds, 'f', 3, 64) }},
+	{"pod IP wait max (s)", "wait_max_seconds", func(s *replay.Summary) string { return strconv.FormatFloat(s.WaitMaxSeconds, 'f', 3, 64) }},
+	{"pods that waited", "pods_waited", func(s *replay.Summary) string { return strconv.FormatUint(s.PodsWaited, 10) }},
+	{"pods never assigned", "pods_never_assigned", func(s *replay.Summary) string { return strconv.FormatUint(s.PodsNeverAssigned, 10) }},
+	{"EC2 calls", "ec2_calls_total", func(s *replay.Summary) string { return strconv.FormatUint(s.EC2CallsTotal, 10) }},
+	{"EC2 calls throttled", "throttled_calls", func(s *replay.Summary) string { return strconv.FormatUint(s.ThrottledCalls, 10) }},
+	{"ENIs, peak", "peak_enis", func(s *replay.Summary) string { return strconv.Itoa(s.PeakENIs) }},
+}
+
+// writeCompareText prints the comparison as one aligned table: a column per
+// policy, a row per figure, then each policy's parameters and the node
+// settings it ran with.
+func writeCompareText(w io.Writer, c comparison) error {
+	mode := ""
+	if len(c.Runs) > 0 {
+		s := c.Runs[0].Summary
+		mode = fmt.Sprintf(", %d ENIs x %d IPv4, max pods %d", s.MaxENIs, s.IPv4PerENI, s.MaxPods)
+	}
+	fmt.Fprintf(w, "node      %s%s; seed %d; EC2 %s\n\n", c.InstanceType, mode, c.Seed, c.EC2Profile)
+	labelW := 0
+	for _, r := range compareRows {
+		labelW = max(labelW, len(r.label))
+	}
+	colW := make([]int, len(c.Runs))
+	cells := make([][]string, len(compareRows))
+	for i, run := range c.Runs {
+		colW[i] = len(run.Policy)
+	}
+	for r, row := range compareRows {
+		cells[r] = make([]string, len(c.Runs))
+		for i := range c.Runs {
+			v := row.value(&c.Runs[i].Summary)
+			cells[r][i] = v
+			colW[i] = max(colW[i], len(v))
+		}
+	}
+	var b strings.Builder
+	line := func(label string, vals []string) {
+		b.WriteString(label + strings.Repeat(" ", labelW-len(label)))
+		for i, v := range vals {
+			b.WriteString("  " + strings.Repeat(" ", colW[i]-len(v)) + v)
+		}
+		b.WriteString("\n")
+	}
+	head := make([]string, len(c.Runs))
+	for i, run := range c.Runs {
+		head[i] = run.Policy
+	}
+	line("", head)
+	for r, row := range compareRows {
+		line(row.label, cells[r])
+	}
+	b.WriteString("\n")
+	for _, run := range c.Runs {
+		var notes []string
+		if len(run.Params) > 0 {
+			keys := make([]string, 0, len(run.Params))
+			for k := range run.Params {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				notes = append(notes, k+"="+run.Params[k])
+			}
+		}
+		notes = append(notes, run.NodeSettings...)
+		if len(notes) > 0 {
+			fmt.Fprintf(&b, "%s: %s\n", run.Policy, strings.Join(notes, " "))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeCompareCSV(w io.Writer, c comparison) error {
+	cw := csv.NewWriter(w)
+	header := []string{"policy"}
+	for _, r := range compareRows {
+		header = append(header, r.csv)
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for i := range c.Runs {
+		rec := []string{c.Runs[i].Policy}
+		for _, r := range compareRows {
+			rec = append(rec, r.value(&c.Runs[i].Summary))
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,600 @@
+// Package cluster models many EKS nodes drawing addresses from shared VPC
+// subnets and making EC2 calls against one account's request budget: node
+// groups that join, leave and autoscale, a scheduler that places pods on ready
+// nodes within their max pods, and the subnets' free space, reservations and
+// fragmentation (ipamd-behaviour.md §1 subnet discovery, §4 subnet exhaustion,
+// §7 account-wide throttling, §8 #405/#2294/#2730/#2749).
+package cluster
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"ipamsim/ipam"
+	"ipamsim/ipam/catalog"
+	"ipamsim/sim"
+)
+
+// SubnetSpec is one VPC subnet.
+type SubnetSpec struct {
+	Name string
+	CIDR netip.Prefix
+	// PrefixReservations are subnet CIDR reservations of type prefix: /28
+	// prefixes come from them first and single addresses never do (§4, #2749).
+	PrefixReservations []netip.Prefix
+	// ForeignEvery, if > 0, marks every k-th usable address as held by
+	// something outside the cluster (other instances, load balancers), the
+	// way a long-lived shared subnet ends up fragmented.
+	ForeignEvery int
+	// CNI marks a subnet tagged kubernetes.io/role/cni: subnet discovery may
+	// create ENIs in it (§1 ENABLE_SUBNET_DISCOVERY).
+	CNI bool
+}
+
+// Autoscale adds nodes to a group while pods are unschedulable, the way the
+// cluster autoscaler does: every ScanInterval, enough nodes for the pending
+// pods (minus nodes already booting), up to Max, each ready for ipamd after
+// BootDelay.
+type Autoscale struct {
+	Max          int
+	BootDelay    sim.Time
+	ScanInterval sim.Time // default 10 s
+}
+
+// GroupSpec is a node group: nodes of one type and settings.
+type GroupSpec struct {
+	Name     string
+	Instance catalog.InstanceType
+	Count    int // nodes at JoinAt
+	Settings ipam.Settings
+	MaxPods  int // kubelet max pods; 0 = the type's eni-max-pods.txt figure
+	// DaemonSetPods are the host-network pods every node runs (aws-node,
+	// kube-proxy: the +2 of eni-max-pods.txt, §5); they count against max pods
+	// but need no address. Negative means 2.
+	DaemonSetPods int
+	Subnets       []string // node subnets; nodes are spread over them in turn
+	PodSubnet     string   // ENIConfig subnet under custom networking
+	JoinAt        sim.Time
+	JoinStagger   sim.Time // delay between successive nodes joining
+	LeaveAt       sim.Time // 0: never
+	Autoscale     *Autoscale
+	Policy        ipam.Policy // nil: the VPC CNI
+}
+
+// Placement is how the scheduler picks a node for a pod without one.
+type Placement uint8
+
+// Placement policies.
+const (
+	LeastAllocated Placement = iota // fewest pods (the default scheduler's spread)
+	MostAllocated                   // most pods that still fit (bin-packing)
+	RoundRobin
+)
+
+// ParsePlacement parses "least-allocated", "most-allocated" or "round-robin".
+func ParsePlacement(s string) (Placement, error) {
+	switch s {
+	case "least-allocated", "":
+		return LeastAllocated, nil
+	case "most-allocated", "bin-pack":
+		return MostAllocated, nil
+	case "round-robin":
+		return RoundRobin, nil
+	}
+	return 0, fmt.Errorf("unknown placement %q (want least-allocated, most-allocated or round-robin)", s)
+}
+
+func (p Placement) String() string {
+	return [...]string{"least-allocated", "most-allocated", "round-robin"}[p]
+}
+
+// Spec describes a cluster.
+type Spec struct {
+	Subnets   []SubnetSpec
+	Groups    []GroupSpec
+	Placement Placement
+	Order     ipam.AssignOrder
+	Profile   ipam.Profile
+	Seed      uint64
+}
+
+// Member is one node of the cluster.
+type Member struct {
+	Name   string
+	Group  int
+	Node   *ipam.Node
+	Subnet string
+	idx    int32
+	cap    int  // pods that fit: max pods − daemonset pods
+	pods   int  // pods placed here (waiting ones included)
+	inTree bool // in the room queue
+	left   bool
+}
+
+// Group is a node group's running state.
+type Group struct {
+	Spec      GroupSpec
+	Members   []*Member
+	booting   int
+	PeakNodes int
+	live      int
+}
+
+// Subnet is a subnet's running state.
+type Subnet struct {
+	Spec  SubnetSpec
+	Space *ipam.Subnet
+}
+
+// Cluster is a running cluster. It implements sim.Handler for its own timers
+// (joins, leaves, autoscaler scans).
+type Cluster struct {
+	eng     *sim.Engine
+	spec    Spec
+	account *ipam.Account
+	subnets []*Subnet
+	byName  map[string]*Subnet
+	groups  []*Group
+	members []*Member
+	nodeIdx map[string]int32
+
+	pods    map[string]podRef // live pods: where each is
+	pending []string          // unschedulable pods in arrival order (lazily cleaned)
+	npend   int
+	rr      int
+	room    bucketQueue // ready members with room, bucketed by pods placed
+
+	Unplaced      uint64 // pods deleted before any node could take them
+	PeakPending   int
+	PodsPlaced    uint64
+	Rescheduled   uint64
+	PlacementWait ipam.WaitHistogram // time from add to placement, for pods that waited
+	pendingSince  map[string]sim.Time
+}
+
+// podRef is where a live pod is: a member and its handle there, or member -1
+// while no node can take it.
+type podRef struct {
+	member int32
+	handle ipam.PodHandle
+}
+
+// Timer kinds in the low byte of a Fire arg.
+const (
+	evJoin = iota
+	evLeave
+	evScan
+)
+
+// New builds a cluster; nothing happens until Start.
+func New(eng *sim.Engine, spec Spec) (*Cluster, error) {
+	c := &Cluster{eng: eng, spec: spec, account: ipam.NewAccount(spec.Profile.Unlimited),
+		byName: map[string]*Subnet{}, nodeIdx: map[string]int32{}, pods: map[string]podRef{},
+		pendingSince: map[string]sim.Time{}}
+	if len(spec.Subnets) == 0 {
+		return nil, fmt.Errorf("cluster: no subnets")
+	}
+	for _, ss := range spec.Subnets {
+		if _, dup := c.byName[ss.Name]; dup {
+			return nil, fmt.Errorf("subnet %q: defined twice", ss.Name)
+		}
+		space, err := ipam.NewSubnet(ss.CIDR)
+		if err != nil {
+			return nil, fmt.Errorf("subnet %q: %v", ss.Name, err)
+		}
+		for _, r := range ss.PrefixReservations {
+			if err := space.ReservePrefixes(r); err != nil {
+				return nil, fmt.Errorf("subnet %q: %v", ss.Name, err)
+			}
+		}
+		if ss.ForeignEvery < 0 {
+			return nil, fmt.Errorf("subnet %q: foreign-every must not be negative", ss.Name)
+		}
+		if k := ss.ForeignEvery; k > 0 {
+			// Every k-th address, starting with the k-th usable one.
+			a := space.Prefix().Addr()
+			for i := 0; i < space.Size(); i++ {
+				if i%k == k-1 {
+					space.Take(a)
+				}
+				a = a.Next()
+			}
+		}
+		sn := &Subnet{Spec: ss, Space: space}
+		c.subnets = append(c.subnets, sn)
+		c.byName[ss.Name] = sn
+	}
+	if len(spec.Groups) == 0 {
+		return nil, fmt.Errorf("cluster: no node groups")
+	}
+	seen := map[string]bool{}
+	for gi, gs := range spec.Groups {
+		if seen[gs.Name] || gs.Name == "" {
+			return nil, fmt.Errorf("node group %q: empty or defined twice", gs.Name)
+		}
+		seen[gs.Name] = true
+		if gs.Count < 0 {
+			return nil, fmt.Errorf("node group %q: count must not be negative", gs.Name)
+		}
+		if len(gs.Subnets) == 0 {
+			return nil, fmt.Errorf("node group %q: no subnets", gs.Name)
+		}
+		for _, s := range append(append([]string{}, gs.Subnets...), gs.PodSubnet) {
+			if s == "" {
+				continue
+			}
+			if c.byName[s] == nil {
+				return nil, fmt.Errorf("node group %q: unknown subnet %q", gs.Name, s)
+			}
+		}
+		if gs.DaemonSetPods < 0 {
+			spec.Groups[gi].DaemonSetPods = 2
+		}
+		if a := gs.Autoscale; a != nil && a.ScanInterval <= 0 {
+			a.ScanInterval = 10 * sim.Second
+		}
+		c.groups = append(c.groups, &Group{Spec: spec.Groups[gi]})
+	}
+	return c, nil
+}
+
+// Start schedules the node groups' joins, leaves and autoscaler scans.
+func (c *Cluster) Start() {
+	scan := false
+	for gi, g := range c.groups {
+		for k := 0; k < g.Spec.Count; k++ {
+			c.eng.Schedule(g.Spec.JoinAt+sim.Time(k)*g.Spec.JoinStagger, c, evJoin|int64(gi)<<8)
+			g.booting++
+		}
+		if g.Spec.LeaveAt > 0 {
+			c.eng.Schedule(g.Spec.LeaveAt, c, evLeave|int64(gi)<<8)
+		}
+		if g.Spec.Autoscale != nil {
+			scan = true
+		}
+	}
+	if scan {
+		c.eng.After(c.scanInterval(), c, evScan)
+	}
+}
+
+func (c *Cluster) scanInterval() sim.Time {
+	iv := sim.Time(0)
+	for _, g := range c.groups {
+		if a := g.Spec.Autoscale; a != nil && (iv == 0 || a.ScanInterval < iv) {
+			iv = a.ScanInterval
+		}
+	}
+	return iv
+}
+
+// Fire implements sim.Handler.
+func (c *Cluster) Fire(now sim.Time, arg int64) {
+	switch arg & 0xff {
+	case evJoin:
+		c.join(int(arg >> 8))
+	case evLeave:
+		c.leave(int(arg >> 8))
+	case evScan:
+		c.autoscale()
+		c.eng.After(c.scanInterval(), c, evScan)
+	}
+}
+
+// join boots one node of group gi: ipamd starts now and the node takes pods
+// once it is ready (§2 Startup).
+func (c *Cluster) join(gi int) {
+	g := c.groups[gi]
+	g.booting--
+	k := len(g.Members)
+	name := fmt.Sprintf("%s-%03d", g.Spec.Name, k+1)
+	sn := g.Spec.Subnets[k%len(g.Spec.Subnets)]
+	cfg := ipam.Config{Name: name, Instance: g.Spec.Instance, Settings: g.Spec.Settings, MaxPods: g.Spec.MaxPods,
+		Order: c.spec.Order, Profile: c.spec.Profile, Account: c.account, Subnet: c.byName[sn].Space,
+		Seed: c.spec.Seed, Policy: g.Spec.Policy}
+	if g.Spec.PodSubnet != "" {
+		cfg.PodSubnet = c.byName[g.Spec.PodSubnet].Space
+	}
+	for _, s := range c.subnets {
+		if s.Spec.CNI && s.Spec.Name != sn {
+			cfg.ENISubnets = append(cfg.ENISubnets, s.Space)
+		}
+	}
+	m := &Member{Name: name, Group: gi, Subnet: sn, idx: int32(len(c.members))}
+	cfg.OnReady = func(*ipam.Node) { c.ready(m) }
+	node, _, err := ipam.NewNode(c.eng, cfg)
+	if err != nil {
+		panic(fmt.Sprintf("cluster: node %s: %v", name, err)) // the group spec was validated
+	}
+	m.Node = node
+	m.cap = max(node.MaxPods()-g.Spec.DaemonSetPods, 0)
+	c.members = append(c.members, m)
+	c.nodeIdx[name] = m.idx
+	g.Members = append(g.Members, m)
+	g.live++
+	g.PeakNodes = max(g.PeakNodes, g.live)
+	node.Start()
+}
+
+// ready makes a node schedulable and places waiting pods on it.
+func (c *Cluster) ready(m *Member) {
+	if m.left {
+		return
+	}
+	c.treeUpdate(m)
+	c.drainPending()
+}
+
+func (c *Cluster) treeUpdate(m *Member) {
+	if m.inTree {
+		c.room.remove(m.idx)
+		m.inTree = false
+	}
+	if !m.left && m.Node.Ready() && m.pods < m.cap {
+		c.room.add(m.idx, m.pods)
+		m.inTree = true
+	}
+}
+
+// leave terminates every node of group gi: their addresses return to the
+// subnets and their pods are rescheduled.
+func (c *Cluster) leave(gi int) {
+	g := c.groups[gi]
+	for _, m := range g.Members {
+		if m.left {
+			continue
+		}
+		names := m.Node.PodNames()
+		m.left = true
+		c.treeUpdate(m)
+		m.Node.Terminate()
+		g.live--
+		for _, p := range names {
+			c.pods[p] = podRef{member: -1}
+			c.pending = append(c.pending, p)
+			c.pendingSince[p] = c.eng.Now()
+			c.npend++
+			c.Rescheduled++
+		}
+	}
+	c.PeakPending = max(c.PeakPending, c.npend)
+	c.drainPending()
+}
+
+// autoscale launches nodes for unschedulable pods (cluster-autoscaler style).
+func (c *Cluster) autoscale() {
+	if c.npend == 0 {
+		return
+	}
+	want := c.npend
+	for gi, g := range c.groups {
+		a := g.Spec.Autoscale
+		if a == nil {
+			continue
+		}
+		capPer := max(catalogCap(g), 1)
+		// Nodes already booting will take some of the pending pods.
+		want -= g.booting * capPer
+		for want > 0 && len(g.Members)+g.booting < a.Max {
+			g.booting++
+			c.eng.After(a.BootDelay, c, evJoin|int64(gi)<<8)
+			want -= capPer
+		}
+		if want <= 0 {
+			return
+		}
+	}
+}
+
+func catalogCap(g *Group) int {
+	mp := g.Spec.MaxPods
+	if mp <= 0 {
+		mp = catalog.MaxPods(g.Spec.Instance, catalog.MaxPodsOptions{})
+	}
+	return mp - g.Spec.DaemonSetPods
+}
+
+// pick chooses a ready node with room, or nil.
+func (c *Cluster) pick() *Member {
+	switch c.spec.Placement {
+	case MostAllocated:
+		if i, ok := c.room.max(); ok {
+			return c.members[i]
+		}
+	case RoundRobin:
+		n := len(c.members)
+		for k := 0; k < n; k++ {
+			m := c.members[(c.rr+k)%n]
+			if m.inTree {
+				c.rr = (c.rr + k + 1) % n
+				return m
+			}
+		}
+	default:
+		if i, ok := c.room.min(); ok {
+			return c.members[i]
+		}
+	}
+	return nil
+}
+
+// AddPod schedules a pod: on the named node if node is not empty, else on a
+// ready node chosen by the placement policy; with none free it waits
+// unschedulable (and may make the autoscaler add nodes).
+func (c *Cluster) AddPod(name, node []byte) error {
+	if _, dup := c.pods[string(name)]; dup {
+		return &ipam.PodError{Msg: fmt.Sprintf("add of pod %q, which is already live", name)}
+	}
+	if len(node) > 0 {
+		i, ok := c.nodeIdx[string(node)]
+		if !ok {
+			return &ipam.PodError{Msg: fmt.Sprintf("pod %q names node %q, which the cluster does not have (yet)", name, node)}
+		}
+		return c.place(string(name), c.members[i])
+	}
+	m := c.pick()
+	if m == nil {
+		p := string(name)
+		c.pods[p] = podRef{member: -1}
+		c.pending = append(c.pending, p)
+		c.pendingSince[p] = c.eng.Now()
+		c.npend++
+		c.PeakPending = max(c.PeakPending, c.npend)
+		return nil
+	}
+	return c.place(string(name), m)
+}
+
+func (c *Cluster) place(name string, m *Member) error {
+	if m.left {
+		return &ipam.PodError{Msg: fmt.Sprintf("pod %q names node %q, which has left the cluster", name, m.Name)}
+	}
+	c.pods[name] = podRef{member: m.idx, handle: m.Node.AddPodHandle(name)}
+	m.pods++
+	c.PodsPlaced++
+	c.treeUpdate(m)
+	return nil
+}
+
+// drainPending places unschedulable pods while nodes have room.
+func (c *Cluster) drainPending() {
+	for c.npend > 0 {
+		m := c.pick()
+		if m == nil {
+			break
+		}
+		// Skip entries deleted while pending.
+		var p string
+		for len(c.pending) > 0 {
+			p = c.pending[0]
+			c.pending = c.pending[1:]
+			if r, ok := c.pods[p]; ok && r.member == -1 {
+				break
+			}
+			p = ""
+		}
+		if p == "" {
+			break
+		}
+		c.npend--
+		c.PlacementWait.Add(c.eng.Now() - c.pendingSince[p])
+		delete(c.pendingSince, p)
+		delete(c.pods, p)
+		if err := c.place(p, m); err != nil {
+			panic(err) // p was not live on any node
+		}
+	}
+}
+
+// DelPod deletes a pod wherever it is.
+func (c *Cluster) DelPod(name []byte) error {
+	r, ok := c.pods[string(name)]
+	if !ok {
+		return &ipam.PodError{Msg: fmt.Sprintf("del of pod %q, which is not live", name)}
+	}
+	if r.member == -1 {
+		delete(c.pods, string(name))
+		delete(c.pendingSince, string(name))
+		c.npend--
+		c.Unplaced++
+		return nil
+	}
+	m := c.members[r.member]
+	delete(c.pods, string(name))
+	m.Node.DelPodHandle(r.handle)
+	m.pods--
+	c.treeUpdate(m)
+	c.drainPending()
+	return nil
+}
+
+// Pending is the number of unschedulable pods.
+func (c *Cluster) Pending() int { return c.npend }
+
+// Groups returns the node groups in spec order.
+func (c *Cluster) Groups() []*Group { return c.groups }
+
+// Members returns every node that joined, in join order.
+func (c *Cluster) Members() []*Member { return c.members }
+
+// Subnets returns the subnets in spec order.
+func (c *Cluster) Subnets() []*Subnet { return c.subnets }
+
+// Account is the EC2 account all nodes share.
+func (c *Cluster) Account() *ipam.Account { return c.account }
+
+// Describe is a one-line description of the cluster for summaries.
+func (c *Cluster) Describe() string {
+	var parts []string
+	for _, g := range c.groups {
+		parts = append(parts, fmt.Sprintf("%s: %d×%s", g.Spec.Name, g.Spec.Count, g.Spec.Instance.Name))
+	}
+	var sn []string
+	for _, s := range c.subnets {
+		sn = append(sn, fmt.Sprintf("%s %s", s.Spec.Name, s.Spec.CIDR))
+	}
+	sort.Strings(sn)
+	return strings.Join(parts, ", ") + "; subnets " + strings.Join(sn, ", ")
+}
+
+// bucketQueue holds members keyed by a small integer (pods placed), with O(1)
+// add and remove and cheap min/max: one bucket per key, a member's position
+// in its bucket remembered for swap-removal.
+type bucketQueue struct {
+	buckets [][]int32
+	where   [][2]int32 // member index → (key, position in its bucket)
+	lo, hi  int                // no non-empty bucket below lo or above hi
+	n       int
+}
+
+func (q *bucketQueue) add(m int32, key int) {
+	for int(m) >= len(q.where) {
+		q.where = append(q.where, [2]int32{})
+	}
+	for len(q.buckets) <= key {
+		q.buckets = append(q.buckets, nil)
+	}
+	q.where[m] = [2]int32{int32(key), int32(len(q.buckets[key]))}
+	q.buckets[key] = append(q.buckets[key], m)
+	if q.n == 0 || key < q.lo {
+		q.lo = key
+	}
+	if q.n == 0 || key > q.hi {
+		q.hi = key
+	}
+	q.n++
+}
+
+func (q *bucketQueue) remove(m int32) {
+	w := q.where[m]
+	b := q.buckets[w[0]]
+	last := b[len(b)-1]
+	b[w[1]] = last
+	q.where[last] = [2]int32{w[0], w[1]}
+	q.buckets[w[0]] = b[:len(b)-1]
+	q.n--
+}
+
+// min returns a member with the lowest key: the earliest-added of its bucket's
+// survivors (deterministic for a given sequence of operations).
+func (q *bucketQueue) min() (int32, bool) {
+	if q.n == 0 {
+		return 0, false
+	}
+	for len(q.buckets[q.lo]) == 0 {
+		q.lo++
+	}
+	return q.buckets[q.lo][0], true
+}
+
+func (q *bucketQueue) max() (int32, bool) {
+	if q.n == 0 {
+		return 0, false
+	}
+	for len(q.buckets[q.hi]) == 0 {
+		q.hi--
+	}
+	return q.buckets[q.hi][0], true
+}

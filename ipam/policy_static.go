@@ -1,0 +1,77 @@
+package ipam
+
+import (
+	"math/bits"
+
+	"ipamsim/sim"
+)
+
+// Static per-node pod CIDRs (other-policies.md A5): GKE VPC-native, Cilium
+// cluster-pool and kubenet give each node a fixed block sized from its max
+// pods when the node is created, and take it back only when the node is
+// deleted. There is no warm pool and no ENI or EC2 action: the block is held
+// on the node (its primary interface, as a GKE alias range) from start to
+// end.
+
+var staticParams = []ParamSpec{
+	{"max-pods-per-node", "0", "the block is the smallest power of two >= 2 x max pods (A5 table); 0 = the node's kubelet max pods"},
+}
+
+// Static reserves a fixed block per node.
+type Static struct {
+	MaxPodsPerNode int // 0: the node's max pods
+	nodes          map[*Node][]*CIDR
+}
+
+func buildStatic(v *paramValues) Policy {
+	return &Static{MaxPodsPerNode: v.int("max-pods-per-node", 0, 1<<16)}
+}
+
+// Name implements Policy.
+func (*Static) Name() string { return "static" }
+
+// nodeSettings: the block is kept as /28 CIDRs of the primary ENI with no
+// ENI action (A5); WARM_PREFIX_TARGET only silences the aws-node entrypoint
+// check, which does not apply.
+func (*Static) nodeSettings() []string {
+	return []string{"IP_COOLDOWN_PERIOD=0", "ENABLE_PREFIX_DELEGATION=true", "WARM_PREFIX_TARGET=1"}
+}
+
+// StaticBlockSize is the node CIDR for a max-pods figure (A5 table): at least
+// twice the max pods, a power of two, never smaller than a /28 (16).
+func StaticBlockSize(maxPods int) int {
+	want := max(2*maxPods, 16)
+	return 1 << bits.Len(uint(want-1))
+}
+
+// StaticBlockBits is the prefix length of that block (A5 table: /28 … /24).
+func StaticBlockBits(maxPods int) int { return 32 - bits.TrailingZeros(uint(StaticBlockSize(maxPods))) }
+
+// PreScale reserves the node's block from its subnet (A5: at node creation).
+// A subnet without room for the block fails start-up, which is retried.
+func (s *Static) PreScale(n *Node, done func(ok bool)) {
+	if s.nodes == nil {
+		s.nodes = map[*Node][]*CIDR{}
+	}
+	if s.nodes[n] != nil {
+		done(true)
+		return
+	}
+	mp := s.MaxPodsPerNode
+	if mp == 0 {
+		mp = n.MaxPods()
+	}
+	cs, ok := holdBlock(n, StaticBlockSize(mp))
+	if !ok {
+		done(false)
+		return
+	}
+	s.nodes[n] = cs
+	done(true)
+}
+
+// Pass does nothing: the block neither grows nor shrinks (A5).
+func (*Static) Pass(_ *Node, done func(idle bool)) { done(true) }
+
+// NextTimer implements TimerPolicy: no timer (A5: no warm pool).
+func (*Static) NextTimer(*Node) (sim.Time, bool) { return 0, false }

@@ -1,0 +1,206 @@
+package ipam
+
+import (
+	"math/rand/v2"
+
+	"ipamsim/sim"
+)
+
+// Terway's multi-IP pool (other-policies.md A3): a min/max band on idle
+// addresses plus an optional time-based reclaim. Upstream:
+// AliyunContainerService/terway @89aadf8 pkg/controller/multi-ip/node/pool.go
+// (addIP, adjustPool, handleStatus), docs/idle-ip-reclaim.md, docs/warm-up.md,
+// charts/terway/templates/terwayd/configmap.yaml for the defaults.
+
+var terwayParams = []ParamSpec{
+	{"max_pool_size", "5", "idle addresses kept at most; the rest are released (A3)"},
+	{"min_pool_size", "0", "idle addresses kept at least (A3)"},
+	{"ip_warm_up_size", "0", "addresses allocated once at node start, 0 off (A3, docs/warm-up.md)"},
+	{"idle_ip_reclaim_after", "", "time since the last pool growth before idle addresses are reclaimed; unset = off (A3, docs/idle-ip-reclaim.md)"},
+	{"idle_ip_reclaim_interval", "10m", "time between reclaim checks (A3)"},
+	{"idle_ip_reclaim_batch_size", "5", "idle addresses reclaimed per check at most (A3)"},
+	{"idle_ip_reclaim_jitter_factor", "0.1", "± jitter on the reclaim interval, drawn from the node's seeded RNG (A3)"},
+	{"multiIPGCPeriod", "2m", "controlplane: the max_pool_size trim (adjustPool) runs at most this often (pool.go)"},
+}
+
+// terwayBatch is pool.go's batchSize: at most 10 addresses per ENI per
+// AssignPrivateIpAddresses or UnassignPrivateIpAddresses.
+const terwayBatch = 10
+
+// Terway is the Terway controlplane's per-node pool.
+type Terway struct {
+	MaxPoolSize   int
+	MinPoolSize   int
+	WarmUpSize    int
+	ReclaimAfter  sim.Time // 0: reclaim off
+	ReclaimEvery  sim.Time
+	ReclaimBatch  int
+	ReclaimJitter float64
+	GCPeriod      sim.Time
+	nodes         map[*Node]*terwayNode
+}
+
+type terwayNode struct {
+	lastGrowth  sim.Time // last pool modification (resets the reclaim timer)
+	lastGC      sim.Time
+	nextReclaim sim.Time
+	rng         *rand.Rand
+}
+
+func buildTerway(v *paramValues) Policy {
+	t := &Terway{
+		MaxPoolSize:   v.int("max_pool_size", 0, 1<<20),
+		MinPoolSize:   v.int("min_pool_size", 0, 1<<20),
+		WarmUpSize:    v.int("ip_warm_up_size", 0, 1<<20),
+		ReclaimAfter:  v.duration("idle_ip_reclaim_after", true),
+		ReclaimEvery:  v.duration("idle_ip_reclaim_interval", false),
+		ReclaimBatch:  v.int("idle_ip_reclaim_batch_size", 1, 1<<20),
+		ReclaimJitter: v.float("idle_ip_reclaim_jitter_factor", 0, 1),
+		GCPeriod:      v.duration("multiIPGCPeriod", false),
+	}
+	if v.err == nil && t.MinPoolSize > t.MaxPoolSize {
+		v.fail("min_pool_size", v.raw("min_pool_size"), "must not exceed max_pool_size")
+	}
+	return t
+}
+
+// Name implements Policy.
+func (*Terway) Name() string { return "terway" }
+
+// Period is the controller's reconcile of the A3 rule, at most once per
+// second per node (pool.go: LastReconcileTime + 1 s).
+func (*Terway) Period() sim.Time { return sim.Second }
+
+// nodeSettings: a released address is idle again at once (A3 has no reuse
+// cooldown).
+func (*Terway) nodeSettings() []string { return []string{"IP_COOLDOWN_PERIOD=0"} }
+
+// terwayToAdd is addIP's demand (A3): max(0, min_pool_size + pending − idle).
+func terwayToAdd(minPool, pending, idle int) int { return max(minPool+pending-idle, 0) }
+
+// terwayToTrim is adjustPool's release (A3): idle beyond max_pool_size.
+func terwayToTrim(maxPool, idle int) int { return max(idle-maxPool, 0) }
+
+// terwayToReclaim is one reclaim check (A3): once the pool has not grown for
+// idle_ip_reclaim_after, up to the batch size of idle addresses go, never
+// below min_pool_size.
+func terwayToReclaim(sinceGrowth, after sim.Time, batch, minPool, idle int) int {
+	if after <= 0 || sinceGrowth < after {
+		return 0
+	}
+	return max(min(batch, idle-minPool), 0)
+}
+
+// terwayJitter is the reclaim interval with ± factor jitter (A3: "every
+// idle_ip_reclaim_interval (with ±10% jitter)").
+func terwayJitter(r *rand.Rand, d sim.Time, factor float64) sim.Time {
+	if factor <= 0 {
+		return d
+	}
+	return d + sim.Time(float64(d)*factor*(2*r.Float64()-1))
+}
+
+// state is the node's reclaim timers; the jitter stream is the node's own,
+// derived from its seed and name (A3: jitter, never global randomness).
+func (t *Terway) state(n *Node) *terwayNode {
+	if t.nodes == nil {
+		t.nodes = map[*Node]*terwayNode{}
+	}
+	s := t.nodes[n]
+	if s == nil {
+		now := n.eng.Now()
+		s = &terwayNode{lastGrowth: now, lastGC: now, rng: sim.NewRand(n.cfg.Seed, n.cfg.Name+"/terway-reclaim")}
+		s.nextReclaim = now + terwayJitter(s.rng, t.ReclaimEvery, t.ReclaimJitter)
+		t.nodes[n] = s
+	}
+	return s
+}
+
+// PreScale is the one-off warm-up (A3 ip_warm_up_size) and the min_pool_size
+// floor, before the node takes pods.
+func (t *Terway) PreScale(n *Node, done func(ok bool)) {
+	s := t.state(n)
+	want := max(t.WarmUpSize, t.MinPoolSize)
+	if want == 0 {
+		done(true)
+		return
+	}
+	growBy(n, want, terwayBatch, nil, func(_, called bool) {
+		if called {
+			s.lastGrowth = n.eng.Now()
+		}
+		done(true)
+	})
+}
+
+// Pass implements Policy.
+func (t *Terway) Pass(n *Node, done func(idle bool)) { runClocked(n, t, done) }
+
+// tick is one reconcile (A3 rule): addIP for pending pods and the floor, then
+// the max_pool_size trim every multiIPGCPeriod, then a due reclaim check.
+func (t *Terway) tick(n *Node, done func(acted bool)) {
+	s := t.state(n)
+	idle := func() int { st := n.ds.Stats(); return st.TotalIPs - st.AssignedIPs }
+	acted := false
+	reclaim := func() {
+		now := n.eng.Now()
+		if t.ReclaimAfter <= 0 || now < s.nextReclaim {
+			done(acted)
+			return
+		}
+		for s.nextReclaim <= now {
+			s.nextReclaim += max(terwayJitter(s.rng, t.ReclaimEvery, t.ReclaimJitter), 1)
+		}
+		k := terwayToReclaim(now-s.lastGrowth, t.ReclaimAfter, t.ReclaimBatch, t.MinPoolSize, idle())
+		if k == 0 {
+			done(acted)
+			return
+		}
+		releaseFree(n, k, terwayBatch, func(int) { done(true) })
+	}
+	gc := func() {
+		now := n.eng.Now()
+		if now < s.lastGC+t.GCPeriod {
+			reclaim()
+			return
+		}
+		s.lastGC = now
+		k := terwayToTrim(t.MaxPoolSize, idle())
+		if k == 0 {
+			reclaim()
+			return
+		}
+		acted = true
+		releaseFree(n, k, terwayBatch, func(int) { reclaim() })
+	}
+	add := terwayToAdd(t.MinPoolSize, n.Waiting(), idle())
+	if add == 0 {
+		gc()
+		return
+	}
+	growBy(n, add, terwayBatch, nil, func(_, called bool) {
+		if called {
+			acted = true
+			s.lastGrowth = n.eng.Now()
+		}
+		gc()
+	})
+}
+
+// NextTimer implements TimerPolicy (A3): the trim when idle addresses exceed
+// max_pool_size, and the reclaim checks when reclaim is on.
+func (t *Terway) NextTimer(n *Node) (sim.Time, bool) {
+	s := t.state(n)
+	st := n.ds.Stats()
+	ts := soonest{now: n.eng.Now()}
+	if terwayToTrim(t.MaxPoolSize, st.TotalIPs-st.AssignedIPs) > 0 {
+		ts.add(s.lastGC + t.GCPeriod)
+	}
+	if terwayToAdd(t.MinPoolSize, n.Waiting(), st.TotalIPs-st.AssignedIPs) > 0 {
+		ts.add(ts.now)
+	}
+	if t.ReclaimAfter > 0 {
+		ts.add(s.nextReclaim)
+	}
+	return ts.at, ts.pending
+}

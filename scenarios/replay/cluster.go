@@ -1,0 +1,288 @@
+package replay
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"ipamsim/ipam"
+	"ipamsim/ipam/cluster"
+	"ipamsim/scenarios"
+	"ipamsim/sim"
+)
+
+// ClusterOptions control a cluster replay.
+type ClusterOptions struct {
+	Drain sim.Time
+	// SampleEvery is how often the cluster-wide series (addresses held, subnet
+	// free space, fragmentation) are sampled; 0 means 60 s.
+	SampleEvery sim.Time
+	// OnSample, if not nil, receives every sample.
+	OnSample func(s ClusterSample)
+}
+
+// ClusterSample is the cluster's state at one instant.
+type ClusterSample struct {
+	At          sim.Time
+	Nodes       int
+	ENIs        int
+	Held        int
+	Assigned    int
+	Waiting     int // pods whose ADD failed, waiting for a retry
+	Pending     int // pods no node could take
+	SubnetFree  []int
+	SubnetFree8 []int // free aligned /28 blocks
+}
+
+// GroupSummary is one node group's figures.
+type GroupSummary struct {
+	Name              string  `json:"name"`
+	InstanceType      string  `json:"instance_type"`
+	PeakNodes         int     `json:"peak_nodes"`
+	FinalNodes        int     `json:"final_nodes"`
+	PodsAdded         uint64  `json:"pods_added"`
+	PodsWaited        uint64  `json:"pods_waited"`
+	PodsNeverAssigned uint64  `json:"pods_never_assigned"`
+	WaitP50Seconds    float64 `json:"wait_p50_seconds"`
+	WaitP99Seconds    float64 `json:"wait_p99_seconds"`
+	WaitMaxSeconds    float64 `json:"wait_max_seconds"`
+	NoIPAddFailures   uint64  `json:"no_ip_add_failures"`
+	AddsBeforeReady   uint64  `json:"adds_before_ready"`
+	MeanAddressesHeld float64 `json:"mean_addresses_held"`
+	IdleIPSeconds     float64 `json:"idle_ip_seconds"`
+	FinalHeld         int     `json:"final_addresses_held"`
+	FinalAssigned     int     `json:"final_addresses_assigned"`
+	EC2CallsTotal     uint64  `json:"ec2_calls_total"`
+	ThrottledCalls    uint64  `json:"throttled_calls"`
+}
+
+// SubnetSummary is one subnet's figures.
+type SubnetSummary struct {
+	Name               string  `json:"name"`
+	CIDR               string  `json:"cidr"`
+	Size               int     `json:"size"`
+	Reserved           int     `json:"prefix_reserved"`
+	MinFree            int     `json:"min_free_addresses"`
+	FinalFree          int     `json:"final_free_addresses"`
+	FinalFreeAligned28 int     `json:"final_free_aligned_28"`
+	MinFreeAligned28   int     `json:"min_free_aligned_28"`
+	MaxFragmentation   float64 `json:"max_fragmentation"`
+	FinalFragmentation float64 `json:"final_fragmentation"`
+	InsufficientErrors uint64  `json:"insufficient_errors"`
+}
+
+// ClusterSummary is a cluster run's figures.
+type ClusterSummary struct {
+	Cluster           string            `json:"cluster"`
+	Placement         string            `json:"placement"`
+	Seed              uint64            `json:"seed"`
+	EC2Profile        string            `json:"ec2_profile"`
+	PeakNodes         int               `json:"peak_nodes"`
+	PodsAdded         uint64            `json:"pods_added"`
+	PodsWaited        uint64            `json:"pods_waited"`
+	WaitP50Seconds    float64           `json:"wait_p50_seconds"`
+	WaitP99Seconds    float64           `json:"wait_p99_seconds"`
+	WaitMaxSeconds    float64           `json:"wait_max_seconds"`
+	PodsNeverAssigned uint64            `json:"pods_never_assigned"`
+	NoIPAddFailures   uint64            `json:"no_ip_add_failures"`
+	PodsUnplaced      uint64            `json:"pods_unplaced"`
+	PodsPendingAtEnd  int               `json:"pods_pending_at_end"`
+	PeakPending       int               `json:"peak_pending"`
+	PlacementWaitMax  float64           `json:"placement_wait_max_seconds"`
+	Rescheduled       uint64            `json:"pods_rescheduled"`
+	PeakHeldSampled   int               `json:"peak_addresses_held_sampled"`
+	MeanAddressesHeld float64           `json:"mean_addresses_held"`
+	IdleIPSeconds     float64           `json:"idle_ip_seconds"`
+	EC2Calls          map[string]uint64 `json:"ec2_calls"`
+	EC2CallsTotal     uint64            `json:"ec2_calls_total"`
+	ThrottledCalls    uint64            `json:"throttled_calls"`
+	Groups            []GroupSummary    `json:"groups"`
+	Subnets           []SubnetSummary   `json:"subnets"`
+	TraceEvents       uint64            `json:"trace_events"`
+	EventsProcessed   uint64            `json:"events_processed"`
+	SimulatedSeconds  float64           `json:"simulated_seconds"`
+}
+
+type clusterTarget struct{ c *cluster.Cluster }
+
+func (t clusterTarget) Start()                        { t.c.Start() }
+func (t clusterTarget) AddPod(pod, node []byte) error { return t.c.AddPod(pod, node) }
+func (t clusterTarget) DelPod(pod []byte) error       { return t.c.DelPod(pod) }
+
+// sampler records the cluster-wide series at a fixed simulated interval.
+type sampler struct {
+	eng    *sim.Engine
+	c      *cluster.Cluster
+	every  sim.Time
+	onS    func(ClusterSample)
+	peak   int
+	min28  []int
+	maxFrg []float64
+}
+
+func (s *sampler) Fire(now sim.Time, _ int64) {
+	s.sample(now)
+	s.eng.After(s.every, s, 0)
+}
+
+func (s *sampler) sample(now sim.Time) {
+	cs := ClusterSample{At: now}
+	for _, m := range s.c.Members() {
+		if m.Node.Terminated() {
+			continue
+		}
+		st := m.Node.Stats()
+		cs.Nodes++
+		cs.ENIs += st.ENIs
+		cs.Held += st.TotalIPs
+		cs.Assigned += st.AssignedIPs
+		cs.Waiting += m.Node.Waiting()
+	}
+	cs.Pending = s.c.Pending()
+	for i, sn := range s.c.Subnets() {
+		f28 := sn.Space.FreeAligned28()
+		cs.SubnetFree = append(cs.SubnetFree, sn.Space.Free()+sn.Space.ReservedFree())
+		cs.SubnetFree8 = append(cs.SubnetFree8, f28)
+		s.min28[i] = min(s.min28[i], f28)
+		s.maxFrg[i] = max(s.maxFrg[i], sn.Space.Fragmentation())
+	}
+	s.peak = max(s.peak, cs.Held)
+	if s.onS != nil {
+		s.onS(cs)
+	}
+}
+
+// RunCluster replays src against a cluster and summarises it.
+func RunCluster(eng *sim.Engine, c *cluster.Cluster, src scenarios.Reader, opt ClusterOptions, profile string, placement string, seed uint64) (ClusterSummary, error) {
+	every := opt.SampleEvery
+	if every <= 0 {
+		every = sim.Minute
+	}
+	sm := &sampler{eng: eng, c: c, every: every, onS: opt.OnSample}
+	for range c.Subnets() {
+		sm.min28 = append(sm.min28, 1<<62)
+		sm.maxFrg = append(sm.maxFrg, 0)
+	}
+	eng.After(0, sm, 0)
+	res, err := Replay(eng, clusterTarget{c}, nil, src, Options{Drain: opt.Drain})
+	if err != nil {
+		return ClusterSummary{}, err
+	}
+	sm.sample(eng.Now())
+	return summarizeCluster(c, sm, res, profile, placement, seed), nil
+}
+
+func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, placement string, seed uint64) ClusterSummary {
+	s := ClusterSummary{Cluster: c.Describe(), Placement: placement, Seed: seed, EC2Profile: profile,
+		PodsUnplaced: c.Unplaced, PodsPendingAtEnd: c.Pending(), PeakPending: c.PeakPending,
+		PlacementWaitMax: c.PlacementWait.Max().Seconds(), Rescheduled: c.Rescheduled,
+		PeakHeldSampled: sm.peak, EC2Calls: map[string]uint64{},
+		TraceEvents: res.TraceEvents, EventsProcessed: res.Events, SimulatedSeconds: res.End.Seconds()}
+	var all ipam.WaitHistogram
+	var held float64
+	insufficient := map[*ipam.Subnet]uint64{}
+	for _, g := range c.Groups() {
+		gs := GroupSummary{Name: g.Spec.Name, InstanceType: g.Spec.Instance.Name, PeakNodes: g.PeakNodes}
+		var gw ipam.WaitHistogram
+		for _, m := range g.Members {
+			n := m.Node
+			n.Observe()
+			k := &n.Counters
+			gw.Merge(&k.Wait)
+			gs.PodsAdded += k.PodsAdded
+			gs.PodsWaited += k.PodsWaited
+			gs.PodsNeverAssigned += k.PodsCancelled + uint64(n.Waiting())
+			gs.NoIPAddFailures += k.NoAvailableIP
+			gs.AddsBeforeReady += k.AddsBeforeReady
+			gs.IdleIPSeconds += k.IdleIPSeconds
+			held += k.HeldIPSeconds
+			gs.MeanAddressesHeld += k.HeldIPSeconds
+			if !n.Terminated() {
+				gs.FinalNodes++
+				st := n.Stats()
+				gs.FinalHeld += st.TotalIPs
+				gs.FinalAssigned += st.AssignedIPs
+			}
+			for api := ipam.API(0); api < ipam.NumAPIs; api++ {
+				gs.EC2CallsTotal += k.EC2Requests[api]
+				gs.ThrottledCalls += k.EC2Throttled[api]
+				if v := k.EC2Requests[api]; v > 0 {
+					s.EC2Calls[api.String()] += v
+				}
+			}
+			for key, ls := range k.EC2Latency {
+				if key.Status == ipam.InsufficientCidrBlocks || key.Status == ipam.InsufficientFreeAddressesInSubnet || key.Status == ipam.InvalidParameterValue {
+					insufficient[n.Subnet()] += ls.Count
+				}
+			}
+		}
+		if res.End > 0 {
+			gs.MeanAddressesHeld = round3(gs.MeanAddressesHeld / res.End.Seconds())
+		}
+		gs.IdleIPSeconds = round3(gs.IdleIPSeconds)
+		gs.WaitP50Seconds = gw.Quantile(0.5).Seconds()
+		gs.WaitP99Seconds = gw.Quantile(0.99).Seconds()
+		gs.WaitMaxSeconds = gw.Max().Seconds()
+		all.Merge(&gw)
+		s.PeakNodes += g.PeakNodes
+		s.PodsAdded += gs.PodsAdded
+		s.PodsWaited += gs.PodsWaited
+		s.PodsNeverAssigned += gs.PodsNeverAssigned
+		s.NoIPAddFailures += gs.NoIPAddFailures
+		s.IdleIPSeconds += gs.IdleIPSeconds
+		s.EC2CallsTotal += gs.EC2CallsTotal
+		s.ThrottledCalls += gs.ThrottledCalls
+		s.Groups = append(s.Groups, gs)
+	}
+	s.IdleIPSeconds = round3(s.IdleIPSeconds)
+	if res.End > 0 {
+		s.MeanAddressesHeld = round3(held / res.End.Seconds())
+	}
+	s.WaitP50Seconds = all.Quantile(0.5).Seconds()
+	s.WaitP99Seconds = all.Quantile(0.99).Seconds()
+	s.WaitMaxSeconds = all.Max().Seconds()
+	for i, sn := range c.Subnets() {
+		sp := sn.Space
+		s.Subnets = append(s.Subnets, SubnetSummary{Name: sn.Spec.Name, CIDR: sp.Prefix().String(), Size: sp.Size(),
+			Reserved: sp.Reserved(), MinFree: sp.MinFree(), FinalFree: sp.Free() + sp.ReservedFree(),
+			FinalFreeAligned28: sp.FreeAligned28(), MinFreeAligned28: sm.min28[i],
+			MaxFragmentation: round3(sm.maxFrg[i]), FinalFragmentation: round3(sp.Fragmentation()),
+			InsufficientErrors: insufficient[sp]})
+	}
+	return s
+}
+
+// WriteText prints a cluster summary for a person to read.
+func (s ClusterSummary) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "cluster       %s; %s placement\n", s.Cluster, s.Placement)
+	fmt.Fprintf(&b, "run           %s simulated, %d trace events, %d engine events, seed %d, EC2 %s\n",
+		time.Duration(sim.Seconds(s.SimulatedSeconds)).Round(time.Millisecond), s.TraceEvents, s.EventsProcessed, s.Seed, s.EC2Profile)
+	fmt.Fprintf(&b, "pods          %d added to nodes, %d waited for an address, %d never got one (%d no-IP ADD failures)\n",
+		s.PodsAdded, s.PodsWaited, s.PodsNeverAssigned, s.NoIPAddFailures)
+	fmt.Fprintf(&b, "scheduling    %d pods never placed, %d pending at the end (peak %d), %d rescheduled, max wait for a node %.1fs\n",
+		s.PodsUnplaced, s.PodsPendingAtEnd, s.PeakPending, s.Rescheduled, s.PlacementWaitMax)
+	fmt.Fprintf(&b, "pod IP wait   p50 %.3fs  p99 %.3fs  max %.3fs\n", s.WaitP50Seconds, s.WaitP99Seconds, s.WaitMaxSeconds)
+	fmt.Fprintf(&b, "addresses     mean %.1f held (peak %d sampled), %.0f idle IP-seconds\n", s.MeanAddressesHeld, s.PeakHeldSampled, s.IdleIPSeconds)
+	fmt.Fprintf(&b, "EC2           %d calls, %d throttled\n", s.EC2CallsTotal, s.ThrottledCalls)
+	for _, g := range s.Groups {
+		fmt.Fprintf(&b, "group %-8s %s, peak %d nodes: %d pods, %d waited (p99 %.1fs), %d no-IP failures, mean %.1f addresses held, %d EC2 calls, %d throttled\n",
+			g.Name, g.InstanceType, g.PeakNodes, g.PodsAdded, g.PodsWaited, g.WaitP99Seconds, g.NoIPAddFailures, g.MeanAddressesHeld, g.EC2CallsTotal, g.ThrottledCalls)
+	}
+	for _, sn := range s.Subnets {
+		fmt.Fprintf(&b, "subnet %-7s %s: min %d free of %d, final %d free, %d free /28s (min %d), fragmentation max %.2f, %d insufficient-address errors\n",
+			sn.Name, sn.CIDR, sn.MinFree, sn.Size, sn.FinalFree, sn.FinalFreeAligned28, sn.MinFreeAligned28, sn.MaxFragmentation, sn.InsufficientErrors)
+	}
+	names := make([]string, 0, len(s.EC2Calls))
+	for k := range s.EC2Calls {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Fprintf(&b, "  %-32s %d\n", k, s.EC2Calls[k])
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,455 @@
+package sweep
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"ipamsim/ipam"
+	"ipamsim/ipam/catalog"
+)
+
+// MaxPoints is the largest grid a sweep expands.
+const MaxPoints = 1_000_000
+
+// Axis is one VPC CNI setting of the grid and the values it takes, in the
+// order given (ranges ascending by their step).
+type Axis struct {
+	Key    string   `json:"key"`
+	Values []string `json:"values"`
+}
+
+// Grid is a sweep's parameter space: the setting axes (sorted by key), the
+// instance types and assign orders (in the order given) and the repetitions
+// (seeds) of every combination.
+type Grid struct {
+	Axes          []Axis   `json:"settings"`
+	InstanceTypes []string `json:"instance_types"`
+	Orders        []string `json:"assign_orders"`
+	Repetitions   int      `json:"repetitions"`
+}
+
+// GridError is a grid spec that cannot be expanded; Flag names the flag at
+// fault and Value the argument that is wrong.
+type GridError struct {
+	Flag  string
+	Value string
+	Msg   string
+}
+
+func (e *GridError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("%s: %s", e.Flag, e.Msg)
+	}
+	return fmt.Sprintf("%s %q: %s", e.Flag, e.Value, e.Msg)
+}
+
+// GridSpec is a grid as the command line spells it.
+type GridSpec struct {
+	// Grid holds the --grid arguments: KEY=ITEM[,ITEM...] where an ITEM is a
+	// value or an integer range LO..HI[:STEP].
+	Grid []string
+	// InstanceTypes holds the --instance-types arguments, each a
+	// comma-separated list; empty means DefaultInstanceType.
+	InstanceTypes []string
+	// DefaultInstanceType is used when InstanceTypes is empty.
+	DefaultInstanceType string
+	// Orders holds the --orders arguments (first-fit, random), each a
+	// comma-separated list; empty means first-fit.
+	Orders []string
+	// Repetitions is the number of seeds per combination; 0 means 1.
+	Repetitions int
+	// Base holds the --set KEY=VALUE arguments applied to every point: they
+	// are validated, and a key may not be both in Base and in the grid.
+	Base []string
+}
+
+// ParseGrid validates a grid spec and returns its grid. Every setting value is
+// checked with ipam.Settings.Set; errors are *GridError (or *ipam.SettingError
+// for a bad --set) naming the flag at fault.
+func ParseGrid(spec GridSpec) (*Grid, error) {
+	g := &Grid{Repetitions: spec.Repetitions}
+	if g.Repetitions == 0 {
+		g.Repetitions = 1
+	}
+	if g.Repetitions < 0 || g.Repetitions > MaxPoints {
+		return nil, &GridError{Flag: "--repetitions", Value: strconv.Itoa(spec.Repetitions), Msg: fmt.Sprintf("want 1 to %d", MaxPoints)}
+	}
+	baseKeys := map[string]bool{}
+	for _, kv := range spec.Base {
+		k, v, err := ipam.ParseAssignment("--set", kv)
+		if err != nil {
+			return nil, err
+		}
+		s := ipam.DefaultSettings()
+		if err := s.Set("--set", k, v); err != nil {
+			return nil, err
+		}
+		baseKeys[k] = true
+	}
+	seen := map[string]bool{}
+	for _, arg := range spec.Grid {
+		ax, err := parseAxis(arg)
+		if err != nil {
+			return nil, err
+		}
+		if seen[ax.Key] {
+			return nil, &GridError{Flag: "--grid", Value: arg, Msg: fmt.Sprintf("duplicate key %s (give all its values in one --grid)", ax.Key)}
+		}
+		if baseKeys[ax.Key] {
+			return nil, &GridError{Flag: "--grid", Value: arg, Msg: fmt.Sprintf("%s is also given with --set; a key is either fixed or swept", ax.Key)}
+		}
+		seen[ax.Key] = true
+		g.Axes = append(g.Axes, ax)
+	}
+	slices.SortFunc(g.Axes, func(a, b Axis) int { return strings.Compare(a.Key, b.Key) })
+
+	types, err := splitList("--instance-types", spec.InstanceTypes)
+	if err != nil {
+		return nil, err
+	}
+	if len(types) == 0 {
+		def := spec.DefaultInstanceType
+		if def == "" {
+			def = "m5.large"
+		}
+		types = []string{def}
+	}
+	for _, t := range types {
+		if _, err := catalog.Lookup(t); err != nil {
+			return nil, &GridError{Flag: "--instance-types", Value: t, Msg: err.Error()}
+		}
+	}
+	g.InstanceTypes = types
+
+	orders, err := splitList("--orders", spec.Orders)
+	if err != nil {
+		return nil, err
+	}
+	if len(orders) == 0 {
+		orders = []string{ipam.FirstFit.String()}
+	}
+	for _, o := range orders {
+		if _, err := ipam.ParseAssignOrder(o); err != nil {
+			return nil, &GridError{Flag: "--orders", Value: o, Msg: err.Error()}
+		}
+	}
+	g.Orders = orders
+
+	if _, err := g.count(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// splitList splits comma-separated flag values, refusing empty items and
+// duplicates.
+func splitList(flag string, args []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, a := range args {
+		for _, it := range strings.Split(a, ",") {
+			it = strings.TrimSpace(it)
+			if it == "" {
+				return nil, &GridError{Flag: flag, Value: a, Msg: "empty item"}
+			}
+			if seen[it] {
+				return nil, &GridError{Flag: flag, Value: a, Msg: fmt.Sprintf("duplicate %q", it)}
+			}
+			seen[it] = true
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+// parseAxis parses one --grid argument.
+func parseAxis(arg string) (Axis, error) {
+	bad := func(format string, a ...any) (Axis, error) {
+		return Axis{}, &GridError{Flag: "--grid", Value: arg, Msg: fmt.Sprintf(format, a...)}
+	}
+	k, list, ok := strings.Cut(arg, "=")
+	k = strings.TrimSpace(k)
+	if !ok || k == "" {
+		return bad("want KEY=V1,V2,... or KEY=LO..HI[:STEP]")
+	}
+	if strings.TrimSpace(list) == "" {
+		return bad("no values for %s", k)
+	}
+	if !slices.Contains(ipam.KnownSettings(), k) {
+		s := ipam.DefaultSettings()
+		msg := "unknown setting"
+		var se *ipam.SettingError
+		if err := s.Set("--grid", k, ""); errors.As(err, &se) {
+			msg = se.Msg
+		}
+		return bad("%s: %s", k, msg)
+	}
+	ax := Axis{Key: k}
+	type applied struct {
+		value string
+		s     ipam.Settings
+	}
+	var seen []applied
+	add := func(v string) error {
+		s := ipam.DefaultSettings()
+		if err := s.Set("--grid", k, v); err != nil {
+			var se *ipam.SettingError
+			msg := err.Error()
+			if errors.As(err, &se) {
+				msg = se.Msg
+			}
+			_, e := bad("%s=%s: %s", k, v, msg)
+			return e
+		}
+		for _, p := range seen {
+			if p.value == v {
+				_, e := bad("duplicate value %s", v)
+				return e
+			}
+			if p.s == s {
+				_, e := bad("values %s and %s give the same setting", p.value, v)
+				return e
+			}
+		}
+		seen = append(seen, applied{v, s})
+		ax.Values = append(ax.Values, v)
+		if len(ax.Values) > MaxPoints {
+			_, e := bad("more than %d values", MaxPoints)
+			return e
+		}
+		return nil
+	}
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			return bad("empty value in the list")
+		}
+		lo, hi, step, isRange, err := parseRange(item)
+		if err != nil {
+			return bad("range %s: %v", item, err)
+		}
+		if !isRange {
+			if err := add(canonicalValue(item)); err != nil {
+				return Axis{}, err
+			}
+			continue
+		}
+		if n := (hi-lo)/step + 1; n > MaxPoints || int64(len(ax.Values))+n > MaxPoints {
+			return bad("range %s has %d values; a grid has at most %d points", item, n, MaxPoints)
+		}
+		for v := lo; v <= hi; v += step {
+			if err := add(strconv.FormatInt(v, 10)); err != nil {
+				return Axis{}, err
+			}
+			if v > math.MaxInt64-step {
+				break
+			}
+		}
+	}
+	return ax, nil
+}
+
+// parseRange parses LO..HI[:STEP]. isRange is false for an item without "..".
+func parseRange(item string) (lo, hi, step int64, isRange bool, err error) {
+	l, rest, ok := strings.Cut(item, "..")
+	if !ok {
+		return 0, 0, 0, false, nil
+	}
+	h, st, hasStep := strings.Cut(rest, ":")
+	step = 1
+	if lo, err = strconv.ParseInt(strings.TrimSpace(l), 10, 64); err != nil {
+		return 0, 0, 0, true, fmt.Errorf("LO %q is not a whole number", l)
+	}
+	if hi, err = strconv.ParseInt(strings.TrimSpace(h), 10, 64); err != nil {
+		return 0, 0, 0, true, fmt.Errorf("HI %q is not a whole number", h)
+	}
+	if hasStep {
+		if step, err = strconv.ParseInt(strings.TrimSpace(st), 10, 64); err != nil {
+			return 0, 0, 0, true, fmt.Errorf("STEP %q is not a whole number", st)
+		}
+		if step <= 0 {
+			return 0, 0, 0, true, fmt.Errorf("STEP %d must be positive", step)
+		}
+	}
+	if lo > hi {
+		return 0, 0, 0, true, fmt.Errorf("LO %d is greater than HI %d (empty range)", lo, hi)
+	}
+	if hi-lo < 0 { // overflow
+		return 0, 0, 0, true, fmt.Errorf("range too large")
+	}
+	return lo, hi, step, true, nil
+}
+
+// canonicalValue spells a value one way: whole numbers in decimal without
+// sign or leading zeros, booleans as true/false; anything else as given.
+func canonicalValue(v string) string {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return strconv.FormatInt(n, 10)
+	}
+	if b, err := strconv.ParseBool(v); err == nil {
+		return strconv.FormatBool(b)
+	}
+	return v
+}
+
+// count returns the number of points, refusing grids over MaxPoints.
+func (g *Grid) count() (int, error) {
+	n := int64(len(g.InstanceTypes)) * int64(len(g.Orders))
+	over := func() (int, error) {
+		return 0, &GridError{Flag: "--grid", Msg: fmt.Sprintf("%s: more than %d points; narrow the --grid ranges, --instance-types, --orders or --repetitions", g.shape(), MaxPoints)}
+	}
+	if n > MaxPoints {
+		return over()
+	}
+	for _, ax := range g.Axes {
+		n *= int64(len(ax.Values))
+		if n > MaxPoints {
+			return over()
+		}
+	}
+	n *= int64(g.Repetitions)
+	if n > MaxPoints {
+		return over()
+	}
+	return int(n), nil
+}
+
+// shape describes the grid's size as a product, e.g. "2 instance types x 1
+// order x 7 WARM_IP_TARGET x 3 repetitions".
+func (g *Grid) shape() string {
+	parts := []string{plural(len(g.InstanceTypes), "instance type"), plural(len(g.Orders), "order")}
+	for _, ax := range g.Axes {
+		parts = append(parts, fmt.Sprintf("%d %s", len(ax.Values), ax.Key))
+	}
+	parts = append(parts, plural(g.Repetitions, "repetition"))
+	return strings.Join(parts, " x ")
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// Len returns the number of points of the grid.
+func (g *Grid) Len() int {
+	n, err := g.count()
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// Point is one run of a sweep.
+type Point struct {
+	Index        int      `json:"index"`
+	InstanceType string   `json:"instance_type"`
+	AssignOrder  string   `json:"assign_order"`
+	Settings     []string `json:"settings"`   // the grid's KEY=VALUE, sorted by key
+	Repetition   int      `json:"repetition"` // 1-based
+	Seed         uint64   `json:"seed"`
+}
+
+// Combination returns the point's identity without its repetition: the
+// points of one setting combination differ only in repetition and seed.
+func (p *Point) Combination() string {
+	var b strings.Builder
+	b.WriteString("instance-type=")
+	b.WriteString(p.InstanceType)
+	b.WriteString(" assign-order=")
+	b.WriteString(p.AssignOrder)
+	for _, kv := range p.Settings {
+		b.WriteByte(' ')
+		b.WriteString(kv)
+	}
+	return b.String()
+}
+
+// Canonical returns the point's identity, from which its seed derives:
+// "instance-type=T assign-order=O repetition=R KEY=VALUE..." with the
+// settings sorted by key.
+func (p *Point) Canonical() string {
+	var b strings.Builder
+	b.WriteString("instance-type=")
+	b.WriteString(p.InstanceType)
+	b.WriteString(" assign-order=")
+	b.WriteString(p.AssignOrder)
+	b.WriteString(" repetition=")
+	b.WriteString(strconv.Itoa(p.Repetition))
+	for _, kv := range p.Settings {
+		b.WriteByte(' ')
+		b.WriteString(kv)
+	}
+	return b.String()
+}
+
+// PointSeed derives a point's seed from the sweep seed and the point's
+// canonical string: a 64-bit FNV-1a hash over the sweep seed's 8
+// little-endian bytes followed by the canonical string's bytes, finished with
+// the splitmix64 mixer. The point's index plays no part, so adding values to
+// an axis, or types or orders, leaves every other point's seed unchanged.
+func PointSeed(sweepSeed uint64, canonical string) uint64 {
+	const (
+		fnvOffset = 14695981039346656037
+		fnvPrime  = 1099511628211
+	)
+	h := uint64(fnvOffset)
+	for i := 0; i < 8; i++ {
+		h ^= (sweepSeed >> (8 * i)) & 0xff
+		h *= fnvPrime
+	}
+	for i := 0; i < len(canonical); i++ {
+		h ^= uint64(canonical[i])
+		h *= fnvPrime
+	}
+	z := h + 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// Points expands the grid in its deterministic order: instance types (as
+// given), then assign orders (as given), then the setting axes as an odometer
+// (axes sorted by key, the last key changing fastest, values as given), then
+// repetitions 1..N innermost.
+func (g *Grid) Points(sweepSeed uint64) []Point {
+	n := g.Len()
+	if n == 0 {
+		return nil
+	}
+	pts := make([]Point, 0, n)
+	idx := make([]int, len(g.Axes))
+	for _, it := range g.InstanceTypes {
+		for _, o := range g.Orders {
+			clear(idx)
+			for {
+				settings := make([]string, len(g.Axes))
+				for a, ax := range g.Axes {
+					settings[a] = ax.Key + "=" + ax.Values[idx[a]]
+				}
+				for r := 1; r <= g.Repetitions; r++ {
+					p := Point{Index: len(pts), InstanceType: it, AssignOrder: o, Settings: settings, Repetition: r}
+					p.Seed = PointSeed(sweepSeed, p.Canonical())
+					pts = append(pts, p)
+				}
+				a := len(idx) - 1
+				for ; a >= 0; a-- {
+					idx[a]++
+					if idx[a] < len(g.Axes[a].Values) {
+						break
+					}
+					idx[a] = 0
+				}
+				if a < 0 {
+					break
+				}
+			}
+		}
+	}
+	return pts
+}

@@ -1,0 +1,428 @@
+package sweep
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"ipamsim/ipam"
+	"ipamsim/ipam/catalog"
+	"ipamsim/scenarios/replay"
+	"ipamsim/sim"
+)
+
+// Plan is everything that defines a sweep's points and figures: the workload,
+// the settings every point shares, the grid and the sweep seed. It heads the
+// JSON output, and shards merge only if their plans are identical.
+type Plan struct {
+	Workload     WorkloadRef `json:"workload"`
+	EC2Profile   string      `json:"ec2_profile"`
+	Seed         uint64      `json:"seed"`
+	Drain        string      `json:"drain"`    // a Go duration, as --drain takes it
+	MaxPods      int         `json:"max_pods"` // 0: the type's eni-max-pods.txt figure
+	BaseSettings []string    `json:"base_settings"`
+	Grid         Grid        `json:"grid"`
+}
+
+// DrainTime returns the plan's drain.
+func (pl *Plan) DrainTime() (sim.Time, error) {
+	d, err := time.ParseDuration(pl.Drain)
+	if err != nil {
+		return 0, fmt.Errorf("drain %q: %v", pl.Drain, err)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("drain %q: must not be negative", pl.Drain)
+	}
+	return sim.Time(d), nil
+}
+
+// FormatDrain spells a drain for Plan.Drain.
+func FormatDrain(d sim.Time) string { return time.Duration(d).String() }
+
+// Points expands the plan's grid with its seed.
+func (pl *Plan) Points() []Point { return pl.Grid.Points(pl.Seed) }
+
+// Rerun returns the `ipamsim run` command line that repeats point p alone
+// and gives the same figures.
+func (pl *Plan) Rerun(p *Point) string {
+	args := []string{"ipamsim", "run"}
+	if pl.Workload.Trace != "" {
+		args = append(args, "--trace", pl.Workload.Trace)
+	} else {
+		args = append(args, "--scenario", pl.Workload.Scenario)
+	}
+	args = append(args, "--instance-type", p.InstanceType, "--assign-order", p.AssignOrder,
+		"--ec2", pl.EC2Profile, "--seed", strconv.FormatUint(p.Seed, 10), "--drain", pl.Drain)
+	if maxPods := pl.maxPodsFor(p.InstanceType); maxPods > 0 {
+		args = append(args, "--max-pods", strconv.Itoa(maxPods))
+	}
+	for _, kv := range pl.BaseSettings {
+		args = append(args, "--set", kv)
+	}
+	for _, kv := range p.Settings {
+		args = append(args, "--set", kv)
+	}
+	for i, a := range args {
+		args[i] = shellQuote(a)
+	}
+	return strings.Join(args, " ")
+}
+
+// maxPodsFor is the kubelet's max pods of every point on this type: the
+// plan's, or else the type's eni-max-pods.txt figure. The sweep and the rerun
+// command both give it explicitly, so that no default elsewhere (a scenario's,
+// the node's) can make them differ.
+func (pl *Plan) maxPodsFor(inst string) int {
+	if pl.MaxPods > 0 {
+		return pl.MaxPods
+	}
+	it, err := catalog.Lookup(inst)
+	if err != nil {
+		return 0
+	}
+	return catalog.MaxPods(it, catalog.MaxPodsOptions{})
+}
+
+// shellQuote quotes s for a POSIX shell if it needs it.
+func shellQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_-.,/=:+@%", c)) {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		}
+	}
+	return s
+}
+
+// SplitRerun splits a rerun command made by Plan.Rerun back into arguments
+// (after "ipamsim"): it undoes shellQuote.
+func SplitRerun(cmd string) ([]string, error) {
+	var args []string
+	var cur strings.Builder
+	in, quoted := false, false
+	for i := 0; i < len(cmd); i++ {
+		c := cmd[i]
+		switch {
+		case quoted:
+			if c == '\'' {
+				quoted = false
+			} else {
+				cur.WriteByte(c)
+			}
+		case c == '\'':
+			quoted, in = true, true
+		case c == '\\' && i+1 < len(cmd):
+			i++
+			cur.WriteByte(cmd[i])
+			in = true
+		case c == ' ':
+			if in {
+				args = append(args, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteByte(c)
+			in = true
+		}
+	}
+	if quoted {
+		return nil, errors.New("unterminated quote")
+	}
+	if in {
+		args = append(args, cur.String())
+	}
+	if len(args) == 0 || args[0] != "ipamsim" {
+		return nil, errors.New("not an ipamsim command")
+	}
+	return args[1:], nil
+}
+
+// Shard selects the points whose index % Count == Index. The zero Shard (or
+// Count 1) is the whole sweep.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// ParseShard parses INDEX/COUNT.
+func ParseShard(s string) (Shard, error) {
+	i, n, ok := strings.Cut(s, "/")
+	if !ok {
+		return Shard{}, &GridError{Flag: "--shard", Value: s, Msg: "want INDEX/COUNT, e.g. 0/4"}
+	}
+	idx, err1 := strconv.Atoi(strings.TrimSpace(i))
+	cnt, err2 := strconv.Atoi(strings.TrimSpace(n))
+	if err1 != nil || err2 != nil {
+		return Shard{}, &GridError{Flag: "--shard", Value: s, Msg: "INDEX and COUNT must be whole numbers"}
+	}
+	sh := Shard{Index: idx, Count: cnt}
+	if err := sh.Validate("--shard"); err != nil {
+		return Shard{}, err
+	}
+	return sh, nil
+}
+
+// Validate checks 0 <= Index < Count.
+func (s Shard) Validate(flag string) error {
+	if s.Count < 1 || s.Index < 0 || s.Index >= s.Count {
+		return &GridError{Flag: flag, Value: fmt.Sprintf("%d/%d", s.Index, s.Count), Msg: "want 0 <= INDEX < COUNT"}
+	}
+	return nil
+}
+
+// Whole reports whether the shard is the whole sweep.
+func (s Shard) Whole() bool { return s.Count <= 1 }
+
+// Contains reports whether the point with this index belongs to the shard.
+func (s Shard) Contains(index int) bool { return s.Whole() || index%s.Count == s.Index }
+
+// Result is one point's outcome as the outputs carry it.
+type Result struct {
+	Point
+	Rerun string `json:"rerun"`
+	// MeanIdleAddresses is idle IP-seconds over the simulated time: the mean
+	// number of addresses held but not assigned to a pod.
+	MeanIdleAddresses float64 `json:"mean_idle_addresses"`
+	// EC2CallsPerHour is EC2 calls per simulated hour.
+	EC2CallsPerHour float64        `json:"ec2_calls_per_hour"`
+	Warnings        []string       `json:"warnings,omitempty"`
+	Summary         replay.Summary `json:"summary"`
+}
+
+// Sweep runs a plan's points.
+type Sweep struct {
+	Plan     Plan
+	Workload *Workload
+	// Workers is the number of points run at once; 0 means runtime.NumCPU().
+	Workers int
+	// Shard selects the points to run; the zero Shard runs them all.
+	Shard Shard
+	// Progress, if not nil, receives a progress line (points done/total,
+	// rate, ETA) redrawn with carriage returns: give it a terminal only.
+	Progress io.Writer
+}
+
+// Run runs the sweep's points on Workers goroutines and returns the document,
+// its results in point order whatever the scheduling. The first failing point
+// (lowest index) stops the sweep; its error wraps the replay's or the trace's.
+func (sw *Sweep) Run() (*Document, error) {
+	pl := &sw.Plan
+	if sw.Workload == nil || sw.Workload.Open == nil {
+		return nil, errors.New("sweep: no workload")
+	}
+	if !sw.Shard.Whole() {
+		if err := sw.Shard.Validate("--shard"); err != nil {
+			return nil, err
+		}
+	}
+	profile, err := ipam.ProfileByName(pl.EC2Profile)
+	if err != nil {
+		return nil, &GridError{Flag: "--ec2", Value: pl.EC2Profile, Msg: err.Error()}
+	}
+	drain, err := pl.DrainTime()
+	if err != nil {
+		return nil, &GridError{Flag: "--drain", Value: pl.Drain, Msg: err.Error()}
+	}
+	if pl.MaxPods < 0 {
+		return nil, &GridError{Flag: "--max-pods", Value: strconv.Itoa(pl.MaxPods), Msg: "must not be negative"}
+	}
+	// The base: the scenario's settings, then --set (validated once here).
+	base := ipam.DefaultSettings()
+	for _, kv := range sw.Workload.Settings {
+		src := "scenario " + pl.Workload.Scenario
+		k, v, err := ipam.ParseAssignment(src, kv)
+		if err != nil {
+			return nil, err
+		}
+		if err := base.Set(src, k, v); err != nil {
+			return nil, err
+		}
+	}
+	for _, kv := range pl.BaseSettings {
+		k, v, err := ipam.ParseAssignment("--set", kv)
+		if err != nil {
+			return nil, err
+		}
+		if err := base.Set("--set", k, v); err != nil {
+			return nil, err
+		}
+	}
+	insts := map[string]catalog.InstanceType{}
+	for _, name := range pl.Grid.InstanceTypes {
+		it, err := catalog.Lookup(name)
+		if err != nil {
+			return nil, &GridError{Flag: "--instance-types", Value: name, Msg: err.Error()}
+		}
+		insts[name] = it
+	}
+	for _, o := range pl.Grid.Orders {
+		if _, err := ipam.ParseAssignOrder(o); err != nil {
+			return nil, &GridError{Flag: "--orders", Value: o, Msg: err.Error()}
+		}
+	}
+	if _, err := pl.Grid.count(); err != nil {
+		return nil, err
+	}
+
+	all := pl.Points()
+	var pts []Point
+	for _, p := range all {
+		if sw.Shard.Contains(p.Index) {
+			pts = append(pts, p)
+		}
+	}
+	results := make([]Result, len(pts))
+	errs := make([]error, len(pts))
+
+	runPoint := func(i int) error {
+		p := &pts[i]
+		set := base
+		for _, kv := range p.Settings {
+			k, v, _ := strings.Cut(kv, "=")
+			if err := set.Set("--grid", k, v); err != nil {
+				return err
+			}
+		}
+		order, _ := ipam.ParseAssignOrder(p.AssignOrder)
+		spec := replay.Spec{Instance: insts[p.InstanceType], Settings: set, MaxPods: pl.maxPodsFor(p.InstanceType),
+			Order: order, Profile: profile, Seed: p.Seed, Drain: drain}
+		src, release, err := sw.Workload.Open(p.Seed)
+		if err != nil {
+			return err
+		}
+		out, err := replay.Execute(spec, src, replay.Options{})
+		release()
+		if err != nil {
+			return err
+		}
+		results[i] = newResult(pl, p, out.Summary, out.Warnings)
+		return nil
+	}
+
+	workers := sw.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	workers = max(1, min(workers, len(pts)))
+	var next, done atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= len(pts) {
+					return
+				}
+				if err := runPoint(i); err != nil {
+					errs[i] = err
+					failed.Store(true)
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	stop := make(chan struct{})
+	var pwg sync.WaitGroup
+	if sw.Progress != nil {
+		pwg.Add(1)
+		go func() {
+			defer pwg.Done()
+			progress(sw.Progress, len(pts), &done, stop)
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	pwg.Wait()
+	// Points are handed out in index order, so every point before the first
+	// failure has run: the lowest failing index does not depend on timing.
+	for i, err := range errs {
+		if err != nil {
+			return nil, &PointError{Index: pts[i].Index, Point: pts[i].Canonical(), Err: err}
+		}
+	}
+	doc := &Document{Format: FormatVersion, Plan: *pl, PointsTotal: len(all), Points: results}
+	if !sw.Shard.Whole() {
+		sh := sw.Shard
+		doc.Shard = &sh
+	}
+	doc.finish()
+	return doc, nil
+}
+
+// PointError is a point that could not run.
+type PointError struct {
+	Index int
+	Point string
+	Err   error
+}
+
+func (e *PointError) Error() string { return fmt.Sprintf("point %d (%s): %v", e.Index, e.Point, e.Err) }
+func (e *PointError) Unwrap() error { return e.Err }
+
+func newResult(pl *Plan, p *Point, s replay.Summary, warnings []string) Result {
+	r := Result{Point: *p, Rerun: pl.Rerun(p), Warnings: warnings, Summary: s}
+	r.derive()
+	return r
+}
+
+// derive computes the figures the summary does not carry.
+func (r *Result) derive() {
+	s := &r.Summary
+	if s.SimulatedSeconds > 0 {
+		r.MeanIdleAddresses = round3(s.IdleIPSeconds / s.SimulatedSeconds)
+		r.EC2CallsPerHour = round3(float64(s.EC2CallsTotal) * 3600 / s.SimulatedSeconds)
+	}
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+
+// progress redraws "done/total, rate, ETA" until stop is closed.
+func progress(w io.Writer, total int, done *atomic.Int64, stop <-chan struct{}) {
+	start := time.Now()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	draw := func(final bool) {
+		d := int(done.Load())
+		el := time.Since(start)
+		rate := 0.0
+		if el > 0 {
+			rate = float64(d) / el.Seconds()
+		}
+		const width = 30
+		fill := 0
+		if total > 0 {
+			fill = d * width / total
+		}
+		bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
+		eta := "?"
+		if rate > 0 {
+			eta = (time.Duration(float64(total-d) / rate * float64(time.Second))).Round(time.Second).String()
+		}
+		line := fmt.Sprintf("\rsweep [%s] %d/%d points  %.1f points/s  ETA %s\x1b[K", bar, d, total, rate, eta)
+		if final {
+			line = fmt.Sprintf("\rsweep [%s] %d/%d points  %.1f points/s  in %s\x1b[K\n", bar, d, total, rate, el.Round(time.Millisecond))
+		}
+		io.WriteString(w, line)
+	}
+	for {
+		select {
+		case <-stop:
+			draw(true)
+			return
+		case <-tick.C:
+			draw(false)
+		}
+	}
+}
