@@ -176,7 +176,14 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 	}
 	n.lim = Limits{MaxENIs: maxENI, IPv4PerENI: it.IPv4PerENI, PD: n.set.PrefixDelegation}
 	if n.cfg.MaxPods <= 0 {
+		// §5: the kubelet's max pods from eni-max-pods.txt; with prefix
+		// delegation the max-pods calculator's PD figure with its cap, 110
+		// (vCPU counts are not in the data, so the 250 cap of >30 vCPU types
+		// is not applied; the oracle cases use the same convention).
 		n.cfg.MaxPods = catalog.MaxPods(it, catalog.MaxPodsOptions{})
+		if n.lim.PD {
+			n.cfg.MaxPods = catalog.MaxPods(it, catalog.MaxPodsOptions{PrefixDelegation: true, Cap: 110})
+		}
 	}
 	if n.cfg.KubeletBackoff == 0 {
 		n.cfg.KubeletBackoff = 10 * sim.Second
@@ -307,11 +314,18 @@ func (n *Node) Terminate() {
 	n.observe(n.eng.Now())
 	n.terminated = true
 	n.ready = false
-	for _, p := range n.pods.pods {
+	for i := range n.pods.pods {
+		p := &n.pods.pods[i]
 		if p.state == podWaiting && p.retry != 0 {
 			n.eng.Cancel(p.retry)
 		}
+		if p.state != podFree {
+			*p = pod{}
+			n.pods.free = append(n.pods.free, int32(i))
+		}
 	}
+	clear(n.pods.byName)
+	n.pods.live, n.pods.waiting = 0, 0
 	if n.passEvent != 0 {
 		n.eng.Cancel(n.passEvent)
 	}

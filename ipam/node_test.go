@@ -362,7 +362,12 @@ func eniFreeTime(h *harness, until float64) (sim.Time, bool) {
 // at 110: avail 18 ≥ (1+1)·9 so an ENI may go, but ENI 2 is only 60 s old at
 // 162.5 (p10's IP left cooldown at 140+) → freed at the pass at 162.5.
 func TestNodeENIFreeAfter60s(t *testing.T) {
-	h := newHarness(t, "m5.large", "zero", func(c *Config) { c.Settings.MaxENI = 2 })
+	t.Run("skip-ahead", func(t *testing.T) { testNodeENIFreeAfter60s(t, nil) })
+	t.Run("ticking", func(t *testing.T) { testNodeENIFreeAfter60s(t, tickingPolicy{VPCCNI{}}) })
+}
+
+func testNodeENIFreeAfter60s(t *testing.T, pol Policy) {
+	h := newHarness(t, "m5.large", "zero", func(c *Config) { c.Settings.MaxENI, c.Policy = 2, pol })
 	free0 := -1
 	h.at(50, func() { free0 = h.n.Subnet().Free() })
 	h.add(100, "p1")
@@ -393,7 +398,12 @@ func TestNodeENIFreeAfter60s(t *testing.T) {
 // its IP cools while now−140 ≤ 30 s, so the passes at 162.5 and 167.5 keep
 // ENI 2 and the one at 172.5 frees it.
 func TestNodeENIFreeAfterCooldown(t *testing.T) {
-	h := newHarness(t, "m5.large", "zero", func(c *Config) { c.Settings.MaxENI = 2 })
+	t.Run("skip-ahead", func(t *testing.T) { testNodeENIFreeAfterCooldown(t, nil) })
+	t.Run("ticking", func(t *testing.T) { testNodeENIFreeAfterCooldown(t, tickingPolicy{VPCCNI{}}) })
+}
+
+func testNodeENIFreeAfterCooldown(t *testing.T, pol Policy) {
+	h := newHarness(t, "m5.large", "zero", func(c *Config) { c.Settings.MaxENI, c.Policy = 2, pol })
 	h.add(100, "p1")
 	h.add(105, podNames("p", 2, 10)...)
 	h.del(110, podNames("p", 1, 9)...)
@@ -435,7 +445,13 @@ func TestNodeDefaultModeKeepsSpareENI(t *testing.T) {
 // passes 407.5…432.5 are within 30 s (432.5−402.5 = 30 is not > 30) → released
 // at 437.5.
 func TestNodeDecreaseGate(t *testing.T) {
+	t.Run("skip-ahead", func(t *testing.T) { testNodeDecreaseGate(t, nil) })
+	t.Run("ticking", func(t *testing.T) { testNodeDecreaseGate(t, tickingPolicy{VPCCNI{}}) })
+}
+
+func testNodeDecreaseGate(t *testing.T, pol Policy) {
 	h := newHarness(t, "m5.large", "zero", func(c *Config) {
+		c.Policy = pol
 		c.Settings.MaxENI = 1
 		c.Settings.WarmIPTarget = 2
 	})
@@ -499,8 +515,19 @@ func TestNodeDecreaseGateGaps(t *testing.T) {
 // new ENI, whose CreateNetworkInterface fails the same way → 120 s pause: no
 // AssignPrivateIpAddresses or CreateNetworkInterface until 47.5+120 = 167.5
 // (inclusive), then the next pass at 172.5 tries again.
+// The same holds with the plain 5 s cadence (tickingPolicy), where a pass
+// does run at 167.5 s, exactly 120 s after the failure: upstream's
+// inInsufficientCidrCoolingPeriod is time.Since(last) <= 120 s, still paused.
 func TestNodeInsufficientPause(t *testing.T) {
-	h := newHarness(t, "m5.xlarge", "zero", func(c *Config) { c.Subnet = MustSubnet("10.0.0.0/28") })
+	t.Run("skip-ahead", func(t *testing.T) { testInsufficientPause(t, nil) })
+	t.Run("ticking", func(t *testing.T) { testInsufficientPause(t, tickingPolicy{VPCCNI{}}) })
+}
+
+func testInsufficientPause(t *testing.T, pol Policy) {
+	h := newHarness(t, "m5.xlarge", "zero", func(c *Config) {
+		c.Subnet = MustSubnet("10.0.0.0/28")
+		c.Policy = pol
+	})
 	if h.n.Subnet().Free() != 11 {
 		t.Fatalf("/28 free = %d, want 11", h.n.Subnet().Free())
 	}
@@ -842,10 +869,9 @@ func TestNodePDDefaultMaxPods(t *testing.T) {
 		c.Settings.PrefixDelegation = true
 		c.Settings.WarmPrefixTarget = 1
 	})
+	// t3.small PD: 3 ENIs · (3·16) + 2 = 146, capped at 110 (§5).
 	if h.n.MaxPods() != 110 {
-		t.Skip("BUG (spec decision): NewNode defaults MaxPods to the SIP eni-max-pods figure " +
-			fmt.Sprint(h.n.MaxPods()) + " for a PD node; the oracle rig uses 110 with prefix delegation, " +
-			"so a PD run without --max-pods stalls at one prefix (t3.small: 16 ≥ 11)")
+		t.Fatalf("PD default max pods %d, want 110", h.n.MaxPods())
 	}
 	h.add(100, podNames("p", 1, 17)...)
 	h.run(400)

@@ -198,9 +198,9 @@ type settingsNeeder interface{ nodeSettings() []string }
 // reuse a freed address at once (Cilium, CNS, Terway, Calico and host-local
 // hand a released IP out again without ipamd's 30 s cooldown), and prefix mode
 // for the datastore where a policy holds whole blocks (A5, A6: a /28-aligned
-// block is kept as /28 CIDRs on the primary ENI, with no ENI call). The node's
-// mode follows these until NewNode asks the policy directly (see
-// DatastorePolicy in the report).
+// block is kept as /28 CIDRs on the primary ENI, with no ENI call). Whoever
+// builds a node with a policy applies them to its settings (ipamsim compare
+// does; NewNode may do it itself).
 func PolicySettings(p Policy) []string {
 	if s, ok := p.(settingsNeeder); ok {
 		return s.nodeSettings()
@@ -224,27 +224,19 @@ type clockedPolicy interface {
 // node.go's LoopPeriod (the hook in the report).
 type loopPeriodNode interface{ LoopPeriod() sim.Time }
 
-// runClocked runs one pass of a clocked policy (A1–A3, A6 cadences). When the node's loop already
-// ticks at the policy's period, the pass is one tick. Until then the policy
-// keeps its own clock inside this one pass, which then never returns: it
-// ticks every period (measured from the start of the previous tick, as
-// Cilium's triggers measure MinInterval) for the rest of the run.
+// runClocked runs one pass of a clocked policy (A1–A3, A6 cadences). When
+// the node's loop already ticks at the policy's period, the pass is one tick.
+// Until then the policy keeps its own clock inside this one pass, which then
+// never returns: it ticks a period after the previous tick ended, for the
+// rest of the run — the instants the node's loop would pick, so both ways
+// give the same run (a tick with nothing due does nothing).
 func runClocked(n *Node, p clockedPolicy, done func(idle bool)) {
 	if h, ok := any(n).(loopPeriodNode); ok && h.LoopPeriod() == p.Period() {
 		p.tick(n, func(acted bool) { done(!acted) })
 		return
 	}
 	var loop func()
-	loop = func() {
-		start := n.eng.Now()
-		p.tick(n, func(bool) {
-			d := start + p.Period() - n.eng.Now()
-			if d < 0 {
-				d = 0
-			}
-			n.sleep(d, loop)
-		})
-	}
+	loop = func() { p.tick(n, func(bool) { n.sleep(p.Period(), loop) }) }
 	loop()
 }
 

@@ -41,6 +41,7 @@ type Terway struct {
 }
 
 type terwayNode struct {
+	changesSeen uint64   // pod changes at the last reconcile
 	lastGrowth  sim.Time // last pool modification (resets the reclaim timer)
 	lastGC      sim.Time
 	nextReclaim sim.Time
@@ -109,7 +110,9 @@ func (t *Terway) state(n *Node) *terwayNode {
 	s := t.nodes[n]
 	if s == nil {
 		now := n.eng.Now()
-		s = &terwayNode{lastGrowth: now, lastGC: now, rng: sim.NewRand(n.cfg.Seed, n.cfg.Name+"/terway-reclaim")}
+		// LastGCTime starts at zero upstream: the first reconcile trims.
+		s = &terwayNode{changesSeen: podChanges(n), lastGrowth: now, lastGC: now - t.GCPeriod,
+			rng: sim.NewRand(n.cfg.Seed, n.cfg.Name+"/terway-reclaim")}
 		s.nextReclaim = now + terwayJitter(s.rng, t.ReclaimEvery, t.ReclaimJitter)
 		t.nodes[n] = s
 	}
@@ -137,10 +140,21 @@ func (t *Terway) PreScale(n *Node, done func(ok bool)) {
 func (t *Terway) Pass(n *Node, done func(idle bool)) { runClocked(n, t, done) }
 
 // tick is one reconcile (A3 rule): addIP for pending pods and the floor, then
-// the max_pool_size trim every multiIPGCPeriod, then a due reclaim check.
+// the max_pool_size trim if multiIPGCPeriod has passed since the last one,
+// then a due reclaim check. The controller reconciles a node when its pods
+// change; the trim and the reclaim checks are taken to run on time even
+// without a pod event.
 func (t *Terway) tick(n *Node, done func(acted bool)) {
 	s := t.state(n)
+	now := n.eng.Now()
 	idle := func() int { st := n.ds.Stats(); return st.TotalIPs - st.AssignedIPs }
+	if podChanges(n) == s.changesSeen && terwayToAdd(t.MinPoolSize, n.Waiting(), idle()) == 0 &&
+		!(terwayToTrim(t.MaxPoolSize, idle()) > 0 && now >= s.lastGC+t.GCPeriod) &&
+		!(t.ReclaimAfter > 0 && now >= s.nextReclaim) {
+		done(false) // nothing triggers a reconcile
+		return
+	}
+	s.changesSeen = podChanges(n)
 	acted := false
 	reclaim := func() {
 		now := n.eng.Now()

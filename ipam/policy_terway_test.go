@@ -79,15 +79,18 @@ func TestTerwayJitter(t *testing.T) {
 }
 
 // TestTerwayScenario, by hand (m5.large; max_pool_size 5, min_pool_size 0;
-// reconcile at k+0.5 s, the trim every 2 min from start):
+// a reconcile within a second of each pod change, the trim in a reconcile at
+// least 2 min after the previous trim):
 //   - start: nothing held (no warm-up, no floor).
 //   - 30 s: 3 pods find no address and wait; the reconcile adds 3 − 0 = 3 to
-//     ENI 0; they start on the kubelet's retry at 40 s.
+//     ENI 0 (and runs the first trim: nothing idle); they start on the
+//     kubelet's retry at 40 s.
 //   - 60 s: they go: 3 idle ≤ 5, kept.
 //   - 100 s: 10 pods: 3 start on the idle addresses, 7 wait; the reconcile adds
 //     7 + 0 − 0 = 7 (ENI 0's 6 free slots, a new ENI with 1) → 10; the 7 start
 //     at 110 s.
-//   - 200 s: they go: 10 idle; the trim at 240 s releases 10 − 5 = 5 → 5.
+//   - 200 s: they go: 10 idle; more than 2 min since the trim at 30 s, so this
+//     reconcile's trim releases 10 − 5 = 5 → 5.
 //   - idle_ip_reclaim_after 5m, interval 10m, jitter 0: the check at 600 s
 //     finds no growth since 100 s (> 5 min) and reclaims min(5, 5 − 0) = 5.
 func TestTerwayScenario(t *testing.T) {
@@ -103,8 +106,8 @@ func TestTerwayScenario(t *testing.T) {
 	h.expect(105, 2, 10, 3)
 	h.expect(111, 2, 10, 10)
 	h.del(200, "b", 10)
-	h.expect(239, 2, 10, 0)
-	h.expect(242, 2, 5, 0)
+	h.expect(199, 2, 10, 10)
+	h.expect(202, 2, 5, 0)
 	h.expect(599, 2, 5, 0)
 	h.expect(602, 2, 0, 0)
 	if w := h.n.Counters.PodsWaited; w != 10 {
@@ -113,9 +116,10 @@ func TestTerwayScenario(t *testing.T) {
 }
 
 // TestTerwayWarmUp: ip_warm_up_size 12 at start (A3): ENI 0's 9, then a new
-// ENI with 3 (at most 10 per call); the first trim (120 s) keeps 5 idle.
+// ENI with 3 (at most 10 per call). As docs/warm-up.md warns for a warm-up
+// above max_pool_size, the first reconcile's trim then keeps only 5 idle.
 func TestTerwayWarmUp(t *testing.T) {
 	h := newPolNode(t, "m5.large", mustPolicy(t, "terway", map[string]string{"ip_warm_up_size": "12"}))
 	h.expect(0.1, 2, 12, 0)
-	h.expect(121, 2, 5, 0)
+	h.expect(5, 2, 5, 0)
 }

@@ -133,9 +133,9 @@ func (s *Subnet) ReservePrefixes(p netip.Prefix) error {
 	}
 	lo := addrToU32(p.Addr()) - s.base
 	hi := lo + (1 << (32 - p.Bits())) - 1
-	// Carve the block out of the general free space (the AWS-reserved
-	// addresses at the ends are never part of a reservation).
-	lo, hi = max(lo, awsReservedLow), min(hi, s.size-1-awsReservedHigh)
+	if lo < awsReservedLow || hi > s.size-1-awsReservedHigh {
+		return fmt.Errorf("reservation %s: overlaps the addresses AWS keeps in subnet %s (its first four and its last)", p, s.prefix)
+	}
 	var sp span
 	ok := false
 	s.free.DescendLessOrEqual(span{lo: lo}, func(x span) bool { sp, ok = x, x.hi >= hi; return false })
@@ -242,6 +242,9 @@ func (s *Subnet) Release(p netip.Prefix) {
 	}
 	lo := addrToU32(p.Addr()) - s.base
 	hi := lo + (1 << (32 - p.Bits())) - 1
+	if lo < awsReservedLow || hi > s.size-1-awsReservedHigh {
+		panic(fmt.Sprintf("subnet %s: release of AWS-reserved %s", s.prefix, p))
+	}
 	t := s.treeFor(lo)
 	// Merge with neighbours.
 	var prev, next span

@@ -413,13 +413,17 @@ func writeCompareText(w io.Writer, c comparison) error {
 				keys = append(keys, k)
 			}
 			sort.Strings(keys)
+			var kv []string
 			for _, k := range keys {
-				notes = append(notes, k+"="+run.Params[k])
+				kv = append(kv, k+"="+run.Params[k])
 			}
+			notes = append(notes, strings.Join(kv, " "))
 		}
-		notes = append(notes, run.NodeSettings...)
+		if len(run.NodeSettings) > 0 {
+			notes = append(notes, "node settings "+strings.Join(run.NodeSettings, " "))
+		}
 		if len(notes) > 0 {
-			fmt.Fprintf(&b, "%s: %s\n", run.Policy, strings.Join(notes, " "))
+			fmt.Fprintf(&b, "%s: %s\n", run.Policy, strings.Join(notes, "; "))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -25,7 +25,7 @@ func TestCompareDefaultScenario(t *testing.T) {
 	}
 	for _, want := range []string{"scenario  default", "vpc-cni", "cilium-eni", "azure-cns", "terway", "static", "calico",
 		"addresses held, peak", "idle IP-seconds", "pod IP wait p99 (s)", "pods that waited", "EC2 calls throttled", "ENIs, peak",
-		"static: IP_COOLDOWN_PERIOD=0 ENABLE_PREFIX_DELEGATION=true"} {
+		"static: node settings IP_COOLDOWN_PERIOD=0 ENABLE_PREFIX_DELEGATION=true"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

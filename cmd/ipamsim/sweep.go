@@ -46,10 +46,8 @@ type sweepOptions struct {
 
 // constraintFlags are the recommendation's objective.
 type constraintFlags struct {
-	maxP99Wait     time.Duration
-	maxEC2PerHour  float64
-	maxP99WaitSet  bool
-	maxEC2PerHourS bool
+	maxP99Wait    time.Duration
+	maxEC2PerHour float64
 }
 
 // sweepFlagNames are the flags that define a sweep (recommend refuses them
@@ -83,16 +81,15 @@ func addConstraintFlags(fs *pflag.FlagSet, c *constraintFlags) {
 
 // constraints validates the objective flags; ok is false when none was given.
 func (c *constraintFlags) constraints(fs *pflag.FlagSet) (sweep.Constraints, bool, error) {
-	c.maxP99WaitSet = fs.Changed("max-p99-wait")
-	c.maxEC2PerHourS = fs.Changed("max-ec2-calls-per-hour")
-	if !c.maxP99WaitSet {
-		if c.maxEC2PerHourS {
+	capSet := fs.Changed("max-ec2-calls-per-hour")
+	if !fs.Changed("max-p99-wait") {
+		if capSet {
 			return sweep.Constraints{}, false, usageError{errors.New("--max-ec2-calls-per-hour needs --max-p99-wait")}
 		}
 		return sweep.Constraints{}, false, nil
 	}
 	con := sweep.Constraints{MaxP99Wait: c.maxP99Wait, MaxEC2CallsPerHour: c.maxEC2PerHour}
-	if c.maxEC2PerHourS && !(c.maxEC2PerHour > 0) {
+	if capSet && !(c.maxEC2PerHour > 0) {
 		return con, false, usageError{fmt.Errorf("--max-ec2-calls-per-hour %g: must be positive (every node makes EC2 calls)", c.maxEC2PerHour)}
 	}
 	if err := con.Validate(); err != nil {
@@ -133,9 +130,6 @@ func runSweep(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	return sweepExit(stderr, "ipamsim sweep", err)
 }
-
-// errNoneMeets is reported with exit status 1 by recommend.
-var errNoneMeets = sweep.ErrNoneMeets
 
 // sweepExit prints err and maps it to an exit status: 2 for usage and input
 // errors, 1 otherwise.
@@ -285,7 +279,7 @@ func (o *sweepOptions) runSweep(fs *pflag.FlagSet, stdout, stderr io.Writer, con
 			sw.Shard.Index, sw.Shard.Count, len(doc.Points), doc.PointsTotal)
 		return doc, out.Flush()
 	}
-	if err := summarize(out, doc, con, hasCon); err != nil && !errors.Is(err, errNoneMeets) {
+	if err := summarize(out, doc, con, hasCon); err != nil && !errors.Is(err, sweep.ErrNoneMeets) {
 		return nil, err
 	}
 	return doc, out.Flush()
@@ -451,7 +445,7 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) int {
 		}
 		out := bufio.NewWriter(stdout)
 		describe(out, doc, 0)
-		if err := summarize(out, doc, con, hasCon); err != nil && !errors.Is(err, errNoneMeets) {
+		if err := summarize(out, doc, con, hasCon); err != nil && !errors.Is(err, sweep.ErrNoneMeets) {
 			return err
 		}
 		return out.Flush()

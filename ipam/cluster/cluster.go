@@ -545,7 +545,7 @@ func (c *Cluster) Describe() string {
 type bucketQueue struct {
 	buckets [][]int32
 	where   [][2]int32 // member index → (key, position in its bucket)
-	lo, hi  int                // no non-empty bucket below lo or above hi
+	lo, hi  int        // no non-empty bucket below lo or above hi
 	n       int
 }
 

@@ -82,7 +82,7 @@ func TestPrefixDelegationFailsOnFragmentedSubnet(t *testing.T) {
 
 func TestPrefixReservationAvoidsFragmentation(t *testing.T) {
 	// The same workload with a /26 subnet CIDR reservation of type prefix.
-	_, c := pdCluster(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.192/26")})
+	_, c := pdCluster(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.128/26")})
 	n := c.Members()[0].Node
 	st := n.Stats()
 	if st.AssignedIPs != 10 || n.Waiting() != 0 {
@@ -90,7 +90,7 @@ func TestPrefixReservationAvoidsFragmentation(t *testing.T) {
 	}
 	for _, e := range n.Datastore().ENIs() {
 		for _, cidr := range e.CIDRs() {
-			if !netip.MustParsePrefix("10.0.0.192/26").Contains(cidr.Prefix.Addr()) {
+			if !netip.MustParsePrefix("10.0.0.128/26").Contains(cidr.Prefix.Addr()) {
 				t.Errorf("prefix %s outside the reservation", cidr.Prefix)
 			}
 		}

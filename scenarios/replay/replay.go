@@ -28,6 +28,29 @@ type Options struct {
 	Timeline io.Writer
 	// OnEvent, if not nil, is called after every trace event is applied.
 	OnEvent func(now sim.Time)
+	// SampleEvery and OnSample, if both set, call OnSample at time 0 and
+	// every SampleEvery of simulated time, and once at the end of the run
+	// (series for reports and backfills).
+	SampleEvery sim.Time
+	OnSample    func(now sim.Time)
+	// BeforeStep, if not nil, is called before the engine fires each event,
+	// with that event's time: a live run paces simulated time against the
+	// wall clock here, and may take a lock that readers of the model share.
+	BeforeStep func(next sim.Time)
+	// AfterStep, if not nil, is called after each event (to release that lock).
+	AfterStep func()
+}
+
+// sampleTicker calls Options.OnSample at a fixed simulated interval.
+type sampleTicker struct {
+	eng   *sim.Engine
+	every sim.Time
+	f     func(sim.Time)
+}
+
+func (s *sampleTicker) Fire(now sim.Time, _ int64) {
+	s.f(now)
+	s.eng.After(s.every, s, 0)
 }
 
 // Error is a trace event the node cannot apply (e.g. an add of a live pod),
@@ -92,6 +115,9 @@ func Replay(eng *sim.Engine, target Target, node *ipam.Node, src scenarios.Reade
 		f.hasRow = true
 	}
 	target.Start()
+	if opt.SampleEvery > 0 && opt.OnSample != nil {
+		eng.After(0, &sampleTicker{eng: eng, every: opt.SampleEvery, f: opt.OnSample}, 0)
+	}
 	if err := f.readNext(); err != nil {
 		return Result{}, err
 	}
@@ -110,13 +136,28 @@ func Replay(eng *sim.Engine, target Target, node *ipam.Node, src scenarios.Reade
 		if !ok || at > end {
 			break
 		}
+		if opt.BeforeStep != nil {
+			opt.BeforeStep(at)
+		}
 		eng.Step()
+		if opt.AfterStep != nil {
+			opt.AfterStep()
+		}
 	}
 	if end == 1<<63-1 {
 		end = eng.Now()
 	}
+	if opt.BeforeStep != nil {
+		opt.BeforeStep(end)
+	}
 	eng.RunUntil(end)
 	f.finishRow()
+	if opt.SampleEvery > 0 && opt.OnSample != nil {
+		opt.OnSample(eng.Now())
+	}
+	if opt.AfterStep != nil {
+		opt.AfterStep()
+	}
 	if f.tl != nil {
 		if err := f.tl.Flush(); err != nil {
 			return Result{}, err
