@@ -71,6 +71,7 @@ type Counters struct {
 	PeakENIs        int
 	PeakTotalIPs    int
 	PeakAssigned    int
+	PeakIdle        int // most addresses held but assigned to no pod at once
 	PeakWaiting     int
 	HeldIPSeconds   float64 // ∫ total addresses dt
 	IdleIPSeconds   float64 // ∫ (total − assigned) dt
@@ -165,6 +166,14 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 		return nil, nil, fmt.Errorf("instance %q: needs at least 1 ENI and 2 IPv4 addresses per ENI", it.Name)
 	}
 	n := &Node{cfg: cfg, eng: eng, set: cfg.Settings}
+	// The policy's agent may hand addresses out differently from ipamd's
+	// datastore (no reuse cooldown, blocks kept as /28s): PolicySettings.
+	for _, kv := range PolicySettings(cfg.Policy) {
+		k, v, _ := ParseAssignment("policy", kv)
+		if err := n.set.Set("policy "+cfg.Policy.Name(), k, v); err != nil {
+			return nil, nil, err
+		}
+	}
 	if n.set.PrefixDelegation && !it.SupportsPrefixDelegation() {
 		// §1: isConfigValid falls back to secondary IPs on non-nitro types.
 		n.warnings = append(n.warnings, fmt.Sprintf("prefix delegation is not supported on non-nitro instance %s; falling back to secondary IP mode", it.Name))
@@ -301,6 +310,7 @@ func (n *Node) afterEvent() {
 	c.PeakENIs = max(c.PeakENIs, st.ENIs)
 	c.PeakTotalIPs = max(c.PeakTotalIPs, st.TotalIPs)
 	c.PeakAssigned = max(c.PeakAssigned, st.AssignedIPs)
+	c.PeakIdle = max(c.PeakIdle, st.TotalIPs-st.AssignedIPs)
 	c.PeakWaiting = max(c.PeakWaiting, n.pods.waiting)
 }
 
@@ -485,13 +495,29 @@ func (n *Node) nodeInit() {
 				}
 				n.ready = true
 				n.lastPassEnd = n.eng.Now()
-				n.schedulePass(n.eng.Now() + passHalf)
+				n.schedulePass(n.eng.Now() + n.LoopPeriod()/2)
 				if n.cfg.OnReady != nil {
 					n.cfg.OnReady(n)
 				}
 			})
 		})
 	})
+}
+
+// PeriodPolicy is a Policy whose pool loop runs at its own period instead of
+// ipamd's 5 s ipPoolMonitorInterval (other-policies.md A1–A3, A6).
+type PeriodPolicy interface{ Period() sim.Time }
+
+// ADDAllocator is a Policy that can add addresses inside the CNI ADD itself,
+// before the ADD fails (Calico claims a block in its ADD, other-policies.md A6).
+type ADDAllocator interface{ AllocateOnADD(n *Node) bool }
+
+// LoopPeriod is the pool loop's period: the policy's own, or ipamd's 5 s.
+func (n *Node) LoopPeriod() sim.Time {
+	if pp, ok := n.policy.(PeriodPolicy); ok && pp.Period() > 0 {
+		return pp.Period()
+	}
+	return 2 * passHalf
 }
 
 // passHalf is half of ipPoolMonitorInterval: the loop sleeps 2.5 s, updates the
@@ -510,7 +536,7 @@ func (n *Node) runPass() {
 	n.dormant = false // a pass is running: pod events must not start another
 	n.policy.Pass(n, func(idle bool) {
 		n.lastPassEnd = n.eng.Now()
-		period := 2 * passHalf
+		period := n.LoopPeriod()
 		if idle && !n.cfg.AlwaysTick {
 			at, pending := n.nextTimer()
 			if !pending {
@@ -588,7 +614,7 @@ func (n *Node) wake() {
 		return // the pass would find nothing to do; the loop stays asleep
 	}
 	now := n.eng.Now()
-	period := 2 * passHalf
+	period := n.LoopPeriod()
 	k := (now - n.lastPassEnd + period - 1) / period
 	if k < 1 {
 		k = 1
@@ -719,7 +745,13 @@ func (n *Node) tryAssign(i int32) {
 	n.Counters.AddRequests++
 	now := n.eng.Now()
 	if n.ready {
-		if c, b, ok := n.ds.Assign(); ok {
+		c, b, ok := n.ds.Assign()
+		if !ok {
+			if a, isA := n.policy.(ADDAllocator); isA && a.AllocateOnADD(n) {
+				c, b, ok = n.ds.Assign()
+			}
+		}
+		if ok {
 			p.state = podRunning
 			p.cidr, p.bit = c, b
 			n.pods.waiting--

@@ -3,6 +3,7 @@ package ipam
 import (
 	"math/bits"
 
+	"ipamsim/ipam/catalog"
 	"ipamsim/sim"
 )
 
@@ -14,12 +15,12 @@ import (
 // end.
 
 var staticParams = []ParamSpec{
-	{"max-pods-per-node", "0", "the block is the smallest power of two >= 2 x max pods (A5 table); 0 = the node's kubelet max pods"},
+	{"max-pods-per-node", "0", "the block is the smallest power of two >= 2 x max pods (A5 table); 0 = the instance type's eni-max-pods.txt figure, the VPC CNI node's max pods"},
 }
 
 // Static reserves a fixed block per node.
 type Static struct {
-	MaxPodsPerNode int // 0: the node's max pods
+	MaxPodsPerNode int // 0: the type's eni-max-pods.txt figure
 	nodes          map[*Node][]*CIDR
 }
 
@@ -57,9 +58,11 @@ func (s *Static) PreScale(n *Node, done func(ok bool)) {
 		done(true)
 		return
 	}
+	// The VPC CNI node's max pods, not this node's: the prefix mode its
+	// datastore runs in would give the prefix-delegation figure.
 	mp := s.MaxPodsPerNode
 	if mp == 0 {
-		mp = n.MaxPods()
+		mp = catalog.MaxPods(n.cfg.Instance, catalog.MaxPodsOptions{})
 	}
 	cs, ok := holdBlock(n, StaticBlockSize(mp))
 	if !ok {

@@ -17,7 +17,11 @@ func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 const usage = `ipamsim simulates the AWS VPC CNI's ipamd warm pool on EKS nodes.
 
 Usage:
-  ipamsim run [flags]                 replay a trace or scenario against one node
+  ipamsim run [flags]                 replay a trace or scenario against one node or a cluster
+  ipamsim scenarios [show NAME]       list the shipped what-if scenarios, or print one
+  ipamsim compare [flags]             one workload under several pool policies, side by side
+  ipamsim sweep [flags]               run a grid of settings; ipamsim sweep merge FILES... joins shards
+  ipamsim recommend [flags]           the cheapest setting that meets a pod-IP-wait target
   ipamsim maxpods [flags] [TYPE...]   max pods per instance type (eni-max-pods.txt format)
   ipamsim trace convert [flags] FILE  convert a Kubernetes audit log (or CSV/JSONL) to a trace
   ipamsim trace gen KIND [flags]      generate a trace (churn, deploy, rolling, cronjob, diurnal, cl2)

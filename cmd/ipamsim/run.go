@@ -43,8 +43,19 @@ type runOptions struct {
 	strictEntrypoint bool
 	kubeletJitter    float64
 	variant          string
+	policy           string
+	policySets       []string
 	series           string
 	sampleEvery      time.Duration
+	metricsAddr      string        // live /metrics endpoint (live.go)
+	speed            float64       // simulated seconds per wall-clock second; 0: unpaced
+	exitAfter        time.Duration // serve the final state this long; 0: until a signal
+	openMetricsFile  string        // backfill (openmetrics.go)
+	startTime        string        // RFC 3339 instant of simulated time 0 in the backfill
+	start            time.Time     // startTime, parsed
+	sampleInterval   time.Duration // backfill and report sampling
+	report           string        // HTML report (report.go)
+	live             *liveServer
 	changed          map[string]bool // flags given on the command line
 }
 
@@ -65,6 +76,8 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringArrayVar(&o.sets, "set", nil, "Set a VPC CNI variable, `KEY=VALUE` (repeatable; e.g. WARM_IP_TARGET=5)")
 	fs.StringVar(&o.envFile, "env-file", "", "Read VPC CNI variables from `FILE` (KEY=VALUE lines)")
 	fs.IntVar(&o.maxPods, "max-pods", 0, "The kubelet's max pods `N` (default: the type's eni-max-pods.txt figure)")
+	fs.StringVar(&o.policy, "policy", "vpc-cni", "Pool policy `NAME`: "+strings.Join(ipam.PolicyNames(), ", "))
+	fs.StringArrayVar(&o.policySets, "policy-set", nil, "Set a policy parameter, `KEY=VALUE` (repeatable; names as the policy's project spells them)")
 	fs.StringVar(&o.assignOrder, "assign-order", "first-fit", "Walk order where upstream ranges over a Go map: first-fit or random")
 	fs.StringVar(&o.ec2, "ec2", "default", "EC2 latency `PROFILE`: default or zero (instant, never throttled)")
 	fs.Uint64Var(&o.seed, "seed", 1, "Seed `N` for every random choice")
@@ -75,6 +88,13 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.kubeletJitter, "kubelet-jitter", -1, "Jitter factor `F` of the kubelet's 10 s ADD retry (default: 0.5, or 0 with --ec2 zero)")
 	fs.StringVar(&o.series, "series", "", "Cluster runs: write the sampled cluster and subnet series CSV to `FILE`")
 	fs.DurationVar(&o.sampleEvery, "sample-every", time.Minute, "Cluster runs: sample the series every `D` of simulated time")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "Serve live Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9100) while the run goes on, then its final state")
+	fs.Float64Var(&o.speed, "speed", 1, "With --metrics-addr, run simulated time `N` times faster than the wall clock (0: as fast as possible)")
+	fs.DurationVar(&o.exitAfter, "exit-after", 0, "With --metrics-addr, exit `D` of wall-clock time after the run (default: serve until SIGINT or SIGTERM)")
+	fs.StringVar(&o.openMetricsFile, "openmetrics-file", "", "Write every metric as a time series in OpenMetrics text to `FILE`, for promtool tsdb create-blocks-from openmetrics")
+	fs.StringVar(&o.startTime, "start-time", defaultStartTime, "RFC 3339 `TIME` that simulated time 0 is in the --openmetrics-file backfill")
+	fs.DurationVar(&o.sampleInterval, "sample-interval", 15*time.Second, "Sample --openmetrics-file and --report every `D` of simulated time")
+	fs.StringVar(&o.report, "report", "", "Write a self-contained HTML report of the run to `FILE`")
 	fs.StringVar(&o.subnet, "subnet", "10.0.0.0/16", "The node's subnet `CIDR` (AWS reserves 5 addresses)")
 	fs.BoolVar(&o.strictEntrypoint, "strict-entrypoint", false, "Refuse settings the aws-node entrypoint refuses, instead of warning")
 	help := fs.BoolP("help", "h", false, "Show this help")
@@ -195,6 +215,9 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(variants) > 1 && (o.timeline != "" || o.metricsFile != "") {
 		return usageError{fmt.Errorf("--timeline and --metrics-file describe one run; scenario %s has %d variants: choose one with --variant", sc.Name, len(variants))}
 	}
+	if err := o.validateVisual(sc, variants); err != nil {
+		return err
+	}
 
 	if sc != nil && sc.IsCluster() {
 		if o.sampleEvery <= 0 {
@@ -204,6 +227,13 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	if o.series != "" {
 		return usageError{errors.New("--series is for cluster scenarios")}
+	}
+	if o.live, err = o.startLive(stderr); err != nil {
+		return err
+	}
+	defer o.live.stop()
+	if _, err := ParsePolicyFlags(o.policy, o.policySets); err != nil {
+		return err
 	}
 	var sums []replay.Summary
 	for _, variant := range variants {
@@ -216,15 +246,23 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		if err := o.applySettings(&settings); err != nil {
 			return err
 		}
+		// A fresh policy per run: policies keep per-node state.
+		policy, err := ParsePolicyFlags(o.policy, o.policySets)
+		if err != nil {
+			return err
+		}
 		spec := replay.Spec{Instance: inst, Settings: settings, MaxPods: o.maxPods, Order: order,
-			Profile: profile, Subnet: subnetPrefix, Seed: o.seed, Drain: sim.Time(o.drain)}
+			Profile: profile, Subnet: subnetPrefix, Seed: o.seed, Drain: sim.Time(o.drain), Policy: policy}
 		sum, err := o.runOne(spec, sc, stdin, stderr)
 		if err != nil {
 			return err
 		}
 		sums = append(sums, sum)
 	}
-	return o.print(stdout, sc, variants, sums)
+	if err := o.print(stdout, sc, variants, sums); err != nil {
+		return err
+	}
+	return o.live.serveFinal(stderr)
 }
 
 // applySettings applies --env-file, then each --set, on top of the scenario's.
@@ -269,6 +307,11 @@ func (o *runOptions) runOne(spec replay.Spec, sc *scenarios.Scenario, stdin io.R
 		defer tl.abort()
 		opt.Timeline = tl
 	}
+	obs, err := o.newObserver()
+	if err != nil {
+		return replay.Summary{}, err
+	}
+	obs.hook(&opt, o.sampleInterval)
 	run, err := replay.Execute(spec, src, opt)
 	if err != nil {
 		return replay.Summary{}, err
@@ -280,6 +323,9 @@ func (o *runOptions) runOne(spec replay.Spec, sc *scenarios.Scenario, stdin io.R
 		if err := writeMetrics(o.metricsFile, run.Node, run.Result); err != nil {
 			return replay.Summary{}, err
 		}
+	}
+	if err := obs.finish(o, run, spec, sc); err != nil {
+		return replay.Summary{}, err
 	}
 	if tl != nil {
 		if err := tl.commit(); err != nil {

@@ -39,6 +39,10 @@ type Options struct {
 	BeforeStep func(next sim.Time)
 	// AfterStep, if not nil, is called after each event (to release that lock).
 	AfterStep func()
+	// OnStart, if not nil, is called by Execute with the node it built, before
+	// the replay starts, so that observers (a live metrics endpoint) can read
+	// the node while the run goes on.
+	OnStart func(node *ipam.Node)
 }
 
 // sampleTicker calls Options.OnSample at a fixed simulated interval.
@@ -353,6 +357,9 @@ func Execute(spec Spec, src scenarios.Reader, opt Options) (*Outcome, error) {
 	}
 	if opt.Drain == 0 {
 		opt.Drain = spec.Drain
+	}
+	if opt.OnStart != nil {
+		opt.OnStart(node)
 	}
 	res, err := Run(eng, node, src, opt)
 	if err != nil {

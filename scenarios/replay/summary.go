@@ -38,6 +38,7 @@ type Summary struct {
 	PeakAddressesHeld   int     `json:"peak_addresses_held"`
 	MeanAddressesHeld   float64 `json:"mean_addresses_held"`
 	PeakAddressesInUse  int     `json:"peak_addresses_assigned"`
+	PeakIdleAddresses   int     `json:"peak_idle_addresses"`
 	IdleIPSeconds       float64 `json:"idle_ip_seconds"`
 	FinalENIs           int     `json:"final_enis"`
 	FinalAddressesHeld  int     `json:"final_addresses_held"`
@@ -76,7 +77,7 @@ func Summarize(n *ipam.Node, res Result, inst string, order ipam.AssignOrder, pr
 		NoIPAddFailures:   c.NoAvailableIP, AddsBeforeReady: c.AddsBeforeReady,
 		AddRequests: c.AddRequests, DelRequests: c.DelRequests,
 		PeakENIs: c.PeakENIs, PeakAddressesHeld: c.PeakTotalIPs, PeakAddressesInUse: c.PeakAssigned,
-		IdleIPSeconds: round3(c.IdleIPSeconds),
+		IdleIPSeconds: round3(c.IdleIPSeconds), PeakIdleAddresses: c.PeakIdle,
 		FinalENIs:     st.ENIs, FinalAddressesHeld: st.TotalIPs, FinalAddressesInUse: st.AssignedIPs,
 		ENIsAttached: c.ENIsAttached, ENIsFreed: c.ENIsFreed,
 		EC2Calls:    map[string]uint64{},
@@ -107,7 +108,7 @@ func (s Summary) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "pods          %d added, %d waited for an address, %d never got one\n", s.PodsAdded, s.PodsWaited, s.PodsNeverAssigned)
 	fmt.Fprintf(&b, "pod IP wait   p50 %.3fs  p99 %.3fs  max %.3fs\n", s.WaitP50Seconds, s.WaitP99Seconds, s.WaitMaxSeconds)
 	fmt.Fprintf(&b, "ADD failures  %d no free address, %d before ipamd was ready (%d ADD, %d DEL requests)\n", s.NoIPAddFailures, s.AddsBeforeReady, s.AddRequests, s.DelRequests)
-	fmt.Fprintf(&b, "addresses     peak %d held, mean %.1f held, peak %d assigned, %.0f idle IP-seconds\n", s.PeakAddressesHeld, s.MeanAddressesHeld, s.PeakAddressesInUse, s.IdleIPSeconds)
+	fmt.Fprintf(&b, "addresses     peak %d held, mean %.1f held, peak %d assigned, peak %d idle, %.0f idle IP-seconds\n", s.PeakAddressesHeld, s.MeanAddressesHeld, s.PeakAddressesInUse, s.PeakIdleAddresses, s.IdleIPSeconds)
 	fmt.Fprintf(&b, "ENIs          peak %d, %d attached, %d freed; at the end %d ENIs, %d addresses held, %d assigned\n", s.PeakENIs, s.ENIsAttached, s.ENIsFreed, s.FinalENIs, s.FinalAddressesHeld, s.FinalAddressesInUse)
 	fmt.Fprintf(&b, "EC2           %d calls, %d errors, %d throttled\n", s.EC2CallsTotal, s.EC2Errors, s.ThrottledCalls)
 	names := make([]string, 0, len(s.EC2Calls))

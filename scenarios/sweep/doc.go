@@ -25,11 +25,12 @@
 //
 // # Seeds and reruns
 //
-// A point's seed is PointSeed(sweep seed, canonical string), where the
-// canonical string is "instance-type=T assign-order=O repetition=R
-// KEY=VALUE..." (settings sorted by key). It does not depend on the index, so
-// adding values to an axis, or instance types or orders, leaves the seeds of
-// the existing points unchanged. Every point is an `ipamsim run` of the same
+// A point's seed is PointSeed(sweep seed, "repetition=R"): all points of one
+// repetition share it, so every setting combination, instance type and order
+// replays the same workload and EC2 latency draws (common random numbers) and
+// points differ by their settings alone; repetitions give the spread. It does
+// not depend on the index, so adding values to an axis, or instance types or
+// orders, leaves the seeds of the existing points unchanged. Every point is an `ipamsim run` of the same
 // workload with that seed (a built-in scenario is generated from it, as `run`
 // generates it), and its output carries the exact command that reruns it
 // alone and gives the same figures.

@@ -388,11 +388,11 @@ func (p *Point) Canonical() string {
 	return b.String()
 }
 
-// PointSeed derives a point's seed from the sweep seed and the point's
-// canonical string: a 64-bit FNV-1a hash over the sweep seed's 8
-// little-endian bytes followed by the canonical string's bytes, finished with
-// the splitmix64 mixer. The point's index plays no part, so adding values to
-// an axis, or types or orders, leaves every other point's seed unchanged.
+// PointSeed derives a point's seed from the sweep seed and an identity string
+// (seedIdentity): a 64-bit FNV-1a hash over the sweep seed's 8
+// little-endian bytes followed by the identity's bytes, finished with the
+// splitmix64 mixer. The point's index plays no part, so adding values to an
+// axis, or types or orders, leaves every other point's seed unchanged.
 func PointSeed(sweepSeed uint64, canonical string) uint64 {
 	const (
 		fnvOffset = 14695981039346656037
@@ -412,6 +412,13 @@ func PointSeed(sweepSeed uint64, canonical string) uint64 {
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
 }
+
+// seedIdentity is the part of a point that its seed derives from: the
+// repetition only. Every setting combination, instance type and order of one
+// repetition replays the same workload draw and the same EC2 latency draws
+// (common random numbers), so points differ by their settings alone and their
+// comparison is not blurred by sampling noise; repetitions give the spread.
+func seedIdentity(repetition int) string { return "repetition=" + strconv.Itoa(repetition) }
 
 // Points expands the grid in its deterministic order: instance types (as
 // given), then assign orders (as given), then the setting axes as an odometer
@@ -434,7 +441,7 @@ func (g *Grid) Points(sweepSeed uint64) []Point {
 				}
 				for r := 1; r <= g.Repetitions; r++ {
 					p := Point{Index: len(pts), InstanceType: it, AssignOrder: o, Settings: settings, Repetition: r}
-					p.Seed = PointSeed(sweepSeed, p.Canonical())
+					p.Seed = PointSeed(sweepSeed, seedIdentity(r))
 					pts = append(pts, p)
 				}
 				a := len(idx) - 1

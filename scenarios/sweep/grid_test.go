@@ -69,16 +69,29 @@ func TestParseGrid(t *testing.T) {
 	if p := pts[perType]; p.InstanceType != "c5.xlarge" || p.AssignOrder != "first-fit" {
 		t.Errorf("point %d %+v: want c5.xlarge first-fit", perType, p)
 	}
-	seen := map[uint64]bool{}
+	// Canonical strings are unique; seeds are common to a repetition (common
+	// random numbers) and differ between repetitions.
+	seedOf := map[int]uint64{}
 	canon := map[string]bool{}
 	for i, p := range pts {
 		if p.Index != i {
 			t.Fatalf("point %d has index %d", i, p.Index)
 		}
-		if canon[p.Canonical()] || seen[p.Seed] {
-			t.Fatalf("point %d repeats a canonical string or seed", i)
+		if canon[p.Canonical()] {
+			t.Fatalf("point %d repeats a canonical string", i)
 		}
-		canon[p.Canonical()], seen[p.Seed] = true, true
+		canon[p.Canonical()] = true
+		if s, ok := seedOf[p.Repetition]; ok && s != p.Seed {
+			t.Fatalf("point %d: repetition %d has seed %d, others of it %d", i, p.Repetition, p.Seed, s)
+		}
+		seedOf[p.Repetition] = p.Seed
+	}
+	for r1, s1 := range seedOf {
+		for r2, s2 := range seedOf {
+			if r1 != r2 && s1 == s2 {
+				t.Fatalf("repetitions %d and %d share seed %d", r1, r2, s1)
+			}
+		}
 	}
 	// The flag order of --grid does not matter.
 	g2, err := ParseGrid(GridSpec{Grid: []string{"WARM_ENI_TARGET=0,1", "WARM_IP_TARGET=1"}})

@@ -49,8 +49,11 @@ func FormatDrain(d sim.Time) string { return time.Duration(d).String() }
 func (pl *Plan) Points() []Point { return pl.Grid.Points(pl.Seed) }
 
 // Rerun returns the `ipamsim run` command line that repeats point p alone
-// and gives the same figures.
-func (pl *Plan) Rerun(p *Point) string {
+// and gives the same figures. maxPods is the kubelet max pods the point ran
+// with (its summary's max_pods): the command gives it explicitly when the plan
+// has none, so that no default (the node's, which depends on the settings, or
+// a scenario's) can make the rerun differ.
+func (pl *Plan) Rerun(p *Point, maxPods int) string {
 	args := []string{"ipamsim", "run"}
 	if pl.Workload.Trace != "" {
 		args = append(args, "--trace", pl.Workload.Trace)
@@ -59,7 +62,10 @@ func (pl *Plan) Rerun(p *Point) string {
 	}
 	args = append(args, "--instance-type", p.InstanceType, "--assign-order", p.AssignOrder,
 		"--ec2", pl.EC2Profile, "--seed", strconv.FormatUint(p.Seed, 10), "--drain", pl.Drain)
-	if maxPods := pl.maxPodsFor(p.InstanceType); maxPods > 0 {
+	if pl.MaxPods > 0 {
+		maxPods = pl.MaxPods
+	}
+	if maxPods > 0 {
 		args = append(args, "--max-pods", strconv.Itoa(maxPods))
 	}
 	for _, kv := range pl.BaseSettings {
@@ -72,21 +78,6 @@ func (pl *Plan) Rerun(p *Point) string {
 		args[i] = shellQuote(a)
 	}
 	return strings.Join(args, " ")
-}
-
-// maxPodsFor is the kubelet's max pods of every point on this type: the
-// plan's, or else the type's eni-max-pods.txt figure. The sweep and the rerun
-// command both give it explicitly, so that no default elsewhere (a scenario's,
-// the node's) can make them differ.
-func (pl *Plan) maxPodsFor(inst string) int {
-	if pl.MaxPods > 0 {
-		return pl.MaxPods
-	}
-	it, err := catalog.Lookup(inst)
-	if err != nil {
-		return 0
-	}
-	return catalog.MaxPods(it, catalog.MaxPodsOptions{})
 }
 
 // shellQuote quotes s for a POSIX shell if it needs it.
@@ -293,7 +284,7 @@ func (sw *Sweep) Run() (*Document, error) {
 			}
 		}
 		order, _ := ipam.ParseAssignOrder(p.AssignOrder)
-		spec := replay.Spec{Instance: insts[p.InstanceType], Settings: set, MaxPods: pl.maxPodsFor(p.InstanceType),
+		spec := replay.Spec{Instance: insts[p.InstanceType], Settings: set, MaxPods: pl.MaxPods,
 			Order: order, Profile: profile, Seed: p.Seed, Drain: drain}
 		src, release, err := sw.Workload.Open(p.Seed)
 		if err != nil {
@@ -372,7 +363,7 @@ func (e *PointError) Error() string { return fmt.Sprintf("point %d (%s): %v", e.
 func (e *PointError) Unwrap() error { return e.Err }
 
 func newResult(pl *Plan, p *Point, s replay.Summary, warnings []string) Result {
-	r := Result{Point: *p, Rerun: pl.Rerun(p), Warnings: warnings, Summary: s}
+	r := Result{Point: *p, Rerun: pl.Rerun(p, s.MaxPods), Warnings: warnings, Summary: s}
 	r.derive()
 	return r
 }

@@ -69,11 +69,7 @@ func rerunAlone(t testing.TB, pl *Plan, p *Point) replay.Summary {
 	if err != nil {
 		t.Fatal(err)
 	}
-	maxPods := pl.MaxPods
-	if maxPods == 0 {
-		maxPods = catalog.MaxPods(inst, catalog.MaxPodsOptions{})
-	}
-	out, err := replay.Execute(replay.Spec{Instance: inst, Settings: set, MaxPods: maxPods, Order: order, Profile: prof, Seed: p.Seed, Drain: drain}, src, replay.Options{})
+	out, err := replay.Execute(replay.Spec{Instance: inst, Settings: set, MaxPods: pl.MaxPods, Order: order, Profile: prof, Seed: p.Seed, Drain: drain}, src, replay.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +115,7 @@ func TestShellQuote(t *testing.T) {
 	pl := Plan{Workload: WorkloadRef{Trace: "my traces/it's.csv"}, EC2Profile: "zero", Seed: 1, Drain: "1m0s", MaxPods: 20,
 		BaseSettings: []string{"WARM_IP_TARGET=1"}}
 	p := Point{InstanceType: "m5.large", AssignOrder: "random", Settings: []string{"MAX_ENI=2"}, Seed: 42}
-	cmd := pl.Rerun(&p)
+	cmd := pl.Rerun(&p, 29) // the plan's 20 wins
 	if !strings.Contains(cmd, `--trace 'my traces/it'\''s.csv'`) {
 		t.Errorf("rerun %s", cmd)
 	}

@@ -1,0 +1,1203 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"ipamsim/ipam"
+	"ipamsim/scenarios"
+	"ipamsim/scenarios/replay"
+	"ipamsim/sim"
+)
+
+// The HTML report (--report FILE.html) is one self-contained page: the
+// scenario's question and settings, timelines of the node's addresses, ENIs,
+// waiting pods and EC2 calls sampled every --sample-interval (with the exact
+// instants pods waited, ADDs failed and ENIs were created, attached and freed
+// drawn over them), the pod-wait CDF and the summary table. The charts are SVG
+// generated here; a few lines of inline JavaScript only add a hover read-out.
+// Sweeps have no report yet.
+
+// reportRecorder collects a run's series for the report. Its memory is bounded
+// by the run's length over the sample interval (close annotations merge) plus
+// at most closeMax exact points for the close-up.
+type reportRecorder struct {
+	every sim.Time
+	node  *ipam.Node
+	rows  []repRow
+
+	peakWaiting int // since the last sample
+
+	// Exact annotations, observed after every engine event.
+	waits    []waitSpan
+	fails    []failMark
+	enis     []eniMark
+	inflight []eniSpan
+	inWait   bool
+	cur      waitSpan
+	creating bool
+	createAt sim.Time
+	last     repCounters
+
+	// The close-up of the first time pods waited: every change of the node's
+	// state from closeLead before the first failed ADD to closeTail after the
+	// last pod of that episode got its address.
+	pre      []finePoint
+	fine     []finePoint
+	focus    int // 0: not yet, 1: recording, 2: done
+	focusEnd sim.Time
+}
+
+const (
+	maxMarks  = 2000 // ENI marks and in-flight spans kept; more are not drawn
+	closeMax  = 20000
+	closeLead = 20 * sim.Second
+	closeTail = 30 * sim.Second
+)
+
+type repRow struct {
+	at                   sim.Time
+	held, assigned, enis int
+	waitingPeak          int // most pods waiting at once since the previous row
+	ec2, throttled       uint64
+}
+
+// finePoint is the node's state after an event (close-up).
+type finePoint struct {
+	at                            sim.Time
+	held, assigned, enis, waiting int
+	fails                         uint64 // ADDs that found no free address, so far
+}
+
+type repCounters struct {
+	noIP, create, attached, freed, throttled, assign uint64
+}
+
+type span struct{ from, to sim.Time }
+
+// waitSpan is an interval in which at least one pod waited for an address.
+type waitSpan struct {
+	span
+	peak      int
+	fails     uint64 // ADDs that found no free address
+	throttled uint64 // EC2 calls answered RequestLimitExceeded
+	assigns   uint64 // AssignPrivateIpAddresses calls (top-ups of existing ENIs)
+	open      bool   // still waiting at the end of the run
+}
+
+// failMark is ADDs that found no free address, close together.
+type failMark struct {
+	span
+	n uint64
+}
+
+// eniMark is an ENI attached (up) or freed.
+type eniMark struct {
+	at    sim.Time
+	up    bool
+	count int // ENIs attached after it
+}
+
+// eniSpan is an ENI from its CreateNetworkInterface call to its attachment.
+type eniSpan struct {
+	span
+	count int // ENIs attached once it was (0: not attached by the end)
+}
+
+func newReportRecorder(every sim.Time) *reportRecorder { return &reportRecorder{every: every} }
+
+func (r *reportRecorder) start(n *ipam.Node) {
+	r.node = n
+	r.last = r.counters()
+}
+
+func (r *reportRecorder) counters() repCounters {
+	c := &r.node.Counters
+	var thr uint64
+	for _, v := range c.EC2Throttled {
+		thr += v
+	}
+	return repCounters{noIP: c.NoAvailableIP, create: c.EC2Requests[ipam.CreateNetworkInterface],
+		attached: c.ENIsAttached, freed: c.ENIsFreed, throttled: thr, assign: c.EC2Requests[ipam.AssignPrivateIpAddresses]}
+}
+
+// afterStep notes what the event just processed changed. It only reads the
+// node (the datastore's counts, not Stats, which advances cooldowns).
+func (r *reportRecorder) afterStep(now sim.Time) {
+	n := r.node
+	w := n.Waiting()
+	st := n.Datastore().Stats()
+	r.peakWaiting = max(r.peakWaiting, w)
+	c := r.counters()
+	prev := r.last
+	r.last = c
+	if w > 0 && !r.inWait {
+		r.inWait = true
+		r.cur = waitSpan{span: span{now, now}}
+	}
+	if r.inWait {
+		r.cur.peak = max(r.cur.peak, w)
+		r.cur.fails += c.noIP - prev.noIP
+		r.cur.throttled += c.throttled - prev.throttled
+		r.cur.assigns += c.assign - prev.assign
+		if w == 0 {
+			r.inWait = false
+			r.cur.to = now
+			r.addWait(r.cur)
+		}
+	}
+	if d := c.noIP - prev.noIP; d > 0 {
+		if k := len(r.fails); k > 0 && now-r.fails[k-1].to < r.every {
+			r.fails[k-1].to = now
+			r.fails[k-1].n += d
+		} else {
+			r.fails = append(r.fails, failMark{span{now, now}, d})
+		}
+	}
+	if c.create != prev.create && !r.creating {
+		r.creating, r.createAt = true, now
+	}
+	if c.attached != prev.attached {
+		if r.creating {
+			r.creating = false
+			if len(r.inflight) < maxMarks {
+				r.inflight = append(r.inflight, eniSpan{span{r.createAt, now}, st.ENIs})
+			}
+		}
+		if now > 0 && len(r.enis) < maxMarks {
+			r.enis = append(r.enis, eniMark{at: now, up: true, count: st.ENIs})
+		}
+	}
+	if c.freed != prev.freed && len(r.enis) < maxMarks {
+		r.enis = append(r.enis, eniMark{at: now, count: st.ENIs})
+	}
+	r.closeUp(finePoint{now, st.TotalIPs, st.AssignedIPs, st.ENIs, w, c.noIP})
+}
+
+// closeUp records the exact points of the first waiting episode.
+func (r *reportRecorder) closeUp(p finePoint) {
+	add := func(pts []finePoint) []finePoint {
+		if k := len(pts); k > 0 {
+			q := pts[k-1]
+			if q.at == p.at {
+				pts[k-1] = p
+				return pts
+			}
+			q.at = p.at
+			if q == p {
+				return pts // nothing changed
+			}
+		}
+		return append(pts, p)
+	}
+	switch r.focus {
+	case 0:
+		r.pre = add(r.pre)
+		// Keep closeLead of history, and the point in force at its start.
+		i := 0
+		for i+1 < len(r.pre) && r.pre[i+1].at <= p.at-closeLead {
+			i++
+		}
+		r.pre = r.pre[i:]
+		if p.waiting > 0 {
+			r.focus = 1
+			r.fine = append([]finePoint(nil), r.pre...)
+			r.pre = nil
+			r.focusEnd = p.at + closeTail
+		}
+	case 1:
+		if p.at > r.focusEnd || len(r.fine) >= closeMax {
+			r.focus = 2
+			return
+		}
+		r.fine = add(r.fine)
+		if p.waiting > 0 {
+			r.focusEnd = p.at + closeTail
+		}
+	}
+}
+
+// addWait appends a wait span, merging it into the previous one when they
+// are less than a sample interval apart.
+func (r *reportRecorder) addWait(s waitSpan) {
+	if k := len(r.waits); k > 0 && s.from-r.waits[k-1].to < r.every {
+		p := &r.waits[k-1]
+		p.to, p.open = s.to, s.open
+		p.peak = max(p.peak, s.peak)
+		p.fails += s.fails
+		p.throttled += s.throttled
+		p.assigns += s.assigns
+		return
+	}
+	r.waits = append(r.waits, s)
+}
+
+// sample records the node's state now.
+func (r *reportRecorder) sample(now sim.Time) {
+	n := r.node
+	st := n.Datastore().Stats()
+	var ec2, thr uint64
+	for api := ipam.API(0); api < ipam.NumAPIs; api++ {
+		ec2 += n.Counters.EC2Requests[api]
+		thr += n.Counters.EC2Throttled[api]
+	}
+	row := repRow{at: now, held: st.TotalIPs, assigned: st.AssignedIPs, enis: st.ENIs,
+		waitingPeak: max(r.peakWaiting, n.Waiting()), ec2: ec2, throttled: thr}
+	r.peakWaiting = n.Waiting()
+	if k := len(r.rows); k > 0 && r.rows[k-1].at == now {
+		row.waitingPeak = max(row.waitingPeak, r.rows[k-1].waitingPeak)
+		r.rows[k-1] = row
+		return
+	}
+	r.rows = append(r.rows, row)
+}
+
+// finish closes what is still open at the end of the run.
+func (r *reportRecorder) finish(end sim.Time) {
+	if r.inWait {
+		r.inWait = false
+		r.cur.to, r.cur.open = end, true
+		r.addWait(r.cur)
+	}
+	if r.creating {
+		r.creating = false
+		if len(r.inflight) < maxMarks {
+			r.inflight = append(r.inflight, eniSpan{span{r.createAt, end}, 0})
+		}
+	}
+	if r.focus == 1 {
+		r.focus = 2
+		r.focusEnd = min(r.focusEnd, end)
+	}
+}
+
+// reportMeta is what the report says about the run besides its series.
+type reportMeta struct {
+	Title, Question, Source string
+	Settings                []setting
+	Summary                 replay.Summary
+	IPMax                   int
+	CDF                     []ipam.CDFPoint
+	SampleEvery             time.Duration
+	Drain                   time.Duration
+}
+
+type setting struct {
+	Key, Value string
+	Changed    bool // differs from the VPC CNI's default
+}
+
+// reportInfo describes the run for the report.
+func (o *runOptions) reportInfo(run *replay.Outcome, spec replay.Spec, sc *scenarios.Scenario) reportMeta {
+	m := reportMeta{Summary: run.Summary, SampleEvery: o.sampleInterval, Drain: time.Duration(spec.Drain)}
+	switch {
+	case sc != nil:
+		m.Title = "Scenario " + sc.Name
+		if o.variant != "" && o.variant != scenarios.BaseName {
+			m.Title += ", variant " + o.variant
+		}
+		m.Question = sc.Question
+		m.Source = "scenario " + sc.Name + " (" + sc.Source + ")"
+	default:
+		m.Title = "Trace " + o.trace
+		m.Source = "trace " + o.trace
+	}
+	m.Settings = settingsList(spec.Settings)
+	lim := run.Node.Limits()
+	m.IPMax = lim.IPsPerENI() * lim.MaxENIs
+	m.CDF = run.Node.Counters.Wait.CDF()
+	return m
+}
+
+// settingsList spells the VPC CNI settings under their variable names.
+func settingsList(s ipam.Settings) []setting {
+	d := ipam.DefaultSettings()
+	num := func(v int) string { return strconv.Itoa(v) }
+	unset := func(v, none int) string {
+		if v == none {
+			return "unset"
+		}
+		return strconv.Itoa(v)
+	}
+	return []setting{
+		{"WARM_ENI_TARGET", num(s.WarmENITarget), s.WarmENITarget != d.WarmENITarget},
+		{"WARM_IP_TARGET", unset(s.WarmIPTarget, 0), s.WarmIPTarget != d.WarmIPTarget},
+		{"MINIMUM_IP_TARGET", unset(s.MinimumIPTarget, 0), s.MinimumIPTarget != d.MinimumIPTarget},
+		{"WARM_PREFIX_TARGET", num(s.WarmPrefixTarget), s.WarmPrefixTarget != d.WarmPrefixTarget},
+		{"ENABLE_PREFIX_DELEGATION", strconv.FormatBool(s.PrefixDelegation), s.PrefixDelegation != d.PrefixDelegation},
+		{"MAX_ENI", unset(s.MaxENI, -1), s.MaxENI != d.MaxENI},
+		{"IP_COOLDOWN_PERIOD", fmt.Sprintf("%gs", s.IPCooldown.Seconds()), s.IPCooldown != d.IPCooldown},
+		{"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", strconv.FormatBool(s.CustomNetworking), s.CustomNetworking != d.CustomNetworking},
+		{"ENABLE_SUBNET_DISCOVERY", strconv.FormatBool(s.SubnetDiscovery), s.SubnetDiscovery != d.SubnetDiscovery},
+		{"ENABLE_POD_ENI", strconv.FormatBool(s.PodENI), s.PodENI != d.PodENI},
+		{"DISABLE_NETWORK_RESOURCE_PROVISIONING", strconv.FormatBool(s.DisableProvisioning), s.DisableProvisioning != d.DisableProvisioning},
+	}
+}
+
+// write renders the report and writes it atomically.
+func (r *reportRecorder) write(path string, m reportMeta) error {
+	var end sim.Time
+	if k := len(r.rows); k > 0 {
+		end = r.rows[k-1].at
+	}
+	r.finish(end)
+	var b bytes.Buffer
+	if err := reportTmpl.Execute(&b, r.page(m, end)); err != nil {
+		return err
+	}
+	f, err := createAtomic(path)
+	if err != nil {
+		return err
+	}
+	defer f.abort()
+	if _, err := f.Write(b.Bytes()); err != nil {
+		return err
+	}
+	// Readable like --metrics-file (os.CreateTemp makes 0600 files).
+	if err := f.Chmod(0o644); err != nil {
+		return err
+	}
+	return f.commit()
+}
+
+// ---- page model ----
+
+type reportPage struct {
+	Meta       reportMeta
+	Glance     []string
+	Waits      []string
+	WaitsMore  int
+	Charts     []*chart
+	CloseTitle string
+	Close      []*chart
+	CDF        *chart
+	Table      [][2]string
+	EC2        [][2]string
+	Hover      map[string]hoverData // the hover read-out's data, by chart group
+}
+
+// hoverData is a chart group's series for the hover read-out: one row per
+// point, the time in seconds first.
+type hoverData struct {
+	Cols []string    `json:"cols"`
+	Rows [][]float64 `json:"rows"`
+}
+
+type chart struct {
+	ID, Title, Note string
+	Legend          []legendItem
+	W, H            int
+	X0, X1, Y0, Y1  float64 // plot area
+	T0, T1          float64 // seconds at X0 and X1 (the hover maps x to time)
+	Group           string  // hover data set ("" for none)
+	Bands           []shape
+	Grid            []shape
+	Ticks           []label
+	Paths           []shape
+	Marks           []shape
+	Labels          []label
+}
+
+type legendItem struct{ Class, Label string }
+
+type shape struct {
+	Class, D, Title string
+	X, Y, W, H      float64
+	X2, Y2          float64
+}
+
+type label struct {
+	X, Y         float64
+	Anchor, Text string
+	Class        string
+}
+
+const (
+	chartW   = 1100
+	chartL   = 58.0
+	chartR   = 1084.0
+	tlHeight = 190
+	tlTop    = 14.0
+	tlBottom = 162.0
+)
+
+// frame maps simulated time [ta, tb] onto a timeline's plot area.
+type frame struct{ ta, tb sim.Time }
+
+func (f frame) x(t sim.Time) float64 {
+	return chartL + (t-f.ta).Seconds()/max((f.tb-f.ta).Seconds(), 1e-9)*(chartR-chartL)
+}
+
+// clip cuts [from, to] to the frame; ok is false if nothing is left.
+func (f frame) clip(from, to sim.Time) (x0, x1 float64, ok bool) {
+	from, to = max(from, f.ta), min(to, f.tb)
+	if to < from {
+		return 0, 0, false
+	}
+	return f.x(from), f.x(to), true
+}
+
+func (f frame) in(t sim.Time) bool { return t >= f.ta && t <= f.tb }
+
+// newTimeline is an empty timeline over f with the run's annotations: red
+// shading where pods waited and a dashed line where an ENI was attached.
+func (r *reportRecorder) newTimeline(f frame, id, title, note, group string, legend ...legendItem) *chart {
+	c := &chart{ID: id, Title: title, Note: note, Legend: legend, W: chartW, H: tlHeight, Group: group,
+		X0: chartL, X1: chartR, Y0: tlTop, Y1: tlBottom, T0: f.ta.Seconds(), T1: f.tb.Seconds()}
+	for _, w := range r.waits {
+		if x0, x1, ok := f.clip(w.from, w.to); ok {
+			c.Bands = append(c.Bands, shape{Class: "waitband", X: x0, Y: tlTop, W: max(x1-x0, 2), H: tlBottom - tlTop,
+				Title: fmt.Sprintf("pods waited %s – %s (up to %d at once)", fmtSim(w.from), fmtSim(w.to), w.peak)})
+		}
+	}
+	for _, e := range r.enis {
+		if e.up && f.in(e.at) {
+			c.Bands = append(c.Bands, shape{Class: "enline", X: f.x(e.at), Y: tlTop, X2: f.x(e.at), Y2: tlBottom,
+				Title: fmt.Sprintf("ENI #%d attached at %s", e.count, fmtSim(e.at))})
+		}
+	}
+	timeAxis(c, f)
+	return c
+}
+
+// inflightBands shades the ENIs being created and attached, labelled when
+// wide enough.
+func (r *reportRecorder) inflightBands(c *chart, f frame, labels bool) {
+	var rowEnd [3]float64
+	for _, e := range r.inflight {
+		x0, x1, ok := f.clip(e.from, e.to)
+		if !ok {
+			continue
+		}
+		title := fmt.Sprintf("ENI created at %s, attached at %s (%.1f s)", fmtSim(e.from), fmtSim(e.to), (e.to - e.from).Seconds())
+		if e.count == 0 {
+			title = fmt.Sprintf("ENI created at %s, not attached by the end", fmtSim(e.from))
+		}
+		c.Bands = append(c.Bands, shape{Class: "inflight", X: x0, Y: tlTop, W: max(x1-x0, 2), H: tlBottom - tlTop, Title: title})
+		if labels && e.count > 0 && f.in(e.to) {
+			text := fmt.Sprintf("ENI #%d created %s → attached %s", e.count, fmtSim(e.from), fmtSim(e.to))
+			// The first of three rows where it does not overlap the label
+			// before (about 6.5 units per character).
+			row := 0
+			for row < len(rowEnd)-1 && x1+4 < rowEnd[row] {
+				row++
+			}
+			rowEnd[row] = x1 + 4 + 6.5*float64(len([]rune(text))) + 8
+			c.Labels = append(c.Labels, label{X: x1 + 4, Y: tlTop + 11 + 14*float64(row), Anchor: "start", Text: text, Class: "enilbl"})
+		}
+	}
+}
+
+// path draws v over the points as straight segments (step: as a step
+// function), optionally closed down to the axis as an area.
+func path(c *chart, n int, at func(int) float64, v func(int) float64, vmax float64, step, area bool, class string) {
+	if n == 0 {
+		return
+	}
+	var d strings.Builder
+	if area {
+		fmt.Fprintf(&d, "M%.1f %.1fL%.1f %.1f", at(0), c.Y1, at(0), yOf(c, v(0), vmax))
+	} else {
+		fmt.Fprintf(&d, "M%.1f %.1f", at(0), yOf(c, v(0), vmax))
+	}
+	for i := 1; i < n; i++ {
+		if step {
+			fmt.Fprintf(&d, "H%.1f", at(i))
+		}
+		fmt.Fprintf(&d, "L%.1f %.1f", at(i), yOf(c, v(i), vmax))
+	}
+	if step {
+		fmt.Fprintf(&d, "H%.1f", c.X1)
+	}
+	if area {
+		if step {
+			fmt.Fprintf(&d, "V%.1fZ", c.Y1)
+		} else {
+			fmt.Fprintf(&d, "L%.1f %.1fZ", at(n-1), c.Y1)
+		}
+	}
+	c.Paths = append(c.Paths, shape{Class: class, D: d.String()})
+}
+
+func (r *reportRecorder) page(m reportMeta, end sim.Time) *reportPage {
+	p := &reportPage{Meta: m, Hover: map[string]hoverData{}}
+	s := m.Summary
+	p.Glance = glance(s, r)
+	for i, w := range r.waits {
+		if i == 20 {
+			p.WaitsMore = len(r.waits) - 20
+			break
+		}
+		p.Waits = append(p.Waits, r.explainWait(w))
+	}
+	p.Charts = r.mainCharts(m, end)
+	p.Close, p.CloseTitle = r.closeCharts(m, end)
+	p.CDF = cdfChart(m)
+	main := hoverData{Cols: []string{"held", "assigned", "idle", "ENIs", "pods waiting (peak)", "EC2 calls", "throttled"}}
+	for _, row := range r.rows {
+		main.Rows = append(main.Rows, []float64{math.Round(row.at.Seconds()*1000) / 1000, float64(row.held), float64(row.assigned),
+			float64(row.held - row.assigned), float64(row.enis), float64(row.waitingPeak), float64(row.ec2), float64(row.throttled)})
+	}
+	p.Hover["main"] = main
+	if p.Close != nil {
+		cl := hoverData{Cols: []string{"held", "assigned", "ENIs", "pods waiting", "failed ADDs so far"}}
+		for _, q := range r.fine {
+			cl.Rows = append(cl.Rows, []float64{math.Round(q.at.Seconds()*1000) / 1000, float64(q.held), float64(q.assigned),
+				float64(q.enis), float64(q.waiting), float64(q.fails)})
+		}
+		p.Hover["close"] = cl
+	}
+	p.Table = summaryTable(s)
+	names := make([]string, 0, len(s.EC2Calls))
+	for k := range s.EC2Calls {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		p.EC2 = append(p.EC2, [2]string{k, strconv.FormatUint(s.EC2Calls[k], 10)})
+	}
+	return p
+}
+
+// mainCharts are the whole run's timelines, from the samples.
+func (r *reportRecorder) mainCharts(m reportMeta, end sim.Time) []*chart {
+	s := m.Summary
+	f := frame{0, max(end, sim.Second)}
+	n := len(r.rows)
+	at := func(i int) float64 { return f.x(r.rows[i].at) }
+	wait, eni := legendItem{"sw-wait", "pods waiting"}, legendItem{"sw-eni", "ENI attached"}
+
+	addr := r.newTimeline(f, "addresses", "Addresses on the node",
+		"awscni_total_ip_addresses (held: in use or warm) and awscni_assigned_ip_addresses; idle = held − assigned", "main",
+		legendItem{"sw-held", "held"}, legendItem{"sw-assigned", "assigned to pods"}, legendItem{"sw-idle", "idle"},
+		legendItem{"sw-limit", fmt.Sprintf("instance limit (%d)", m.IPMax)}, wait, eni)
+	amax := float64(m.IPMax)
+	for _, row := range r.rows {
+		amax = max(amax, float64(row.held))
+	}
+	amax = niceCeil(amax)
+	yAxis(addr, amax)
+	path(addr, n, at, func(i int) float64 { return float64(r.rows[i].held) }, amax, false, true, "held")
+	path(addr, n, at, func(i int) float64 { return float64(r.rows[i].assigned) }, amax, false, true, "assigned")
+	path(addr, n, at, func(i int) float64 { return float64(r.rows[i].held) }, amax, false, false, "heldline")
+	path(addr, n, at, func(i int) float64 { return float64(r.rows[i].held - r.rows[i].assigned) }, amax, false, false, "idle")
+	hline(addr, float64(m.IPMax), amax)
+
+	en := r.newTimeline(f, "enis", "ENIs attached",
+		"awscni_eni_allocated against awscni_eni_max; amber: an ENI being created and attached (from its CreateNetworkInterface call)", "main",
+		legendItem{"sw-enis", "ENIs attached"}, legendItem{"sw-limit", fmt.Sprintf("max ENIs (%d)", s.MaxENIs)},
+		legendItem{"sw-inflight", "ENI being created"}, wait)
+	r.inflightBands(en, f, false)
+	emax := float64(max(s.MaxENIs, s.PeakENIs, 1)) + 1
+	yAxis(en, emax)
+	path(en, n, at, func(i int) float64 { return float64(r.rows[i].enis) }, emax, true, false, "enis")
+	hline(en, emax-1, emax)
+	for _, e := range r.enis {
+		y := yOf(en, float64(e.count), emax)
+		if e.up {
+			en.Marks = append(en.Marks, shape{Class: "eniup", D: tri(f.x(e.at), y-4, true), Title: fmt.Sprintf("ENI #%d attached at %s", e.count, fmtSim(e.at))})
+		} else {
+			en.Marks = append(en.Marks, shape{Class: "enidown", D: tri(f.x(e.at), y-10, false), Title: fmt.Sprintf("ENI freed at %s: %d left", fmtSim(e.at), e.count)})
+		}
+	}
+
+	wt := r.newTimeline(f, "waiting", "Pods waiting for an address",
+		fmt.Sprintf("ipamsim_pods_waiting: the most pods waiting at once in each %s; red marks: CNI ADDs that found no free address (awscni_no_available_ip_addresses)", fmtDur(m.SampleEvery)), "main",
+		legendItem{"sw-waitbar", "pods waiting (peak)"}, legendItem{"sw-fail", "ADDs failed: no free address"}, legendItem{"sw-wait", "interval with waiting pods"})
+	wmax := 1.0
+	for _, row := range r.rows {
+		wmax = max(wmax, float64(row.waitingPeak))
+	}
+	wmax = niceCeil(wmax)
+	yAxis(wt, wmax)
+	// Each row's peak covers the interval that ends at it.
+	var d strings.Builder
+	if n > 0 {
+		fmt.Fprintf(&d, "M%.1f %.1f", at(0), wt.Y1)
+		for i, row := range r.rows {
+			y := yOf(wt, float64(row.waitingPeak), wmax)
+			fmt.Fprintf(&d, "L%.1f %.1fL%.1f %.1f", at(max(i-1, 0)), y, at(i), y)
+		}
+		fmt.Fprintf(&d, "L%.1f %.1fZ", at(n-1), wt.Y1)
+	}
+	wt.Paths = append(wt.Paths, shape{Class: "waitbar", D: d.String()})
+	for _, fm := range r.fails {
+		title := fmt.Sprintf("%d ADDs found no free address, %s – %s", fm.n, fmtSim(fm.from), fmtSim(fm.to))
+		if fm.n == 1 {
+			title = fmt.Sprintf("1 ADD found no free address at %s", fmtSim(fm.from))
+		}
+		x := f.x(fm.from)
+		wt.Marks = append(wt.Marks, shape{Class: "fail", D: tri(x, tlTop-6, false), Title: title})
+		wt.Labels = append(wt.Labels, label{X: x + 7, Y: tlTop + 2, Anchor: "start", Text: "×" + strconv.FormatUint(fm.n, 10), Class: "faillbl"})
+	}
+
+	ec := r.newTimeline(f, "ec2", "EC2 calls since the start",
+		"sum of awscni_ec2api_req_count over fn (retries included) and of ipamsim_ec2_throttled_requests_total", "main",
+		legendItem{"sw-ec2", "EC2 calls"}, legendItem{"sw-thr", "throttled (RequestLimitExceeded)"}, eni)
+	cmax := 1.0
+	for _, row := range r.rows {
+		cmax = max(cmax, float64(row.ec2))
+	}
+	cmax = niceCeil(cmax)
+	yAxis(ec, cmax)
+	path(ec, n, at, func(i int) float64 { return float64(r.rows[i].ec2) }, cmax, false, false, "ec2")
+	path(ec, n, at, func(i int) float64 { return float64(r.rows[i].throttled) }, cmax, false, false, "thr")
+	return []*chart{addr, en, wt, ec}
+}
+
+// closeCharts are the exact close-up of the first time pods waited.
+func (r *reportRecorder) closeCharts(m reportMeta, end sim.Time) ([]*chart, string) {
+	if len(r.waits) == 0 || len(r.fine) == 0 {
+		return nil, ""
+	}
+	w := r.waits[0]
+	f := frame{max(w.from-closeLead, 0), min(max(r.focusEnd, w.to), end)}
+	if f.tb <= f.ta {
+		return nil, ""
+	}
+	pts := r.fine
+	// The point in force at the frame's start, then the rest.
+	for len(pts) > 1 && pts[1].at <= f.ta {
+		pts = pts[1:]
+	}
+	n := len(pts)
+	at := func(i int) float64 { return f.x(max(pts[i].at, f.ta)) }
+	title := fmt.Sprintf("Close-up: %s – %s, the first time pods waited (every event)", fmtSim(f.ta), fmtSim(f.tb))
+
+	addr := r.newTimeline(f, "close-addresses", "Addresses and ENIs",
+		"exact state after every event: addresses held and assigned; amber: ENI being created and attached; dashed: ENI attached", "close",
+		legendItem{"sw-held", "held"}, legendItem{"sw-assigned", "assigned to pods"}, legendItem{"sw-limit", fmt.Sprintf("instance limit (%d)", m.IPMax)},
+		legendItem{"sw-inflight", "ENI being created"}, legendItem{"sw-eni", "ENI attached"}, legendItem{"sw-wait", "pods waiting"})
+	r.inflightBands(addr, f, true)
+	amax := float64(m.IPMax)
+	for _, q := range pts {
+		amax = max(amax, float64(q.held))
+	}
+	amax = niceCeil(amax)
+	yAxis(addr, amax)
+	path(addr, n, at, func(i int) float64 { return float64(pts[i].held) }, amax, true, true, "held")
+	path(addr, n, at, func(i int) float64 { return float64(pts[i].assigned) }, amax, true, true, "assigned")
+	path(addr, n, at, func(i int) float64 { return float64(pts[i].held) }, amax, true, false, "heldline")
+	hline(addr, float64(m.IPMax), amax)
+
+	wt := r.newTimeline(f, "close-waiting", "Pods waiting and failed ADDs",
+		"ipamsim_pods_waiting after every event; red marks: each CNI ADD that found no free address (first tries and the kubelet's retries)", "close",
+		legendItem{"sw-waitbar", "pods waiting"}, legendItem{"sw-fail", "ADD failed: no free address"}, legendItem{"sw-eni", "ENI attached"})
+	wmax := 1.0
+	for _, q := range pts {
+		wmax = max(wmax, float64(q.waiting))
+	}
+	wmax = niceCeil(wmax)
+	yAxis(wt, wmax)
+	path(wt, n, at, func(i int) float64 { return float64(pts[i].waiting) }, wmax, true, true, "waitbar")
+	for i := 1; i < n; i++ {
+		if d := pts[i].fails - pts[i-1].fails; d > 0 && f.in(pts[i].at) {
+			title := fmt.Sprintf("%s: %d ADD%s found no free address", fmtSim(pts[i].at), d, plural(int(d)))
+			wt.Marks = append(wt.Marks, shape{Class: "fail", D: tri(at(i), tlTop-6, false), Title: title})
+		}
+	}
+	return []*chart{addr, wt}, title
+}
+
+// hline draws a dashed limit across a chart.
+func hline(c *chart, v, vmax float64) {
+	if v <= 0 {
+		return
+	}
+	y := yOf(c, v, vmax)
+	c.Paths = append(c.Paths, shape{Class: "limit", D: fmt.Sprintf("M%.1f %.1fH%.1f", c.X0, y, c.X1)})
+}
+
+// glance is the report's first lines: what a person wants to know first.
+func glance(s replay.Summary, r *reportRecorder) []string {
+	var g []string
+	switch {
+	case s.PodsAdded == 0:
+		g = append(g, "No pod asked for an address.")
+	case s.PodsWaited == 0 && s.PodsNeverAssigned == 0:
+		g = append(g, fmt.Sprintf("All %d pods got an address at their first CNI ADD: no pod waited.", s.PodsAdded))
+	default:
+		line := fmt.Sprintf("%d of %d pods (%.0f %%) waited for an address: p50 %s, p99 %s, longest %s.",
+			s.PodsWaited, s.PodsAdded, 100*float64(s.PodsWaited)/float64(s.PodsAdded), fmtSec(s.WaitP50Seconds), fmtSec(s.WaitP99Seconds), fmtSec(s.WaitMaxSeconds))
+		if s.PodsNeverAssigned > 0 {
+			line += fmt.Sprintf(" %d never got one.", s.PodsNeverAssigned)
+		}
+		g = append(g, line)
+	}
+	if len(r.waits) > 0 {
+		var total sim.Time
+		for _, w := range r.waits {
+			total += w.to - w.from
+		}
+		g = append(g, fmt.Sprintf("Pods waited during %d interval%s, %s in all (shaded red in the charts); %d CNI ADDs found the warm pool empty.",
+			len(r.waits), plural(len(r.waits)), fmtDur(time.Duration(total).Round(100*time.Millisecond)), s.NoIPAddFailures))
+	}
+	g = append(g, fmt.Sprintf("The node held up to %d addresses (%.1f on average) for at most %d pods at once; %s idle IP-seconds, i.e. %.1f addresses idle on average.",
+		s.PeakAddressesHeld, s.MeanAddressesHeld, s.PeakAddressesInUse, fmtInt(s.IdleIPSeconds), safeDiv(s.IdleIPSeconds, s.SimulatedSeconds)))
+	g = append(g, fmt.Sprintf("ENIs: up to %d of %d attached; %d attached and %d freed during the run. EC2: %d calls, %d throttled, %d errors.",
+		s.PeakENIs, s.MaxENIs, s.ENIsAttached, s.ENIsFreed, s.EC2CallsTotal, s.ThrottledCalls, s.EC2Errors))
+	return g
+}
+
+// explainWait says when pods waited and what the node was doing meanwhile.
+func (r *reportRecorder) explainWait(w waitSpan) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s – %s (%s): up to %d pod%s waited", fmtSim(w.from), fmtSim(w.to), fmtDur(time.Duration(w.to-w.from).Round(100*time.Millisecond)), w.peak, plural(w.peak))
+	if w.open {
+		b.WriteString(", some still waiting when the run ended")
+	}
+	fmt.Fprintf(&b, "; %d CNI ADD%s found no free address.", w.fails, plural(int(w.fails)))
+	var enis []string
+	var firstCreate, lastAttach sim.Time = -1, -1
+	for _, e := range r.inflight {
+		if e.to < w.from-r.every || e.from > w.to {
+			continue
+		}
+		if firstCreate < 0 {
+			firstCreate = e.from
+		}
+		if e.count > 0 {
+			enis = append(enis, fmt.Sprintf("ENI #%d created %s, attached %s (%.1f s)", e.count, fmtSim(e.from), fmtSim(e.to), (e.to-e.from).Seconds()))
+			lastAttach = e.to
+		} else {
+			enis = append(enis, fmt.Sprintf("an ENI created %s, not attached by the end", fmtSim(e.from)))
+		}
+	}
+	if len(enis) > 0 {
+		b.WriteString(" The warm pool ran dry and ipamd added ENIs: ")
+		b.WriteString(strings.Join(enis, "; "))
+		b.WriteString(".")
+		if d := firstCreate - w.from; d > 0 {
+			fmt.Fprintf(&b, " The first CreateNetworkInterface came %.1f s after the first failed ADD (ipamd's pool loop runs every few seconds).", d.Seconds())
+		}
+		if lastAttach >= 0 && !w.open && w.to > lastAttach {
+			fmt.Fprintf(&b, " The last waiting pod got its address %.1f s after the last ENI was attached: a pod whose ADD failed tries again only on the kubelet's retry (10 s plus jitter).", (w.to - lastAttach).Seconds())
+		}
+	} else {
+		b.WriteString(" No ENI was being created: the node could not hold more addresses (ENIs or max pods at their limit), or ipamd's pool loop was still deciding.")
+	}
+	if w.assigns > 0 {
+		fmt.Fprintf(&b, " %d AssignPrivateIpAddresses call%s topped up existing ENIs.", w.assigns, plural(int(w.assigns)))
+	}
+	if w.throttled > 0 {
+		fmt.Fprintf(&b, " %d EC2 call%s were throttled (RequestLimitExceeded).", w.throttled, plural(int(w.throttled)))
+	}
+	return b.String()
+}
+
+func summaryTable(s replay.Summary) [][2]string {
+	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
+	return [][2]string{
+		{"node", fmt.Sprintf("%s (%s), %s mode, %d ENIs × %d IPv4, max pods %d", s.InstanceType, s.Policy, s.Mode, s.MaxENIs, s.IPv4PerENI, s.MaxPods)},
+		{"run", fmt.Sprintf("%s simulated, %d trace events, %d engine events, seed %d",
+			fmtDur(time.Duration(sim.Seconds(s.SimulatedSeconds)).Round(time.Millisecond)), s.TraceEvents, s.EventsProcessed, s.Seed)},
+		{"pods added / waited / never assigned", u(s.PodsAdded) + " / " + u(s.PodsWaited) + " / " + u(s.PodsNeverAssigned)},
+		{"pod IP wait p50 / p99 / max", fmtSec(s.WaitP50Seconds) + " / " + fmtSec(s.WaitP99Seconds) + " / " + fmtSec(s.WaitMaxSeconds)},
+		{"ADDs with no free address", u(s.NoIPAddFailures)},
+		{"ADDs before ipamd was ready", u(s.AddsBeforeReady)},
+		{"ADD / DEL requests", u(s.AddRequests) + " / " + u(s.DelRequests)},
+		{"addresses held, peak / mean", fmt.Sprintf("%d / %.1f", s.PeakAddressesHeld, s.MeanAddressesHeld)},
+		{"addresses assigned, peak", strconv.Itoa(s.PeakAddressesInUse)},
+		{"idle IP-seconds", fmtInt(s.IdleIPSeconds)},
+		{"ENIs peak / attached / freed", fmt.Sprintf("%d / %d / %d", s.PeakENIs, s.ENIsAttached, s.ENIsFreed)},
+		{"at the end", fmt.Sprintf("%d ENIs, %d addresses held, %d assigned", s.FinalENIs, s.FinalAddressesHeld, s.FinalAddressesInUse)},
+		{"EC2 calls / errors / throttled", fmt.Sprintf("%d / %d / %d", s.EC2CallsTotal, s.EC2Errors, s.ThrottledCalls)},
+	}
+}
+
+// cdfChart is the distribution of pod IP waits.
+func cdfChart(m reportMeta) *chart {
+	c := &chart{ID: "cdf", Title: "Pod IP wait: cumulative distribution",
+		Note:   "share of pods with an address within a given time of their first CNI ADD (ipamsim_pod_ip_wait_seconds; pods that never got one are not counted)",
+		Legend: []legendItem{{"sw-cdf", "pods with an address"}, {"sw-q", "p50 / p99"}},
+		W:      640, H: 300, X0: 50, X1: 624, Y0: 14, Y1: 266}
+	pts := m.CDF
+	if len(pts) == 0 {
+		c.Labels = append(c.Labels, label{X: (c.X0 + c.X1) / 2, Y: (c.Y0 + c.Y1) / 2, Anchor: "middle", Text: "no pod got an address", Class: "empty"})
+		return c
+	}
+	wmax := niceCeil(max(pts[len(pts)-1].Wait.Seconds(), 1))
+	x := func(s float64) float64 { return c.X0 + s/wmax*(c.X1-c.X0) }
+	y := func(f float64) float64 { return c.Y1 - f*(c.Y1-c.Y0) }
+	for _, f := range []float64{0, 0.25, 0.5, 0.75, 1} {
+		c.Grid = append(c.Grid, shape{X: c.X0, Y: y(f), X2: c.X1, Y2: y(f)})
+		c.Ticks = append(c.Ticks, label{X: c.X0 - 6, Y: y(f) + 4, Anchor: "end", Text: fmt.Sprintf("%.0f%%", f*100)})
+	}
+	step := niceStep(wmax, 6)
+	for v := 0.0; v <= wmax+step/1000; v += step {
+		c.Grid = append(c.Grid, shape{X: x(v), Y: c.Y0, X2: x(v), Y2: c.Y1})
+		c.Ticks = append(c.Ticks, label{X: x(v), Y: c.Y1 + 16, Anchor: "middle", Text: strconv.FormatFloat(v, 'f', -1, 64) + " s"})
+	}
+	var d strings.Builder
+	fmt.Fprintf(&d, "M%.1f %.1f", x(0), y(0))
+	for _, p := range pts {
+		fmt.Fprintf(&d, "H%.1fV%.1f", x(p.Wait.Seconds()), y(p.Fraction))
+	}
+	fmt.Fprintf(&d, "H%.1f", c.X1)
+	c.Paths = append(c.Paths, shape{Class: "cdf", D: d.String()})
+	s := m.Summary
+	for i, q := range []struct {
+		name string
+		f, v float64
+	}{{"p50", 0.5, s.WaitP50Seconds}, {"p99", 0.99, s.WaitP99Seconds}} {
+		c.Paths = append(c.Paths, shape{Class: "q", D: fmt.Sprintf("M%.1f %.1fH%.1fV%.1f", c.X0, y(q.f), x(q.v), c.Y1)})
+		c.Marks = append(c.Marks, shape{Class: "qdot", X: x(q.v), Y: y(q.f), Title: fmt.Sprintf("%s: %s", q.name, fmtSec(q.v))})
+		anchor, dx := "start", 6.0
+		if x(q.v) > c.X1-110 {
+			anchor, dx = "end", -6
+		}
+		c.Labels = append(c.Labels, label{X: x(q.v) + dx, Y: c.Y1 - 8 - 16*float64(i), Anchor: anchor, Text: q.name + " " + fmtSec(q.v), Class: "qlbl"})
+	}
+	if first := pts[0]; first.Wait == 0 && first.Fraction < 1 {
+		c.Labels = append(c.Labels, label{X: x(0) + 8, Y: y(first.Fraction) - 7, Anchor: "start",
+			Text: fmt.Sprintf("%.0f%% at the first ADD", first.Fraction*100), Class: "qlbl"})
+	}
+	return c
+}
+
+// ---- axes and scales ----
+
+func yOf(c *chart, v, vmax float64) float64 { return c.Y1 - v/vmax*(c.Y1-c.Y0) }
+
+func yAxis(c *chart, vmax float64) {
+	step := niceStep(vmax, 4)
+	if step < 1 {
+		step = 1
+	}
+	for v := 0.0; v <= vmax+step/1000; v += step {
+		y := yOf(c, v, vmax)
+		c.Grid = append(c.Grid, shape{X: c.X0, Y: y, X2: c.X1, Y2: y})
+		c.Ticks = append(c.Ticks, label{X: c.X0 - 6, Y: y + 4, Anchor: "end", Text: strconv.FormatFloat(v, 'f', -1, 64)})
+	}
+}
+
+// timeAxis draws simulated-time ticks under a timeline.
+func timeAxis(c *chart, f frame) {
+	total := max((f.tb - f.ta).Seconds(), 1e-3)
+	steps := []float64{1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800}
+	step := steps[len(steps)-1]
+	for _, s := range steps {
+		if total/s <= 12 {
+			step = s
+			break
+		}
+	}
+	first := math.Ceil(f.ta.Seconds()/step-1e-9) * step
+	for v := first; v <= f.tb.Seconds()+1e-9; v += step {
+		xx := f.x(sim.Seconds(v))
+		c.Grid = append(c.Grid, shape{X: xx, Y: c.Y0, X2: xx, Y2: c.Y1})
+		c.Ticks = append(c.Ticks, label{X: xx, Y: c.Y1 + 16, Anchor: "middle", Text: fmtSim(sim.Seconds(v))})
+	}
+}
+
+// niceStep is a 1-2-5 step that splits vmax into about n parts.
+func niceStep(vmax float64, n int) float64 {
+	raw := vmax / float64(n)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if raw <= m*mag {
+			return m * mag
+		}
+	}
+	return 10 * mag
+}
+
+// niceCeil rounds v up to a multiple of a 1-2-5 step (at least 1).
+func niceCeil(v float64) float64 {
+	if v <= 1 {
+		return 1
+	}
+	step := niceStep(v, 4)
+	return math.Ceil(v/step-1e-9) * step
+}
+
+// tri is a small triangle pointing up or down with its tip at (x, y+6) or (x, y).
+func tri(x, y float64, up bool) string {
+	if up {
+		return fmt.Sprintf("M%.1f %.1fl5 8h-10Z", x, y-1)
+	}
+	return fmt.Sprintf("M%.1f %.1fl5 -8h-10Z", x, y+8)
+}
+
+// ---- formatting ----
+
+// fmtSim spells a simulated instant as m:ss(.s) or h:mm:ss.
+func fmtSim(t sim.Time) string {
+	d := time.Duration(t).Round(100 * time.Millisecond)
+	h := int(d / time.Hour)
+	mnt := int(d/time.Minute) % 60
+	s := (d % time.Minute).Seconds()
+	sec := strconv.FormatFloat(s, 'f', 1, 64)
+	if s == math.Trunc(s) {
+		sec = strconv.Itoa(int(s))
+	}
+	if s < 10 {
+		sec = "0" + sec
+	}
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%s", h, mnt, sec)
+	}
+	return fmt.Sprintf("%d:%s", mnt, sec)
+}
+
+func fmtDur(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	if s == "" {
+		return "0s"
+	}
+	return s
+}
+
+func fmtSec(v float64) string {
+	if v == 0 {
+		return "0 s"
+	}
+	if v < 10 {
+		return strconv.FormatFloat(v, 'f', 2, 64) + " s"
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + " s"
+}
+
+func fmtInt(v float64) string {
+	s := strconv.FormatInt(int64(math.Round(v)), 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && c != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func safeDiv(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+var reportTmpl = template.Must(template.New("report").Parse(reportHTML))
+
+const reportHTML = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ipamsim report: {{.Meta.Title}}</title>
+<style>
+:root { --ink:#1d2433; --muted:#5b6474; --rule:#e3e6ec; --held:#3b82f6; --assigned:#1e3a8a; --idle:#f59e0b;
+  --wait:#e5484d; --eni:#7c3aed; --inflight:#f5b942; --ec2:#334155; --thr:#dc2626; --cdf:#0f766e; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f4f5f8; color: var(--ink); font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 1220px; margin: 0 auto; padding: 22px 26px 36px; }
+header h1 { font-size: 22px; margin: 0 0 2px; }
+header .sub { color: var(--muted); font-size: 13px; }
+.question { margin: 12px 0 16px; padding: 11px 16px; background: #fff; border: 1px solid var(--rule); border-left: 4px solid var(--held); border-radius: 4px; font-size: 16px; }
+.question b { display: block; font-size: 11px; letter-spacing: .06em; text-transform: uppercase; color: var(--muted); margin-bottom: 2px; }
+.grid2 { display: grid; grid-template-columns: minmax(0, 1.55fr) minmax(0, 1fr); gap: 16px; align-items: start; }
+.card { background: #fff; border: 1px solid var(--rule); border-radius: 6px; padding: 13px 16px; margin-bottom: 16px; }
+.card h2, .section h2 { font-size: 15px; margin: 0 0 8px; }
+.section h2 { margin: 4px 0 8px; }
+.glance { padding-left: 18px; margin: 0; }
+.glance li { margin: 3px 0; }
+.glance li:first-child { font-weight: 600; }
+.waits { padding-left: 18px; margin: 6px 0 0; color: #343b49; font-size: 13px; }
+.waits li { margin: 4px 0; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+td, th { text-align: left; padding: 3px 8px 3px 0; border-bottom: 1px solid var(--rule); vertical-align: top; }
+th { color: var(--muted); font-weight: 500; }
+.settings th { white-space: nowrap; }
+.summary th { width: 44%; }
+.settings code { font-size: 11.5px; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.changed td, tr.changed th, tr.changed code { font-weight: 600; color: #9a3412; }
+code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.chart { background: #fff; border: 1px solid var(--rule); border-radius: 6px; padding: 10px 12px 4px; margin-bottom: 12px; }
+.chart h3 { font-size: 14px; margin: 0 6px 0 0; display: inline; }
+.chart .note { color: var(--muted); font-size: 12px; margin: 1px 0 2px; }
+.legend { display: inline-flex; flex-wrap: wrap; gap: 2px 14px; font-size: 12px; color: var(--muted); vertical-align: 1px; }
+.legend span::before { content: ""; display: inline-block; width: 12px; height: 10px; margin-right: 5px; vertical-align: -1px; border-radius: 2px; }
+.sw-held::before { background: #dbe8fe; border: 1px solid var(--held); }
+.sw-assigned::before { background: var(--assigned); }
+.sw-idle::before, .sw-enis::before, .sw-ec2::before, .sw-thr::before, .sw-cdf::before { height: 3px !important; vertical-align: 3px !important; }
+.sw-idle::before { background: var(--idle); }
+.sw-enis::before { background: var(--eni); }
+.sw-ec2::before { background: var(--ec2); }
+.sw-thr::before { background: var(--thr); }
+.sw-cdf::before { background: var(--cdf); }
+.sw-limit::before { border-top: 2px dashed #8a93a3; height: 0 !important; vertical-align: 3px !important; border-radius: 0 !important; }
+.sw-q::before { border-top: 2px dotted #64748b; height: 0 !important; vertical-align: 3px !important; border-radius: 0 !important; }
+.sw-wait::before { background: rgba(229,72,77,.2); }
+.sw-eni::before { border-left: 2px dashed var(--eni); width: 0 !important; border-radius: 0 !important; }
+.sw-inflight::before { background: rgba(245,185,66,.5); }
+.sw-waitbar::before { background: var(--wait); }
+.sw-fail::before { background: var(--thr); clip-path: polygon(0 0, 100% 0, 50% 100%); }
+.closeup { border: 1px solid #f3c4c6; background: #fff7f7; border-radius: 8px; padding: 10px 10px 2px; margin: 4px 0 14px; }
+.closeup h2 { color: #9f1d22; }
+svg { width: 100%; height: auto; display: block; }
+svg text { font-size: 11px; fill: #5b6474; }
+svg .grid { stroke: #eef0f4; stroke-width: 1; }
+svg .axis { stroke: #b8bfcc; stroke-width: 1; }
+svg .waitband { fill: rgba(229,72,77,.13); }
+svg .inflight { fill: rgba(245,185,66,.36); }
+svg .enline { stroke: var(--eni); stroke-width: 1.3; stroke-dasharray: 4 3; opacity: .8; }
+svg .held { fill: #dbe8fe; }
+svg .assigned { fill: var(--assigned); opacity: .85; }
+svg .heldline { fill: none; stroke: var(--held); stroke-width: 1.6; }
+svg .idle { fill: none; stroke: var(--idle); stroke-width: 2; }
+svg .limit { fill: none; stroke: #8a93a3; stroke-width: 1.2; stroke-dasharray: 6 4; }
+svg .enis { fill: none; stroke: var(--eni); stroke-width: 2.2; }
+svg .eniup { fill: var(--eni); }
+svg .enidown { fill: #fff; stroke: var(--eni); stroke-width: 1.5; }
+svg .waitbar { fill: var(--wait); opacity: .85; }
+svg .fail { fill: var(--thr); }
+svg .faillbl { fill: var(--thr); font-weight: 600; }
+svg .inflbl { fill: #8a5a00; font-weight: 600; }
+svg .enilbl { fill: #5b21b6; font-weight: 600; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
+svg .ec2 { fill: none; stroke: var(--ec2); stroke-width: 2; }
+svg .thr { fill: none; stroke: var(--thr); stroke-width: 2; }
+svg .cdf { fill: none; stroke: var(--cdf); stroke-width: 2.4; }
+svg .q { fill: none; stroke: #64748b; stroke-width: 1.2; stroke-dasharray: 2 3; }
+svg .qdot { fill: var(--cdf); }
+svg .qlbl { fill: var(--ink); font-weight: 600; font-size: 12px; }
+svg .empty { font-size: 14px; }
+svg .cursor { stroke: #111827; stroke-width: 1; opacity: 0; pointer-events: none; }
+#tip { position: absolute; display: none; pointer-events: none; background: rgba(17,24,39,.93); color: #fff; font-size: 12px; padding: 6px 9px; border-radius: 4px; white-space: nowrap; z-index: 5; line-height: 1.5; }
+footer { color: var(--muted); font-size: 12px; margin-top: 14px; }
+@media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
+</style>
+</head>
+<body>
+<main>
+<header>
+<h1>ipamsim report: {{.Meta.Title}}</h1>
+<div class="sub">{{.Meta.Source}} · {{.Meta.Summary.InstanceType}}, {{.Meta.Summary.Mode}} mode · seed {{.Meta.Summary.Seed}} · timelines sampled every {{.Meta.SampleEvery}} of simulated time; annotations exact</div>
+</header>
+{{if .Meta.Question}}<div class="question"><b>Question</b>{{.Meta.Question}}</div>{{end}}
+<div class="grid2">
+<section class="card">
+<h2>At a glance</h2>
+<ul class="glance">{{range .Glance}}<li>{{.}}</li>{{end}}</ul>
+{{if .Waits}}<h2 style="margin-top:12px">When and why pods waited</h2>
+<ul class="waits">{{range .Waits}}<li>{{.}}</li>{{end}}{{if .WaitsMore}}<li>… and {{.WaitsMore}} more intervals.</li>{{end}}</ul>{{end}}
+</section>
+<section class="card">
+<h2>Settings</h2>
+<table class="settings">
+<tr><th>instance type</th><td>{{.Meta.Summary.InstanceType}}: {{.Meta.Summary.MaxENIs}} ENIs × {{.Meta.Summary.IPv4PerENI}} IPv4, max pods {{.Meta.Summary.MaxPods}}</td></tr>
+<tr><th>EC2 model</th><td>{{.Meta.Summary.EC2Profile}} latencies, {{.Meta.Summary.AssignOrder}} order</td></tr>
+<tr><th>drain</th><td>{{.Meta.Drain}} after the last pod event</td></tr>
+{{range .Meta.Settings}}<tr{{if .Changed}} class="changed"{{end}}><th><code>{{.Key}}</code></th><td>{{.Value}}{{if .Changed}} (changed){{end}}</td></tr>
+{{end}}</table>
+</section>
+</div>
+{{define "timeline"}}<div class="chart">
+<h3>{{.Title}}</h3><span class="legend">{{range .Legend}}<span class="{{.Class}}">{{.Label}}</span>{{end}}</span>
+<div class="note">{{.Note}}</div>
+<svg class="tl" id="{{.ID}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="{{.Title}}" data-group="{{.Group}}" data-x0="{{.X0}}" data-x1="{{.X1}}" data-t0="{{.T0}}" data-t1="{{.T1}}">
+{{range .Grid}}<line class="grid" x1="{{.X}}" y1="{{.Y}}" x2="{{.X2}}" y2="{{.Y2}}"/>{{end}}
+{{range .Bands}}{{if eq .Class "enline"}}<line class="enline" x1="{{.X}}" y1="{{.Y}}" x2="{{.X2}}" y2="{{.Y2}}"><title>{{.Title}}</title></line>{{else}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Title}}</title></rect>{{end}}{{end}}
+{{range .Paths}}<path class="{{.Class}}" d="{{.D}}"/>{{end}}
+<line class="axis" x1="{{.X0}}" y1="{{.Y1}}" x2="{{.X1}}" y2="{{.Y1}}"/>
+{{range .Marks}}<path class="{{.Class}}" d="{{.D}}"><title>{{.Title}}</title></path>{{end}}
+{{range .Labels}}<text class="{{.Class}}" x="{{.X}}" y="{{.Y}}" text-anchor="{{.Anchor}}">{{.Text}}</text>{{end}}
+{{range .Ticks}}<text x="{{.X}}" y="{{.Y}}" text-anchor="{{.Anchor}}">{{.Text}}</text>{{end}}
+<line class="cursor" x1="0" y1="{{.Y0}}" x2="0" y2="{{.Y1}}"/>
+</svg>
+</div>
+{{end}}
+<section class="section" id="timelines">
+<h2>The whole run</h2>
+{{range .Charts}}{{template "timeline" .}}{{end}}
+</section>
+{{if .Close}}<section class="section closeup" id="closeup">
+<h2>{{.CloseTitle}}</h2>
+{{range .Close}}{{template "timeline" .}}{{end}}
+</section>{{end}}
+<div class="grid2">
+<div>
+{{with .CDF}}<section class="chart">
+<h3>{{.Title}}</h3><span class="legend">{{range .Legend}}<span class="{{.Class}}">{{.Label}}</span>{{end}}</span>
+<div class="note">{{.Note}}</div>
+<svg id="{{.ID}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="{{.Title}}">
+{{range .Grid}}<line class="grid" x1="{{.X}}" y1="{{.Y}}" x2="{{.X2}}" y2="{{.Y2}}"/>{{end}}
+<line class="axis" x1="{{.X0}}" y1="{{.Y1}}" x2="{{.X1}}" y2="{{.Y1}}"/>
+{{range .Paths}}<path class="{{.Class}}" d="{{.D}}"/>{{end}}
+{{range .Marks}}<circle class="{{.Class}}" cx="{{.X}}" cy="{{.Y}}" r="4"><title>{{.Title}}</title></circle>{{end}}
+{{range .Labels}}<text class="{{.Class}}" x="{{.X}}" y="{{.Y}}" text-anchor="{{.Anchor}}">{{.Text}}</text>{{end}}
+{{range .Ticks}}<text x="{{.X}}" y="{{.Y}}" text-anchor="{{.Anchor}}">{{.Text}}</text>{{end}}
+</svg>
+</section>{{end}}
+{{if .EC2}}<section class="card">
+<h2>EC2 calls by API</h2>
+<table>{{range .EC2}}<tr><th><code>{{index . 0}}</code></th><td class="num">{{index . 1}}</td></tr>{{end}}</table>
+</section>{{end}}
+</div>
+<section class="card">
+<h2>Summary</h2>
+<table class="summary">{{range .Table}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>{{end}}</table>
+</section>
+</div>
+<footer>Generated by <code>ipamsim run --report</code>. Times are simulated, from the start of the run (m:ss). Hover over a timeline for the values at that moment; hover over a mark or band for what it is.</footer>
+</main>
+<div id="tip"></div>
+<script>
+(function () {
+  var data = {{.Hover}};
+  var tip = document.getElementById("tip");
+  var svgs = Array.prototype.slice.call(document.querySelectorAll("svg.tl"));
+  function clock(s) {
+    var m = Math.floor(s / 60), r = Math.round((s - 60 * m) * 10) / 10, h = Math.floor(m / 60);
+    var ss = (r < 10 ? "0" : "") + (r % 1 ? r.toFixed(1) : r);
+    return h ? h + ":" + String(m % 60).padStart(2, "0") + ":" + ss : m + ":" + ss;
+  }
+  function hide() {
+    tip.style.display = "none";
+    svgs.forEach(function (s) { s.querySelector(".cursor").style.opacity = 0; });
+  }
+  svgs.forEach(function (svg) {
+    var d = data[svg.dataset.group], x0 = +svg.dataset.x0, x1 = +svg.dataset.x1, t0 = +svg.dataset.t0, t1 = +svg.dataset.t1;
+    if (!d || !d.rows || !d.rows.length) return;
+    svg.addEventListener("mouseleave", hide);
+    svg.addEventListener("mousemove", function (ev) {
+      var box = svg.getBoundingClientRect(), vx = (ev.clientX - box.left) * svg.viewBox.baseVal.width / box.width;
+      if (vx < x0 || vx > x1) { hide(); return; }
+      var t = t0 + (vx - x0) / (x1 - x0) * (t1 - t0), rows = d.rows, lo = 0, hi = rows.length - 1;
+      while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (rows[mid][0] <= t) lo = mid; else hi = mid - 1; }
+      var r = rows[lo], cx = x0 + (t - t0) / (t1 - t0) * (x1 - x0), html = "<b>" + clock(t) + "</b>";
+      for (var i = 0; i < d.cols.length; i++) html += (i % 3 ? " · " : "<br>") + d.cols[i] + " " + r[i + 1];
+      svgs.forEach(function (s) {
+        if (s.dataset.group !== svg.dataset.group) return;
+        var c = s.querySelector(".cursor"); c.setAttribute("x1", cx); c.setAttribute("x2", cx); c.style.opacity = .6;
+      });
+      tip.innerHTML = html;
+      tip.style.display = "block";
+      var left = ev.pageX + 14;
+      if (left + tip.offsetWidth > document.documentElement.clientWidth - 8) left = ev.pageX - tip.offsetWidth - 14;
+      tip.style.left = left + "px";
+      tip.style.top = (ev.pageY + 12) + "px";
+    });
+  });
+})();
+</script>
+</body>
+</html>
+`
