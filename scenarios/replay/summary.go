@@ -78,7 +78,7 @@ func Summarize(n *ipam.Node, res Result, inst string, order ipam.AssignOrder, pr
 		AddRequests: c.AddRequests, DelRequests: c.DelRequests,
 		PeakENIs: c.PeakENIs, PeakAddressesHeld: c.PeakTotalIPs, PeakAddressesInUse: c.PeakAssigned,
 		IdleIPSeconds: round3(c.IdleIPSeconds), PeakIdleAddresses: c.PeakIdle,
-		FinalENIs:     st.ENIs, FinalAddressesHeld: st.TotalIPs, FinalAddressesInUse: st.AssignedIPs,
+		FinalENIs: st.ENIs, FinalAddressesHeld: st.TotalIPs, FinalAddressesInUse: st.AssignedIPs,
 		ENIsAttached: c.ENIsAttached, ENIsFreed: c.ENIsFreed,
 		EC2Calls:    map[string]uint64{},
 		TraceEvents: res.TraceEvents, EventsProcessed: res.Events, SimulatedSeconds: res.End.Seconds(),
