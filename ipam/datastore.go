@@ -144,6 +144,7 @@ type Datastore struct {
 	rng      *rand.Rand
 
 	enis     []*ENI // sorted by device index
+	ncidrs   int    // CIDRs on all ENIs, of either kind
 	total    int
 	assigned int
 	cooling  int
@@ -159,6 +160,9 @@ type Datastore struct {
 func NewDatastore(pd bool, cooldown sim.Time, order AssignOrder, rng *rand.Rand) *Datastore {
 	return &Datastore{pd: pd, cooldown: cooldown, order: order, rng: rng}
 }
+
+// CIDRCount is the number of CIDRs on all ENIs.
+func (d *Datastore) CIDRCount() int { return d.ncidrs }
 
 // ENIs returns the ENIs in device order. The slice must not be modified.
 func (d *Datastore) ENIs() []*ENI { return d.enis }
@@ -241,6 +245,7 @@ func (d *Datastore) AddCIDR(e *ENI, p netip.Prefix) *CIDR {
 	e.cidrs = append(e.cidrs, nil)
 	copy(e.cidrs[i+1:], e.cidrs[i:])
 	e.cidrs[i] = c
+	d.ncidrs++
 	low := e.freeMask & (1<<i - 1)
 	e.freeMask = low | (e.freeMask&^(1<<i-1))<<1
 	if d.counts(c) {
@@ -289,6 +294,7 @@ func (d *Datastore) DelCIDR(c *CIDR) error {
 	e := c.eni
 	i := e.index(c)
 	d.dropCIDRCounts(c)
+	d.ncidrs--
 	copy(e.cidrs[i:], e.cidrs[i+1:])
 	e.cidrs[len(e.cidrs)-1] = nil
 	e.cidrs = e.cidrs[:len(e.cidrs)-1]
@@ -324,6 +330,7 @@ func (d *Datastore) RemoveENI(e *ENI) {
 	for _, c := range e.cidrs {
 		d.dropCIDRCounts(c)
 	}
+	d.ncidrs -= len(e.cidrs)
 	for i, x := range d.enis {
 		if x == e {
 			copy(d.enis[i:], d.enis[i+1:])

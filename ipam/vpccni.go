@@ -247,18 +247,29 @@ func (VPCCNI) NeedsPass(n *Node) bool {
 		return false
 	}
 	st := n.ds.Stats()
-	if TooLow(n.set, n.lim, st, n.cfg.MaxPods) && !n.InInsufficientPause() {
-		if n.HasRoomForENI() {
-			return true
-		}
-		for _, e := range n.ds.ENIs() {
-			if len(e.CIDRs()) < n.lim.CIDRsPerENI() && !(n.set.CustomNetworking && e.Primary) {
-				return true
-			}
-		}
-	}
 	if TooHigh(n.set, n.lim.PD, st) {
 		return true
 	}
+	if TooLow(n.set, n.lim, st, n.cfg.MaxPods) && !n.InInsufficientPause() && n.canGrow() {
+		return true
+	}
 	return ShouldRemoveExtraENIs(n.set, n.lim, st, n.ds.FreeableENIExists())
+}
+
+// canGrow reports whether an increase could do anything: room for another
+// ENI, or an ENI (not the primary under custom networking) with room for more
+// CIDRs.
+func (n *Node) canGrow() bool {
+	if n.HasRoomForENI() {
+		return true
+	}
+	if n.ds.CIDRCount() >= len(n.ds.ENIs())*n.lim.CIDRsPerENI() {
+		return false // every ENI is full
+	}
+	for _, e := range n.ds.ENIs() {
+		if len(e.CIDRs()) < n.lim.CIDRsPerENI() && !(n.set.CustomNetworking && e.Primary) {
+			return true
+		}
+	}
+	return false
 }

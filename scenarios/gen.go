@@ -97,6 +97,13 @@ func (h *evHeap) less(i, j int) bool {
 	return a.seq < b.seq
 }
 
+func evBefore(a, b *pendingEv) bool {
+	if a.at != b.at {
+		return a.at < b.at
+	}
+	return a.seq < b.seq
+}
+
 // push schedules pod id at time at.
 func (h *evHeap) push(at sim.Time, id uint64) {
 	h.items = append(h.items, pendingEv{at: at, seq: h.seq, id: id})
@@ -120,8 +127,12 @@ func (h *evHeap) peek() pendingEv { return h.items[0] }
 func (h *evHeap) pop() pendingEv {
 	top := h.items[0]
 	n := len(h.items) - 1
-	h.items[0] = h.items[n]
+	last := h.items[n]
 	h.items = h.items[:n]
+	// Bottom-up: walk the hole down along the smaller children to a leaf,
+	// then sift the last item up from there (fewer comparisons than a
+	// top-down sift, since the last item usually belongs near the bottom).
+	items := h.items
 	i := 0
 	for {
 		l := 2*i + 1
@@ -129,14 +140,22 @@ func (h *evHeap) pop() pendingEv {
 			break
 		}
 		m := l
-		if r := l + 1; r < n && h.less(r, l) {
+		if r := l + 1; r < n && evBefore(&items[r], &items[l]) {
 			m = r
 		}
-		if !h.less(m, i) {
+		items[i] = items[m]
+		i = m
+	}
+	for i > 0 {
+		p := (i - 1) / 2
+		if !evBefore(&last, &items[p]) {
 			break
 		}
-		h.items[i], h.items[m] = h.items[m], h.items[i]
-		i = m
+		items[i] = items[p]
+		i = p
+	}
+	if n > 0 {
+		items[i] = last
 	}
 	// Give memory back after a burst of live pods drains away.
 	if c := cap(h.items); c > 1024 && n < c/4 {

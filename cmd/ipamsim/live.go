@@ -74,9 +74,13 @@ func (o *runOptions) validateVisual(sc *scenarios.Scenario, variants []string) e
 }
 
 // runState is what the exporters read of a run in progress: the node (once
-// replay.Execute has built it) and the replay's own figures so far. A live run
-// holds mu from BeforeStep to AfterStep, so a scrape never sees a half-applied
-// event and never races the simulation.
+// replay.Execute has built it) and the replay's own figures so far. The
+// simulation holds mu from the node's start to the end of the run, the
+// replay's summary and the outputs included, and lets go of it only in
+// BeforeStep, between events, while it waits for the wall clock (or briefly,
+// when unpaced): so it is held from every BeforeStep to its AfterStep, and a
+// scrape never sees a half-applied event nor races the simulation, which
+// mutates the node even when it reads it (Node.Observe, Node.Stats).
 type runState struct {
 	mu   sync.Mutex
 	node *ipam.Node
@@ -297,9 +301,11 @@ func (l *liveServer) stop() {
 
 // runObserver wires a run's exporters into replay.Options: the live server's
 // pacing and lock, the backfill's and the report's samples, and the report's
-// per-event annotations. All its hooks run on the simulation's goroutine.
+// per-event annotations. All its hooks run on the simulation's goroutine (the
+// caller of replay.Execute).
 type runObserver struct {
 	st     *runState
+	held   bool // the simulation holds st.mu
 	live   *liveServer
 	om     *omRecorder
 	rep    *reportRecorder
@@ -340,8 +346,8 @@ func (ob *runObserver) hook(opt *replay.Options, sampleEvery time.Duration) {
 	live := ob.live != nil
 	opt.OnStart = func(n *ipam.Node) {
 		ob.st.mu.Lock()
+		ob.held = true
 		ob.st.node = n
-		ob.st.mu.Unlock()
 		if ob.rep != nil {
 			ob.rep.start(n)
 		}
@@ -351,6 +357,8 @@ func (ob *runObserver) hook(opt *replay.Options, sampleEvery time.Duration) {
 	}
 	opt.BeforeStep = func(next sim.Time) {
 		if live {
+			// Between events: scrapes may read the node now.
+			ob.st.mu.Unlock()
 			ob.live.pace(next)
 			ob.st.mu.Lock()
 		}
@@ -361,9 +369,6 @@ func (ob *runObserver) hook(opt *replay.Options, sampleEvery time.Duration) {
 		ob.st.res = replay.Result{TraceEvents: ob.traced, End: ob.now, Events: ob.steps}
 		if ob.rep != nil {
 			ob.rep.afterStep(ob.now)
-		}
-		if live {
-			ob.st.mu.Unlock()
 		}
 	}
 	opt.OnEvent = func(sim.Time) { ob.traced++ }
@@ -381,15 +386,23 @@ func (ob *runObserver) hook(opt *replay.Options, sampleEvery time.Duration) {
 	}
 }
 
-// finish publishes the run's exact final figures to the live endpoint and
-// writes the backfill and the report. nil-safe.
+// release lets scrapes read the node for good: after the run's outputs are
+// written, or when the run fails. nil-safe and idempotent.
+func (ob *runObserver) release() {
+	if ob != nil && ob.held {
+		ob.held = false
+		ob.st.mu.Unlock()
+	}
+}
+
+// finish publishes the run's exact final figures to the live endpoint (the
+// simulation still holds the lock) and writes the backfill and the report.
+// nil-safe.
 func (ob *runObserver) finish(o *runOptions, run *replay.Outcome, spec replay.Spec, sc *scenarios.Scenario) error {
 	if ob == nil {
 		return nil
 	}
-	ob.st.mu.Lock()
 	ob.st.res = run.Result
-	ob.st.mu.Unlock()
 	if ob.om != nil {
 		if err := ob.om.write(o.openMetricsFile); err != nil {
 			return err

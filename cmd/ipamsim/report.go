@@ -866,7 +866,7 @@ func cdfChart(m reportMeta) *chart {
 func yOf(c *chart, v, vmax float64) float64 { return c.Y1 - v/vmax*(c.Y1-c.Y0) }
 
 func yAxis(c *chart, vmax float64) {
-	step := niceStep(vmax, 4)
+	step := niceStep(vmax, 5)
 	if step < 1 {
 		step = 1
 	}
@@ -896,24 +896,28 @@ func timeAxis(c *chart, f frame) {
 	}
 }
 
-// niceStep is a 1-2-5 step that splits vmax into about n parts.
+// niceStep is a 1-2-5 step (2.5 too, from 25 on) that splits vmax into
+// about n parts.
 func niceStep(vmax float64, n int) float64 {
 	raw := vmax / float64(n)
 	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if raw <= m*mag {
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m == 2.5 && mag < 10 {
+			continue
+		}
+		if raw <= m*mag*(1+1e-9) {
 			return m * mag
 		}
 	}
 	return 10 * mag
 }
 
-// niceCeil rounds v up to a multiple of a 1-2-5 step (at least 1).
+// niceCeil rounds v up to a multiple of its axis step (at least 1).
 func niceCeil(v float64) float64 {
 	if v <= 1 {
 		return 1
 	}
-	step := niceStep(v, 4)
+	step := max(niceStep(v, 5), 1)
 	return math.Ceil(v/step-1e-9) * step
 }
 

@@ -312,6 +312,7 @@ func (o *runOptions) runOne(spec replay.Spec, sc *scenarios.Scenario, stdin io.R
 		return replay.Summary{}, err
 	}
 	obs.hook(&opt, o.sampleInterval)
+	defer obs.release()
 	run, err := replay.Execute(spec, src, opt)
 	if err != nil {
 		return replay.Summary{}, err

@@ -424,27 +424,33 @@ func (c *Cluster) pick() *Member {
 // ready node chosen by the placement policy; with none free it waits
 // unschedulable (and may make the autoscaler add nodes).
 func (c *Cluster) AddPod(name, node []byte) error {
-	if _, dup := c.pods[string(name)]; dup {
-		return &ipam.PodError{Msg: fmt.Sprintf("add of pod %q, which is already live", name)}
-	}
 	if len(node) > 0 {
+		if _, dup := c.pods[string(name)]; dup {
+			return &ipam.PodError{Msg: fmt.Sprintf("add of pod %q, which is already live", name)}
+		}
 		i, ok := c.nodeIdx[string(node)]
 		if !ok {
 			return &ipam.PodError{Msg: fmt.Sprintf("pod %q names node %q, which the cluster does not have (yet)", name, node)}
 		}
 		return c.place(string(name), c.members[i])
 	}
+	// One map operation for the common case: insert, and detect a duplicate
+	// by the map not growing.
+	p := string(name)
+	n := len(c.pods)
+	c.pods[p] = podRef{member: -1}
+	if len(c.pods) == n {
+		return &ipam.PodError{Msg: fmt.Sprintf("add of pod %q, which is already live", name)}
+	}
 	m := c.pick()
 	if m == nil {
-		p := string(name)
-		c.pods[p] = podRef{member: -1}
 		c.pending = append(c.pending, p)
 		c.pendingSince[p] = c.eng.Now()
 		c.npend++
 		c.PeakPending = max(c.PeakPending, c.npend)
 		return nil
 	}
-	return c.place(string(name), m)
+	return c.place(p, m)
 }
 
 func (c *Cluster) place(name string, m *Member) error {
