@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -111,21 +110,7 @@ func (o *runOptions) runClusterScenario(sc *scenarios.Scenario, variants []strin
 	}
 	out := bufio.NewWriter(stdout)
 	if o.output == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		var v any = sums[0]
-		if len(sums) > 1 {
-			type named struct {
-				Variant string                `json:"variant"`
-				Summary replay.ClusterSummary `json:"summary"`
-			}
-			var all []named
-			for i, s := range sums {
-				all = append(all, named{variants[i], s})
-			}
-			v = all
-		}
-		if err := enc.Encode(v); err != nil {
+		if err := writeJSON(out, variants, sums); err != nil {
 			return err
 		}
 		return out.Flush()

@@ -89,23 +89,7 @@ func runCompare(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ipamsim compare: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	err := o.run(stdin, stdout, stderr)
-	if err == nil {
-		return 0
-	}
-	fmt.Fprintf(stderr, "ipamsim compare: %v\n", err)
-	var ue usageError
-	var pe *scenarios.ParseError
-	var re *replay.Error
-	var se *ipam.SettingError
-	var ce *catalog.UnknownTypeError
-	var spe *replay.SpecError
-	var poe *ipam.PolicyError
-	if errors.As(err, &ue) || errors.As(err, &pe) || errors.As(err, &re) || errors.As(err, &se) ||
-		errors.As(err, &ce) || errors.As(err, &spe) || errors.As(err, &poe) {
-		return 2
-	}
-	return 1
+	return exitStatus(stderr, "ipamsim compare", o.run(stdin, stdout, stderr))
 }
 
 // ParsePolicyFlags builds the named pool policy from KEY=VALUE parameter

@@ -59,9 +59,6 @@ type runOptions struct {
 	changed          map[string]bool // flags given on the command line
 }
 
-// usageError is a bad flag or input: exit status 2.
-type usageError struct{ error }
-
 func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var o runOptions
 	fs := pflag.NewFlagSet("ipamsim run", pflag.ContinueOnError)
@@ -112,21 +109,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ipamsim run: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	err := o.run(stdin, stdout, stderr)
-	if err == nil {
-		return 0
-	}
-	fmt.Fprintf(stderr, "ipamsim run: %v\n", err)
-	var ue usageError
-	var pe *scenarios.ParseError
-	var re *replay.Error
-	var se *ipam.SettingError
-	var ce *catalog.UnknownTypeError
-	var spe *replay.SpecError
-	if errors.As(err, &spe) || errors.As(err, &ue) || errors.As(err, &pe) || errors.As(err, &re) || errors.As(err, &se) || errors.As(err, &ce) {
-		return 2
-	}
-	return 1
+	return exitStatus(stderr, "ipamsim run", o.run(stdin, stdout, stderr))
 }
 
 func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
@@ -336,25 +319,30 @@ func (o *runOptions) runOne(spec replay.Spec, sc *scenarios.Scenario, stdin io.R
 	return run.Summary, nil
 }
 
+// writeJSON writes one run's summary, or with variants, a list of
+// {variant, summary} in run order.
+func writeJSON[S any](w io.Writer, variants []string, sums []S) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if len(sums) == 1 {
+		return enc.Encode(sums[0])
+	}
+	type named struct {
+		Variant string `json:"variant"`
+		Summary S      `json:"summary"`
+	}
+	all := make([]named, len(sums))
+	for i, s := range sums {
+		all[i] = named{variants[i], s}
+	}
+	return enc.Encode(all)
+}
+
 // print writes the summaries: one, or each variant's and a comparison table.
 func (o *runOptions) print(stdout io.Writer, sc *scenarios.Scenario, variants []string, sums []replay.Summary) error {
 	out := bufio.NewWriter(stdout)
 	if o.output == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		var v any = sums[0]
-		if len(sums) > 1 {
-			type named struct {
-				Variant string         `json:"variant"`
-				Summary replay.Summary `json:"summary"`
-			}
-			var all []named
-			for i, s := range sums {
-				all = append(all, named{variants[i], s})
-			}
-			v = all
-		}
-		if err := enc.Encode(v); err != nil {
+		if err := writeJSON(out, variants, sums); err != nil {
 			return err
 		}
 		return out.Flush()

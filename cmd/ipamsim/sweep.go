@@ -15,9 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"ipamsim/ipam"
-	"ipamsim/ipam/catalog"
 	"ipamsim/scenarios"
-	"ipamsim/scenarios/replay"
 	"ipamsim/scenarios/sweep"
 	"ipamsim/sim"
 )
@@ -131,24 +129,8 @@ func runSweep(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return sweepExit(stderr, "ipamsim sweep", err)
 }
 
-// sweepExit prints err and maps it to an exit status: 2 for usage and input
-// errors, 1 otherwise.
-func sweepExit(stderr io.Writer, cmd string, err error) int {
-	if err == nil {
-		return 0
-	}
-	fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-	var ue usageError
-	var ge *sweep.GridError
-	var pe *scenarios.ParseError
-	var re *replay.Error
-	var se *ipam.SettingError
-	var ce *catalog.UnknownTypeError
-	if errors.As(err, &ue) || errors.As(err, &ge) || errors.As(err, &pe) || errors.As(err, &re) || errors.As(err, &se) || errors.As(err, &ce) {
-		return 2
-	}
-	return 1
-}
+// sweepExit prints err and maps it to an exit status (exitStatus).
+func sweepExit(stderr io.Writer, cmd string, err error) int { return exitStatus(stderr, cmd, err) }
 
 // build turns the flags into a sweep (nothing run yet).
 func (o *sweepOptions) build(fs *pflag.FlagSet, stderr io.Writer) (*sweep.Sweep, error) {

@@ -3,7 +3,6 @@ package replay
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -275,14 +274,7 @@ func (s ClusterSummary) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "subnet %-7s %s: min %d free of %d, final %d free, %d free /28s (min %d), fragmentation max %.2f, %d insufficient-address errors\n",
 			sn.Name, sn.CIDR, sn.MinFree, sn.Size, sn.FinalFree, sn.FinalFreeAligned28, sn.MinFreeAligned28, sn.MaxFragmentation, sn.InsufficientErrors)
 	}
-	names := make([]string, 0, len(s.EC2Calls))
-	for k := range s.EC2Calls {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		fmt.Fprintf(&b, "  %-32s %d\n", k, s.EC2Calls[k])
-	}
+	writeCalls(&b, s.EC2Calls)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -197,24 +197,7 @@ func TestScenariosGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got = append(got, '\n')
-				path := filepath.Join("testdata", "golden", file)
-				if *update {
-					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(path, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run with -update to create it)", err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("%s differs from this run (run with -update if the change is intended):\n%s", path, lineDiff(string(want), string(got)))
-				}
+				golden(t, file, got)
 			}
 			var table bytes.Buffer
 			if err := replay.WriteComparison(&table, runs, list); err != nil {
@@ -326,27 +309,37 @@ func clusterGolden(t *testing.T, s *scenarios.Scenario) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, '\n')
-		path := filepath.Join("testdata", "golden", file)
-		if *update {
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run with -update to create it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from this run (run with -update if the change is intended):\n%s", path, lineDiff(string(want), string(got)))
-		}
+		golden(t, file, got)
 	}
 	facts, ok := clusterFacts[s.Name]
 	if !ok {
 		t.Fatalf("no facts for shipped cluster scenario %q: add them to clusterFacts", s.Name)
 	}
 	facts(t, sums)
+}
+
+// golden compares a run's JSON with testdata/golden/file, or rewrites the file
+// with -update.
+func golden(t *testing.T, file string, got []byte) {
+	t.Helper()
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "golden", file)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from this run (run with -update if the change is intended):\n%s", path, lineDiff(string(want), string(got)))
+	}
 }
 
 // lineDiff lists the lines of want and got that differ, for a short failure

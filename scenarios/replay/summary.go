@@ -111,14 +111,19 @@ func (s Summary) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "addresses     peak %d held, mean %.1f held, peak %d assigned, peak %d idle, %.0f idle IP-seconds\n", s.PeakAddressesHeld, s.MeanAddressesHeld, s.PeakAddressesInUse, s.PeakIdleAddresses, s.IdleIPSeconds)
 	fmt.Fprintf(&b, "ENIs          peak %d, %d attached, %d freed; at the end %d ENIs, %d addresses held, %d assigned\n", s.PeakENIs, s.ENIsAttached, s.ENIsFreed, s.FinalENIs, s.FinalAddressesHeld, s.FinalAddressesInUse)
 	fmt.Fprintf(&b, "EC2           %d calls, %d errors, %d throttled\n", s.EC2CallsTotal, s.EC2Errors, s.ThrottledCalls)
-	names := make([]string, 0, len(s.EC2Calls))
-	for k := range s.EC2Calls {
+	writeCalls(&b, s.EC2Calls)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeCalls lists EC2 calls by API, sorted by name.
+func writeCalls(b *strings.Builder, calls map[string]uint64) {
+	names := make([]string, 0, len(calls))
+	for k := range calls {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		fmt.Fprintf(&b, "  %-32s %d\n", k, s.EC2Calls[k])
+		fmt.Fprintf(b, "  %-32s %d\n", k, calls[k])
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"ipamsim/ipam"
+	"ipamsim/ipam/catalog"
+	"ipamsim/scenarios"
+	"ipamsim/scenarios/replay"
+	"ipamsim/scenarios/sweep"
+)
+
+// usageError is a bad flag or input: exit status 2.
+type usageError struct{ error }
+
+// isInputError reports whether err is the user's to fix — a flag, a setting,
+// a scenario, a trace line, a grid, an instance type — rather than a failure
+// of the run itself.
+func isInputError(err error) bool {
+	var (
+		ue  usageError
+		pe  *scenarios.ParseError
+		re  *replay.Error
+		spe *replay.SpecError
+		se  *ipam.SettingError
+		poe *ipam.PolicyError
+		ce  *catalog.UnknownTypeError
+		ge  *sweep.GridError
+	)
+	return errors.As(err, &ue) || errors.As(err, &pe) || errors.As(err, &re) || errors.As(err, &spe) ||
+		errors.As(err, &se) || errors.As(err, &poe) || errors.As(err, &ce) || errors.As(err, &ge)
+}
+
+// exitStatus prints err (if any) after the command's name and maps it to the
+// exit status: 0 success, 2 usage or input error, 1 runtime failure.
+func exitStatus(stderr io.Writer, cmd string, err error) int {
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+	if isInputError(err) {
+		return 2
+	}
+	return 1
+}
