@@ -705,8 +705,18 @@ func (n *Node) AddPod(name []byte) error {
 	if _, dup := n.pods.byName[string(name)]; dup {
 		return &PodError{fmt.Sprintf("add of pod %q, which is already live", name)}
 	}
-	i := n.addPod(string(name))
-	n.pods.byName[n.pods.pods[i].name] = i
+	return n.AddPodNamed(string(name))
+}
+
+// AddPodNamed is AddPod for a caller that already holds the name as a string
+// (no copy is made).
+func (n *Node) AddPodNamed(name string) error {
+	l := len(n.pods.byName)
+	n.pods.byName[name] = -1
+	if len(n.pods.byName) == l {
+		return &PodError{fmt.Sprintf("add of pod %q, which is already live", name)}
+	}
+	n.pods.byName[name] = n.addPod(name)
 	return nil
 }
 

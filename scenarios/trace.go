@@ -44,6 +44,10 @@ type Event struct {
 	Pod  []byte // pod name, unique among live pods
 	Node []byte // optional node name (cluster traces); empty for one-node traces
 	Line int    // 1-based line in the source, 0 for generated events
+	// PodName, when not empty, is Pod as a string that outlives the call
+	// (readers replaying a trace held in memory set it), so that consumers
+	// need not copy the name.
+	PodName string
 }
 
 // Reader streams a trace. Next returns io.EOF after the last event and a

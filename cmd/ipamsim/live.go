@@ -259,6 +259,7 @@ func (l *liveServer) serveFinal(stderr io.Writer) error {
 	}
 	defer l.stop()
 	if l.interrupted() {
+		fmt.Fprintf(stderr, "ipamsim run: interrupted: the run was finished without pacing; stopping\n")
 		return nil
 	}
 	var timeout <-chan time.Time

@@ -76,7 +76,7 @@ type finePoint struct {
 }
 
 type repCounters struct {
-	noIP, create, attached, freed, throttled, assign uint64
+	noIP, early, create, attached, freed, throttled, assign uint64
 }
 
 type span struct{ from, to sim.Time }
@@ -88,6 +88,10 @@ type waitSpan struct {
 	fails     uint64 // ADDs that found no free address
 	throttled uint64 // EC2 calls answered RequestLimitExceeded
 	assigns   uint64 // AssignPrivateIpAddresses calls (top-ups of existing ENIs)
+	early     uint64 // ADDs refused because ipamd had not finished start-up
+	cooling   int    // most held addresses in cooldown at once
+	enisFull  bool   // every ENI the instance allows was attached at some point
+	podsFull  bool   // the node was at max pods at some point
 	open      bool   // still waiting at the end of the run
 }
 
@@ -123,7 +127,7 @@ func (r *reportRecorder) counters() repCounters {
 	for _, v := range c.EC2Throttled {
 		thr += v
 	}
-	return repCounters{noIP: c.NoAvailableIP, create: c.EC2Requests[ipam.CreateNetworkInterface],
+	return repCounters{noIP: c.NoAvailableIP, early: c.AddsBeforeReady, create: c.EC2Requests[ipam.CreateNetworkInterface],
 		attached: c.ENIsAttached, freed: c.ENIsFreed, throttled: thr, assign: c.EC2Requests[ipam.AssignPrivateIpAddresses]}
 }
 
@@ -146,6 +150,10 @@ func (r *reportRecorder) afterStep(now sim.Time) {
 		r.cur.fails += c.noIP - prev.noIP
 		r.cur.throttled += c.throttled - prev.throttled
 		r.cur.assigns += c.assign - prev.assign
+		r.cur.early += c.early - prev.early
+		r.cur.cooling = max(r.cur.cooling, st.CooldownIPs)
+		r.cur.enisFull = r.cur.enisFull || st.ENIs >= n.Limits().MaxENIs
+		r.cur.podsFull = r.cur.podsFull || st.AssignedIPs >= n.MaxPods()
 		if w == 0 {
 			r.inWait = false
 			r.cur.to = now
@@ -233,6 +241,10 @@ func (r *reportRecorder) addWait(s waitSpan) {
 		p.fails += s.fails
 		p.throttled += s.throttled
 		p.assigns += s.assigns
+		p.early += s.early
+		p.cooling = max(p.cooling, s.cooling)
+		p.enisFull = p.enisFull || s.enisFull
+		p.podsFull = p.podsFull || s.podsFull
 		return
 	}
 	r.waits = append(r.waits, s)
@@ -752,12 +764,19 @@ func (r *reportRecorder) explainWait(w waitSpan) string {
 	if w.open {
 		b.WriteString(", some still waiting when the run ended")
 	}
-	fmt.Fprintf(&b, "; %d CNI ADD%s found no free address.", w.fails, plural(int(w.fails)))
+	var what []string
+	if w.fails > 0 || w.early == 0 {
+		what = append(what, fmt.Sprintf("%d CNI ADD%s found no free address", w.fails, plural(int(w.fails))))
+	}
+	if w.early > 0 {
+		what = append(what, fmt.Sprintf("%d CNI ADD%s came before ipamd had finished start-up", w.early, plural(int(w.early))))
+	}
+	b.WriteString("; " + strings.Join(what, " and ") + ".")
 	var enis []string
 	var firstCreate, lastAttach sim.Time = -1, -1
 	for _, e := range r.inflight {
-		if e.to < w.from-r.every || e.from > w.to {
-			continue
+		if e.to <= w.from || e.from > w.to {
+			continue // attached before the wait began, or created after it ended
 		}
 		if firstCreate < 0 {
 			firstCreate = e.from
@@ -770,17 +789,38 @@ func (r *reportRecorder) explainWait(w waitSpan) string {
 		}
 	}
 	if len(enis) > 0 {
-		b.WriteString(" The warm pool ran dry and ipamd added ENIs: ")
+		if w.fails > 0 {
+			b.WriteString(" The warm pool ran dry and ipamd added ENIs: ")
+		} else {
+			b.WriteString(" ipamd was starting up and added ENIs: ")
+		}
 		b.WriteString(strings.Join(enis, "; "))
 		b.WriteString(".")
-		if d := firstCreate - w.from; d > 0 {
-			fmt.Fprintf(&b, " The first CreateNetworkInterface came %.1f s after the first failed ADD (ipamd's pool loop runs every few seconds).", d.Seconds())
+		if d := firstCreate - w.from; d > 0 && w.fails > 0 {
+			fmt.Fprintf(&b, " The first CreateNetworkInterface came %.1f s after the first waiting pod (ipamd's pool loop runs every few seconds).", d.Seconds())
 		}
 		if lastAttach >= 0 && !w.open && w.to > lastAttach {
 			fmt.Fprintf(&b, " The last waiting pod got its address %.1f s after the last ENI was attached: a pod whose ADD failed tries again only on the kubelet's retry (10 s plus jitter).", (w.to - lastAttach).Seconds())
 		}
-	} else {
-		b.WriteString(" No ENI was being created: the node could not hold more addresses (ENIs or max pods at their limit), or ipamd's pool loop was still deciding.")
+	} else if w.fails > 0 {
+		var why []string
+		if w.cooling > 0 {
+			why = append(why, fmt.Sprintf("up to %d held address%s were in cooldown (IP_COOLDOWN_PERIOD): not reusable yet, but ipamd counts them as available and does not grow the pool for them", w.cooling, pluralES(w.cooling)))
+		}
+		if w.enisFull {
+			why = append(why, "every ENI the instance allows was attached")
+		}
+		if w.podsFull {
+			why = append(why, "the node was at max pods")
+		}
+		switch {
+		case len(why) > 0:
+			b.WriteString(" No ENI was being added: ")
+			b.WriteString(strings.Join(why, "; "))
+			b.WriteString(".")
+		case w.assigns == 0:
+			b.WriteString(" ipamd added no addresses before the kubelet's retries.")
+		}
 	}
 	if w.assigns > 0 {
 		fmt.Fprintf(&b, " %d AssignPrivateIpAddresses call%s topped up existing ENIs.", w.assigns, plural(int(w.assigns)))
@@ -982,6 +1022,13 @@ func fmtInt(v float64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+func pluralES(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "es"
 }
 
 func plural(n int) string {
@@ -1200,6 +1247,7 @@ footer { color: var(--muted); font-size: 12px; margin-top: 14px; }
       tip.style.top = (ev.pageY + 12) + "px";
     });
   });
+  document.documentElement.setAttribute("data-hover", "ready"); // the script ran to its end
 })();
 </script>
 </body>

@@ -94,7 +94,10 @@ type nodeTarget struct{ n *ipam.Node }
 
 func (t nodeTarget) Start()                     { t.n.Start() }
 func (t nodeTarget) AddPod(pod, _ []byte) error { return t.n.AddPod(pod) }
-func (t nodeTarget) DelPod(pod []byte) error    { return t.n.DelPod(pod) }
+
+// addPodNamed lets the feeder hand over a name the reader keeps as a string.
+func (t nodeTarget) addPodNamed(pod string) error { return t.n.AddPodNamed(pod) }
+func (t nodeTarget) DelPod(pod []byte) error      { return t.n.DelPod(pod) }
 
 // Run replays src against node on eng, starting the node at time 0.
 func Run(eng *sim.Engine, node *ipam.Node, src scenarios.Reader, opt Options) (Result, error) {
@@ -216,7 +219,11 @@ func (f *feeder) Fire(now sim.Time, _ int64) {
 	var err error
 	switch ev.Op {
 	case scenarios.OpAdd:
-		err = f.target.AddPod(ev.Pod, ev.Node)
+		if nt, ok := f.target.(nodeTarget); ok && ev.PodName != "" {
+			err = nt.addPodNamed(ev.PodName)
+		} else {
+			err = f.target.AddPod(ev.Pod, ev.Node)
+		}
 	case scenarios.OpDel:
 		err = f.target.DelPod(ev.Pod)
 	default:

@@ -182,7 +182,8 @@ func ReadAll(r scenarios.Reader) ([]scenarios.Event, error) {
 		if err != nil {
 			return nil, err
 		}
-		ev.Pod = bytes.Clone(ev.Pod)
+		ev.PodName = string(ev.Pod)
+		ev.Pod = []byte(ev.PodName)
 		ev.Node = bytes.Clone(ev.Node)
 		evs = append(evs, ev)
 	}
