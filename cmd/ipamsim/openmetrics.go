@@ -167,10 +167,6 @@ func (r *omRecorder) write(path string) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	// Readable like --metrics-file (os.CreateTemp makes 0600 files).
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
 	return f.commit()
 }
 

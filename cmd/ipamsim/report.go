@@ -371,10 +371,6 @@ func (r *reportRecorder) write(path string, m reportMeta) error {
 	if _, err := f.Write(b.Bytes()); err != nil {
 		return err
 	}
-	// Readable like --metrics-file (os.CreateTemp makes 0600 files).
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
 	return f.commit()
 }
 

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -431,36 +430,4 @@ func (o *runOptions) source(sc *scenarios.Scenario, stdin io.Reader, stderr io.W
 	}
 	fmt.Fprintf(stderr, "ipamsim run: %s: %s\n", name, summary)
 	return r, func() {}, nil
-}
-
-// atomicFile is an output written to a temporary file beside its target and
-// renamed into place only when the run succeeds, so no output is ever left
-// half-written.
-type atomicFile struct {
-	*os.File
-	target string
-	done   bool
-}
-
-func createAtomic(target string) (*atomicFile, error) {
-	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp*")
-	if err != nil {
-		return nil, err
-	}
-	return &atomicFile{File: f, target: target}, nil
-}
-
-func (a *atomicFile) commit() error {
-	if err := a.File.Close(); err != nil {
-		return err
-	}
-	a.done = true
-	return os.Rename(a.Name(), a.target)
-}
-
-func (a *atomicFile) abort() {
-	if !a.done {
-		a.File.Close()
-		os.Remove(a.Name())
-	}
 }

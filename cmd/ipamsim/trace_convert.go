@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -132,7 +131,7 @@ func runTraceConvert(args []string, stdout, stderr io.Writer) int {
 	if output == "-" {
 		err = write(stdout)
 	} else {
-		err = convertWriteFile(output, write)
+		err = writeFileAtomic(output, write)
 	}
 	if err != nil {
 		var ie convertInputError
@@ -298,34 +297,4 @@ func (p *convertPrepend) Next() (scenarios.Event, error) {
 		return scenarios.Event{}, p.firstErr
 	}
 	return p.r.Next()
-}
-
-// convertWriteFile writes path through write into a temporary file in the
-// same directory and renames it over path only on success, so path is never
-// left half-written.
-func convertWriteFile(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -135,7 +133,7 @@ func runTraceGen(args []string, stdout, stderr io.Writer) int {
 	if c.output == "-" {
 		err = write(stdout)
 	} else {
-		err = genWriteFile(c.output, write)
+		err = writeFileAtomic(c.output, write)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ipamsim trace gen: %v\n", err)
@@ -160,34 +158,4 @@ func genWriteCSV(w io.Writer, r scenarios.Reader, withNode bool) error {
 		}
 	}
 	return cw.Flush()
-}
-
-// genWriteFile writes path through write into a temporary file in the same
-// directory and renames it over path only on success, so path is never left
-// half-written.
-func genWriteFile(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
