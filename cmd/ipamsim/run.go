@@ -296,6 +296,10 @@ func (o *runOptions) runOne(spec replay.Spec, sc *scenarios.Scenario, stdin io.R
 	obs.hook(&opt, o.sampleInterval)
 	defer obs.release()
 	run, err := replay.Execute(spec, src, opt)
+	var re *replay.Error
+	if errors.As(err, &re) && o.trace != "" {
+		re.File = o.trace // name the trace file, not just the line
+	}
 	if err != nil {
 		return replay.Summary{}, err
 	}

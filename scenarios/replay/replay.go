@@ -60,13 +60,17 @@ func (s *sampleTicker) Fire(now sim.Time, _ int64) {
 // Error is a trace event the node cannot apply (e.g. an add of a live pod),
 // with the trace line at fault.
 type Error struct {
+	File string // the trace's name, when the caller knows it
 	Line int
 	Err  error
 }
 
 func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
+	switch {
+	case e.File != "" && e.Line > 0:
+		return fmt.Sprintf("%s:%d: field \"pod\": %v", e.File, e.Line, e.Err)
+	case e.Line > 0:
+		return fmt.Sprintf("line %d: field \"pod\": %v", e.Line, e.Err)
 	}
 	return e.Err.Error()
 }
