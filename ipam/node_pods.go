@@ -1,0 +1,215 @@
+package ipam
+
+// Pods on the node: the kubelet's CNI ADD and DEL and its retries
+// (ipamd-behaviour.md §3).
+
+import (
+	"fmt"
+	"net/netip"
+
+	"ipamsim/sim"
+)
+
+type podState uint8
+
+const (
+	podFree podState = iota
+	podWaiting
+	podRunning
+)
+
+type pod struct {
+	name     string
+	state    podState
+	firstAdd sim.Time
+	cidr     *CIDR
+	bit      uint8
+	retry    sim.EventID
+	failed   bool
+}
+
+type podTable struct {
+	pods    []pod
+	free    []int32
+	byName  map[string]int32 // pods added by name (not by handle)
+	live    int
+	waiting int
+}
+
+// PodStatus is what the kubelet sees of a pod.
+type PodStatus uint8
+
+const (
+	PodUnknown PodStatus = iota
+	PodWaiting           // ContainerCreating: no address yet
+	PodRunning           // has an address
+)
+
+// PodInfo describes a live pod.
+type PodInfo struct {
+	Status   PodStatus
+	Addr     netip.Addr
+	ENI      ENIID
+	Waited   bool // its first ADD failed
+	FirstAdd sim.Time
+}
+
+// Pod returns what the node knows of a live pod.
+func (n *Node) Pod(name string) PodInfo {
+	i, ok := n.pods.byName[name]
+	if !ok {
+		return PodInfo{}
+	}
+	p := &n.pods.pods[i]
+	info := PodInfo{Waited: p.failed, FirstAdd: p.firstAdd}
+	switch p.state {
+	case podWaiting:
+		info.Status = PodWaiting
+	case podRunning:
+		info.Status = PodRunning
+		info.Addr = p.cidr.Addr(int(p.bit))
+		info.ENI = p.cidr.eni.ID
+	}
+	return info
+}
+
+// PodError is a trace that does not fit the node's pods.
+type PodError struct{ Msg string }
+
+func (e *PodError) Error() string { return e.Msg }
+
+// AddPod is the kubelet creating a pod's sandbox: a CNI ADD now (§3). A pod
+// that gets no address is retried after the kubelet's back-off.
+func (n *Node) AddPod(name []byte) error {
+	if _, dup := n.pods.byName[string(name)]; dup {
+		return &PodError{fmt.Sprintf("add of pod %q, which is already live", name)}
+	}
+	return n.AddPodNamed(string(name))
+}
+
+// AddPodNamed is AddPod for a caller that already holds the name as a string
+// (no copy is made).
+func (n *Node) AddPodNamed(name string) error {
+	l := len(n.pods.byName)
+	n.pods.byName[name] = -1
+	if len(n.pods.byName) == l {
+		return &PodError{fmt.Sprintf("add of pod %q, which is already live", name)}
+	}
+	n.pods.byName[name] = n.addPod(name)
+	return nil
+}
+
+// PodHandle names a live pod on a node without a name lookup (cluster mode,
+// where the cluster keeps the index).
+type PodHandle int32
+
+// AddPodHandle is AddPod for a caller that tracks its pods itself: the node
+// keeps no name index for it, so Pod(name) does not find it. The caller must
+// not add the same name twice.
+func (n *Node) AddPodHandle(name string) PodHandle { return PodHandle(n.addPod(name)) }
+
+func (n *Node) addPod(name string) int32 {
+	n.observe(n.eng.Now())
+	n.ds.Advance(n.eng.Now())
+	var i int32
+	if k := len(n.pods.free); k > 0 {
+		i = n.pods.free[k-1]
+		n.pods.free = n.pods.free[:k-1]
+	} else {
+		n.pods.pods = append(n.pods.pods, pod{})
+		i = int32(len(n.pods.pods) - 1)
+	}
+	n.pods.pods[i] = pod{name: name, state: podWaiting, firstAdd: n.eng.Now()}
+	n.pods.live++
+	n.pods.waiting++
+	n.Counters.PodsAdded++
+	n.tryAssign(i)
+	n.afterEvent()
+	n.wake()
+	return i
+}
+
+func (n *Node) tryAssign(i int32) {
+	p := &n.pods.pods[i]
+	n.Counters.AddRequests++
+	now := n.eng.Now()
+	if n.ready {
+		c, b, ok := n.ds.Assign()
+		if !ok {
+			if a, isA := n.policy.(ADDAllocator); isA && a.AllocateOnADD(n) {
+				c, b, ok = n.ds.Assign()
+			}
+		}
+		if ok {
+			p.state = podRunning
+			p.cidr, p.bit = c, b
+			n.pods.waiting--
+			n.Counters.PodsAssigned++
+			if p.failed {
+				n.Counters.PodsWaited++
+			}
+			n.Counters.Wait.Add(now - p.firstAdd)
+			return
+		}
+		n.Counters.NoAvailableIP++ // ErrNoAvailableIPInDataStore (§3)
+	} else {
+		n.Counters.AddsBeforeReady++
+	}
+	p.failed = true
+	// §3: the kubelet requeues the pod after 10 s with jitter 0.5 (none in the
+	// zero profile).
+	d := n.cfg.KubeletBackoff
+	if j := n.cfg.Profile.KubeletJitter; j > 0 {
+		d = sim.Jitter(n.rngKubelet, d, j)
+	}
+	p.retry = n.eng.After(d, n, evPodRetry|int64(i)<<8)
+}
+
+func (n *Node) podRetry(i int32) {
+	p := &n.pods.pods[i]
+	if p.state != podWaiting {
+		return
+	}
+	p.retry = 0
+	n.tryAssign(i)
+	n.wake()
+}
+
+// DelPod is the kubelet tearing a pod's sandbox down: a CNI DEL (§3). The
+// address starts its cooldown; no EC2 call is made. Deleting a pod that still
+// waits cancels its retries.
+func (n *Node) DelPod(name []byte) error {
+	i, ok := n.pods.byName[string(name)]
+	if !ok {
+		return &PodError{fmt.Sprintf("del of pod %q, which is not live", name)}
+	}
+	delete(n.pods.byName, n.pods.pods[i].name)
+	n.delPod(i)
+	return nil
+}
+
+// DelPodHandle is DelPod for a pod added with AddPodHandle.
+func (n *Node) DelPodHandle(h PodHandle) { n.delPod(int32(h)) }
+
+func (n *Node) delPod(i int32) {
+	n.observe(n.eng.Now())
+	n.ds.Advance(n.eng.Now())
+	p := &n.pods.pods[i]
+	if p.state == podFree {
+		panic("ipam: deleting a pod slot that is free")
+	}
+	n.Counters.DelRequests++
+	switch p.state {
+	case podWaiting:
+		n.eng.Cancel(p.retry)
+		n.pods.waiting--
+		n.Counters.PodsCancelled++
+	case podRunning:
+		n.ds.Unassign(p.cidr, p.bit, n.eng.Now())
+	}
+	*p = pod{}
+	n.pods.live--
+	n.pods.free = append(n.pods.free, i)
+	n.afterEvent()
+	n.wake()
+}
