@@ -1,10 +1,3 @@
-// Package scenarios holds ipamsim's workloads: streaming readers and writers for
-// pod create/delete traces (CSV, JSONL, Kubernetes audit logs), seeded trace
-// generators, and the built-in named what-if scenarios.
-//
-// A trace is a sequence of Events in non-decreasing time order. Readers stream:
-// they hold one line at a time, so a trace of any length replays in constant
-// memory.
 package scenarios
 
 import (
