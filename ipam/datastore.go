@@ -20,8 +20,9 @@ func (id ENIID) String() string { return fmt.Sprintf("eni-%08d", int(id)) }
 type AssignOrder uint8
 
 const (
-	// FirstFit walks ENIs by device number (primary first) and CIDRs and
-	// addresses by ascending address: upstream's rules with its map walks sorted.
+	// FirstFit walks ENIs in attach order (primary first) and CIDRs and
+	// addresses by ascending address: upstream's rules with its map walks
+	// sorted (design.md).
 	// It is the default (design.md, "first ENI until exhausted").
 	FirstFit AssignOrder = iota
 	// RandomOrder emulates Go's map iteration with the seeded RNG: each walk
@@ -143,7 +144,7 @@ type Datastore struct {
 	order    AssignOrder
 	rng      *rand.Rand
 
-	enis     []*ENI // sorted by device index
+	enis     []*ENI // in attach order, the primary first
 	ncidrs   int    // CIDRs on all ENIs, of either kind
 	total    int
 	assigned int
@@ -164,7 +165,7 @@ func NewDatastore(pd bool, cooldown sim.Time, order AssignOrder, rng *rand.Rand)
 // CIDRCount is the number of CIDRs on all ENIs.
 func (d *Datastore) CIDRCount() int { return d.ncidrs }
 
-// ENIs returns the ENIs in device order. The slice must not be modified.
+// ENIs returns the ENIs in attach order. The slice must not be modified.
 func (d *Datastore) ENIs() []*ENI { return d.enis }
 
 // Advance processes cooldown expirations up to now (an address cools while
@@ -222,13 +223,7 @@ func (d *Datastore) Stats() Stats {
 // the 60 s minimum life, §2).
 func (d *Datastore) AddENI(id ENIID, device int, primary bool, ip netip.Addr, now sim.Time) *ENI {
 	e := &ENI{ID: id, Device: device, Primary: primary, CreatedAt: now, PrimaryIP: ip}
-	i := 0
-	for i < len(d.enis) && d.enis[i].Device < device {
-		i++
-	}
-	d.enis = append(d.enis, nil)
-	copy(d.enis[i+1:], d.enis[i:])
-	d.enis[i] = e
+	d.enis = append(d.enis, e) // attach order: the primary first (design.md)
 	return e
 }
 

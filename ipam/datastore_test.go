@@ -36,8 +36,8 @@ func podAddr(c *CIDR, b uint8) netip.Addr { return c.Addr(int(b)) }
 func recountDS(d *Datastore) error {
 	var total, assigned, cooling, prefixes, free28 int
 	for k, e := range d.ENIs() {
-		if k > 0 && d.ENIs()[k-1].Device >= e.Device {
-			return fmt.Errorf("ENIs not in device order: %d then %d", d.ENIs()[k-1].Device, e.Device)
+		if k > 0 && (e.Primary || d.ENIs()[k-1].CreatedAt > e.CreatedAt) {
+			return fmt.Errorf("ENIs not in attach order: %s (at %v) then %s (at %v)", d.ENIs()[k-1].ID, d.ENIs()[k-1].CreatedAt, e.ID, e.CreatedAt)
 		}
 		var et, ea, ec, ef int
 		var mask uint64
@@ -98,19 +98,20 @@ func checkDS(t *testing.T, d *Datastore) {
 
 func TestDatastoreFirstFitOrder(t *testing.T) {
 	d := newDS(false, FirstFit)
-	// ENIs added out of device order; CIDRs added out of address order.
-	e2 := d.AddENI(3, 2, false, addr("10.0.0.30"), 0)
+	// ENIs attached primary first, the device-2 ENI before the device-1 one
+	// (a device index reused after a free); CIDRs added out of address order.
 	e0 := d.AddENI(1, 0, true, addr("10.0.0.4"), 0)
+	e2 := d.AddENI(3, 2, false, addr("10.0.0.30"), 0)
 	e1 := d.AddENI(2, 1, false, addr("10.0.0.20"), 0)
 	addSIP(d, e2, "10.0.0.33", "10.0.0.31")
 	addSIP(d, e0, "10.0.0.9", "10.0.0.5", "10.0.0.7")
 	addSIP(d, e1, "10.0.0.22", "10.0.0.21")
 	checkDS(t, d)
-	if got := [3]int{d.ENIs()[0].Device, d.ENIs()[1].Device, d.ENIs()[2].Device}; got != [3]int{0, 1, 2} {
-		t.Fatalf("ENI order by device = %v, want [0 1 2]", got)
+	if got := [3]int{d.ENIs()[0].Device, d.ENIs()[1].Device, d.ENIs()[2].Device}; got != [3]int{0, 2, 1} {
+		t.Fatalf("ENI order by device = %v, want attach order [0 2 1]", got)
 	}
-	// First fit: device 0's CIDRs by address, then device 1, then device 2.
-	want := []string{"10.0.0.5", "10.0.0.7", "10.0.0.9", "10.0.0.21", "10.0.0.22", "10.0.0.31", "10.0.0.33"}
+	// First fit (design.md): ENIs in attach order, each ENI's CIDRs by address.
+	want := []string{"10.0.0.5", "10.0.0.7", "10.0.0.9", "10.0.0.31", "10.0.0.33", "10.0.0.21", "10.0.0.22"}
 	type held struct {
 		c *CIDR
 		b uint8
@@ -131,8 +132,8 @@ func TestDatastoreFirstFitOrder(t *testing.T) {
 	if st.TotalIPs != 7 || st.AssignedIPs != 7 || st.ENIs != 3 || st.TotalPrefixes != 0 {
 		t.Errorf("stats %+v, want total 7 assigned 7 ENIs 3", st)
 	}
-	// Free .7 (on the primary) and .31 (device 2); after cooldown the next
-	// assignment takes .7, the first in first-fit order.
+	// Free .7 (on the primary) and .21 (the last-attached ENI); after cooldown
+	// the next assignment takes .7, the first in first-fit order.
 	d.Unassign(hs[1].c, hs[1].b, 0)
 	d.Unassign(hs[5].c, hs[5].b, 0)
 	d.Advance(cool30 + 1)
@@ -141,8 +142,8 @@ func TestDatastoreFirstFitOrder(t *testing.T) {
 		t.Errorf("after frees: got %s, want 10.0.0.7", podAddr(c, b))
 	}
 	c, b, _ = d.Assign()
-	if podAddr(c, b) != addr("10.0.0.31") {
-		t.Errorf("after frees: got %s, want 10.0.0.31", podAddr(c, b))
+	if podAddr(c, b) != addr("10.0.0.21") {
+		t.Errorf("after frees: got %s, want 10.0.0.21", podAddr(c, b))
 	}
 	checkDS(t, d)
 }

@@ -14,8 +14,11 @@ import (
 // (ipamd-behaviour.md §4 "Subnet exhaustion").
 //
 // Free space is a set of disjoint ranges in a B-tree keyed by first address.
-// EC2 picks addresses in an order it does not document; ipamsim takes the
-// lowest free address (and the lowest free aligned /28), which is deterministic.
+// EC2 picks addresses in an order it does not document (in practice not the
+// one just released); ipamsim hands them out next-fit: the first free address
+// (or aligned /28) after the last one handed out, wrapping around, which is
+// deterministic and, until the subnet wraps, the order of a counter.
+// SetLowestFree switches to lowest-free allocation.
 type Subnet struct {
 	prefix netip.Prefix
 	base   uint32 // first address of the subnet
@@ -28,6 +31,12 @@ type Subnet struct {
 	resFree  *btree.BTreeG[span]
 	nresFree int
 	minFree  int // lowest Free()+ReservedFree() seen
+	// Next-fit allocation (the default): each search starts after the last
+	// address handed out and wraps around, so a just-released address is not
+	// handed out again until the subnet has cycled through the rest.
+	lowestFree bool
+	cursor     uint32 // general space: next offset to try
+	resCursor  uint32 // prefix reservations: next offset to try
 }
 
 // span is a run of free addresses [lo, hi], offsets from the subnet base.
@@ -165,33 +174,93 @@ func (s *Subnet) Take(a netip.Addr) bool {
 	return true
 }
 
-// AllocAddr takes the lowest free address.
+// SetLowestFree makes the subnet hand out the lowest free address (and
+// aligned /28) instead of the next one after the last handed out.
+func (s *Subnet) SetLowestFree(on bool) { s.lowestFree = on }
+
+// AllocAddr takes a free address: the next after the last one handed out
+// (wrapping), or the lowest with SetLowestFree.
 func (s *Subnet) AllocAddr() (netip.Addr, bool) {
-	sp, ok := s.free.Min()
+	from := s.cursor
+	if s.lowestFree {
+		from = 0
+	}
+	at, sp, ok := s.firstFree(s.free, from)
+	if !ok && from > 0 {
+		at, sp, ok = s.firstFree(s.free, 0)
+	}
 	if !ok {
 		return netip.Addr{}, false
 	}
-	s.take(s.free, sp, sp.lo, sp.lo)
-	return u32ToAddr(s.base + sp.lo), true
+	s.take(s.free, sp, at, at)
+	s.cursor = at + 1
+	return u32ToAddr(s.base + at), true
 }
 
-// AllocPrefix28 takes the lowest free, aligned /28: from the prefix
-// reservations first, then from the general free space.
+// firstFree finds the first free offset at or after from in t and the span
+// holding it.
+func (s *Subnet) firstFree(t *btree.BTreeG[span], from uint32) (uint32, span, bool) {
+	var sp span
+	ok := false
+	t.DescendLessOrEqual(span{lo: from}, func(x span) bool {
+		if x.hi >= from {
+			sp, ok = x, true
+		}
+		return false
+	})
+	if ok {
+		return from, sp, true
+	}
+	t.AscendGreaterOrEqual(span{lo: from}, func(x span) bool { sp, ok = x, true; return false })
+	return sp.lo, sp, ok
+}
+
+// firstFree28 finds the first wholly free, aligned /28 at or after from in t.
+func (s *Subnet) firstFree28(t *btree.BTreeG[span], from uint32) (uint32, span, bool) {
+	var found span
+	var at uint32
+	ok := false
+	visit := func(sp span) bool {
+		lo := (max(sp.lo, from) + 15) &^ 15
+		if lo >= sp.lo && lo+15 <= sp.hi {
+			found, at, ok = sp, lo, true
+			return false
+		}
+		return true
+	}
+	// The span that holds from, then the ones after it.
+	t.DescendLessOrEqual(span{lo: from}, func(sp span) bool {
+		if sp.hi >= from {
+			visit(sp)
+		}
+		return false
+	})
+	if !ok {
+		t.AscendGreaterOrEqual(span{lo: from}, visit)
+	}
+	return at, found, ok
+}
+
+// AllocPrefix28 takes a free, aligned /28: from the prefix reservations
+// first, then from the general free space; in each, the next after the last
+// one handed out (wrapping), or the lowest with SetLowestFree.
 func (s *Subnet) AllocPrefix28() (netip.Prefix, bool) {
 	for _, t := range []*btree.BTreeG[span]{s.resFree, s.free} {
-		var found span
-		var at uint32
-		ok := false
-		t.Ascend(func(sp span) bool {
-			lo := (sp.lo + 15) &^ 15
-			if lo >= sp.lo && lo+15 <= sp.hi {
-				found, at, ok = sp, lo, true
-				return false
-			}
-			return true
-		})
+		cur := &s.cursor
+		if t == s.resFree {
+			cur = &s.resCursor
+		}
+		from := *cur
+		if s.lowestFree {
+			from = 0
+		}
+		at, sp, ok := s.firstFree28(t, from)
+		if !ok && from > 0 {
+			at, sp, ok = s.firstFree28(t, 0)
+		}
 		if ok {
-			s.take(t, found, at, at+15)
+			s.take(t, sp, at, at+15)
+			*cur = at + 16
 			return netip.PrefixFrom(u32ToAddr(s.base+at), 28), true
 		}
 	}

@@ -1,6 +1,7 @@
 package ipam
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
@@ -96,7 +97,7 @@ func cloneSubnet(s *Subnet) *Subnet {
 }
 
 func TestSubnetLowestFree(t *testing.T) {
-	s := MustSubnet("10.0.0.0/24")
+	s := lowestFree(MustSubnet("10.0.0.0/24"))
 	// Sequential allocations: .4, .5, .6, ...
 	for i := 4; i < 10; i++ {
 		a, ok := s.AllocAddr()
@@ -138,7 +139,7 @@ func TestSubnetLowestFree(t *testing.T) {
 }
 
 func TestSubnetFragmentation(t *testing.T) {
-	s := MustSubnet("10.0.0.0/24")
+	s := lowestFree(MustSubnet("10.0.0.0/24"))
 	var got []netip.Addr
 	for {
 		a, ok := s.AllocAddr()
@@ -189,7 +190,7 @@ func TestSubnetFragmentation(t *testing.T) {
 }
 
 func TestSubnetReleaseMerges(t *testing.T) {
-	s := MustSubnet("10.0.0.0/24")
+	s := lowestFree(MustSubnet("10.0.0.0/24"))
 	free0, al0 := s.Free(), s.FreeAligned28()
 	p1, _ := s.AllocPrefix28() // .16/28
 	a1, _ := s.AllocAddr()     // .4
@@ -216,7 +217,7 @@ func TestSubnetReleaseMerges(t *testing.T) {
 }
 
 func TestSubnetDoubleReleasePanics(t *testing.T) {
-	s := MustSubnet("10.0.0.0/24")
+	s := lowestFree(MustSubnet("10.0.0.0/24"))
 	a, _ := s.AllocAddr()
 	p, _ := s.AllocPrefix28()
 	s.Release(netip.PrefixFrom(a, 32))
@@ -230,12 +231,12 @@ func TestSubnetDoubleReleasePanics(t *testing.T) {
 	}
 	// A /28 whose block is partly free already: .16/28 allocated, .20 released
 	// on its own, then the whole block released.
-	s2 := MustSubnet("10.0.0.0/24")
+	s2 := lowestFree(MustSubnet("10.0.0.0/24"))
 	q, _ := s2.AllocPrefix28()
 	s2.Release(pfx("10.0.0.20/32"))
 	mustPanic(t, "release of a /28 overlapping free space", func() { s2.Release(q) })
 	// The last address before a free span: .16/28 allocated, .31 released, then .31 again.
-	s3 := MustSubnet("10.0.0.0/24")
+	s3 := lowestFree(MustSubnet("10.0.0.0/24"))
 	s3.AllocPrefix28()
 	s3.Release(pfx("10.0.0.31/32"))
 	mustPanic(t, "double release merged into the next span", func() { s3.Release(pfx("10.0.0.31/32")) })
@@ -317,7 +318,7 @@ func TestSubnetAgainstBitmap(t *testing.T) {
 	for _, cidr := range []string{"10.0.0.0/28", "10.0.0.0/26", "10.0.4.0/24", "10.0.0.0/22"} {
 		for seed := uint64(1); seed <= 6; seed++ {
 			p := pfx(cidr)
-			s := MustSubnet(cidr)
+			s := lowestFree(MustSubnet(cidr))
 			r := newRefSubnet(p)
 			rng := rand.New(rand.NewPCG(seed, 99))
 			var held []netip.Prefix
@@ -392,7 +393,7 @@ func TestSubnetAgainstBitmap(t *testing.T) {
 			for _, q := range held {
 				s.Release(q)
 			}
-			fresh := MustSubnet(cidr)
+			fresh := lowestFree(MustSubnet(cidr))
 			if s.Free() != fresh.Free() || s.FreeAligned28() != fresh.FreeAligned28() || s.free.Len() != 1 {
 				t.Errorf("%s seed %d: after releasing all: free %d aligned %d spans %d, want %d %d 1",
 					cidr, seed, s.Free(), s.FreeAligned28(), s.free.Len(), fresh.Free(), fresh.FreeAligned28())
@@ -402,7 +403,7 @@ func TestSubnetAgainstBitmap(t *testing.T) {
 }
 
 func TestSubnetReservePrefixes(t *testing.T) {
-	s := MustSubnet("10.0.0.0/24")
+	s := lowestFree(MustSubnet("10.0.0.0/24"))
 	if err := s.ReservePrefixes(pfx("10.0.0.64/27")); err != nil {
 		t.Fatal(err)
 	}
@@ -455,7 +456,7 @@ func TestSubnetReservePrefixes(t *testing.T) {
 }
 
 func TestSubnetTake(t *testing.T) {
-	s := MustSubnet("10.0.0.0/24")
+	s := lowestFree(MustSubnet("10.0.0.0/24"))
 	if err := s.ReservePrefixes(pfx("10.0.0.32/28")); err != nil {
 		t.Fatal(err)
 	}
@@ -496,7 +497,7 @@ func TestSubnetReservationsAgainstBitmap(t *testing.T) {
 	for _, cidr := range []string{"10.0.0.0/26", "10.0.4.0/24", "10.0.0.0/22"} {
 		for seed := uint64(1); seed <= 6; seed++ {
 			p := pfx(cidr)
-			s := MustSubnet(cidr)
+			s := lowestFree(MustSubnet(cidr))
 			r := newRefSubnet(p)
 			resv := make([]bool, len(r.free))
 			rng := rand.New(rand.NewPCG(seed, 7))
@@ -617,5 +618,55 @@ func TestSubnetReservationsAgainstBitmap(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// lowestFree switches a subnet to lowest-free allocation: the reference
+// comparisons above model that order.
+func lowestFree(s *Subnet) *Subnet {
+	s.SetLowestFree(true)
+	return s
+}
+
+// TestSubnetNextFit: by default addresses and /28s are handed out next-fit
+// (after the last one handed out, wrapping), so a just-released address is
+// not reused until the rest of the subnet has been handed out.
+func TestSubnetNextFit(t *testing.T) {
+	s := MustSubnet("10.0.0.0/28") // usable .4-.14: 11 addresses
+	var got []string
+	for i := 0; i < 3; i++ {
+		a, _ := s.AllocAddr()
+		got = append(got, a.String())
+	}
+	s.Release(netip.MustParsePrefix("10.0.0.4/32"))
+	a, _ := s.AllocAddr()
+	got = append(got, a.String())
+	if want := "[10.0.0.4 10.0.0.5 10.0.0.6 10.0.0.7]"; fmt.Sprint(got) != want {
+		t.Fatalf("allocations %v, want %s (.4 is not reused at once)", got, want)
+	}
+	// Exhaust the rest (.8-.14), then the wrap reuses .4.
+	for i := 0; i < 7; i++ {
+		if _, ok := s.AllocAddr(); !ok {
+			t.Fatalf("allocation %d failed", i)
+		}
+	}
+	if a, ok := s.AllocAddr(); !ok || a != netip.MustParseAddr("10.0.0.4") {
+		t.Fatalf("after wrapping: %v %v, want 10.0.0.4", a, ok)
+	}
+	if _, ok := s.AllocAddr(); ok {
+		t.Fatal("allocation from a full subnet succeeded")
+	}
+
+	p := MustSubnet("10.0.0.0/24")
+	p1, _ := p.AllocPrefix28() // .16/28
+	p2, _ := p.AllocPrefix28() // .32/28
+	p.Release(p1)
+	p3, _ := p.AllocPrefix28() // next-fit: .48/28, not .16/28 again
+	if p1.String() != "10.0.0.16/28" || p2.String() != "10.0.0.32/28" || p3.String() != "10.0.0.48/28" {
+		t.Fatalf("prefixes %s %s %s, want .16 .32 .48", p1, p2, p3)
+	}
+	a4, _ := p.AllocAddr() // the general cursor is after .48/28
+	if a4 != netip.MustParseAddr("10.0.0.64") {
+		t.Fatalf("address after the prefixes %s, want 10.0.0.64", a4)
 	}
 }

@@ -22,7 +22,8 @@ import (
 // instants pods waited, ADDs failed and ENIs were created, attached and freed
 // drawn over them), the pod-wait CDF and the summary table. The charts are SVG
 // generated here; a few lines of inline JavaScript only add a hover read-out.
-// Sweeps have no report yet.
+// The sweep and compare reports (sweep_report.go, compare_report.go) share
+// its chart model, helpers and stylesheet (report_svg.go).
 
 // reportRecorder collects a run's series for the report. Its memory is bounded
 // by the run's length over the sample interval (close annotations merge) plus
@@ -397,35 +398,6 @@ type hoverData struct {
 	Rows [][]float64 `json:"rows"`
 }
 
-type chart struct {
-	ID, Title, Note string
-	Legend          []legendItem
-	W, H            int
-	X0, X1, Y0, Y1  float64 // plot area
-	T0, T1          float64 // seconds at X0 and X1 (the hover maps x to time)
-	Group           string  // hover data set ("" for none)
-	Bands           []shape
-	Grid            []shape
-	Ticks           []label
-	Paths           []shape
-	Marks           []shape
-	Labels          []label
-}
-
-type legendItem struct{ Class, Label string }
-
-type shape struct {
-	Class, D, Title string
-	X, Y, W, H      float64
-	X2, Y2          float64
-}
-
-type label struct {
-	X, Y         float64
-	Anchor, Text string
-	Class        string
-}
-
 const (
 	chartW   = 1100
 	chartL   = 58.0
@@ -500,37 +472,6 @@ func (r *reportRecorder) inflightBands(c *chart, f frame, labels bool) {
 			c.Labels = append(c.Labels, label{X: x1 + 4, Y: tlTop + 11 + 14*float64(row), Anchor: "start", Text: text, Class: "enilbl"})
 		}
 	}
-}
-
-// path draws v over the points as straight segments (step: as a step
-// function), optionally closed down to the axis as an area.
-func path(c *chart, n int, at func(int) float64, v func(int) float64, vmax float64, step, area bool, class string) {
-	if n == 0 {
-		return
-	}
-	var d strings.Builder
-	if area {
-		fmt.Fprintf(&d, "M%.1f %.1fL%.1f %.1f", at(0), c.Y1, at(0), yOf(c, v(0), vmax))
-	} else {
-		fmt.Fprintf(&d, "M%.1f %.1f", at(0), yOf(c, v(0), vmax))
-	}
-	for i := 1; i < n; i++ {
-		if step {
-			fmt.Fprintf(&d, "H%.1f", at(i))
-		}
-		fmt.Fprintf(&d, "L%.1f %.1f", at(i), yOf(c, v(i), vmax))
-	}
-	if step {
-		fmt.Fprintf(&d, "H%.1f", c.X1)
-	}
-	if area {
-		if step {
-			fmt.Fprintf(&d, "V%.1fZ", c.Y1)
-		} else {
-			fmt.Fprintf(&d, "L%.1f %.1fZ", at(n-1), c.Y1)
-		}
-	}
-	c.Paths = append(c.Paths, shape{Class: class, D: d.String()})
 }
 
 func (r *reportRecorder) page(m reportMeta, end sim.Time) *reportPage {
@@ -713,15 +654,6 @@ func (r *reportRecorder) closeCharts(m reportMeta, end sim.Time) ([]*chart, stri
 	return []*chart{addr, wt}, title
 }
 
-// hline draws a dashed limit across a chart.
-func hline(c *chart, v, vmax float64) {
-	if v <= 0 {
-		return
-	}
-	y := yOf(c, v, vmax)
-	c.Paths = append(c.Paths, shape{Class: "limit", D: fmt.Sprintf("M%.1f %.1fH%.1f", c.X0, y, c.X1)})
-}
-
 // glance is the report's first lines: what a person wants to know first.
 func glance(s replay.Summary, r *reportRecorder) []string {
 	var g []string
@@ -897,22 +829,6 @@ func cdfChart(m reportMeta) *chart {
 	return c
 }
 
-// ---- axes and scales ----
-
-func yOf(c *chart, v, vmax float64) float64 { return c.Y1 - v/vmax*(c.Y1-c.Y0) }
-
-func yAxis(c *chart, vmax float64) {
-	step := niceStep(vmax, 5)
-	if step < 1 {
-		step = 1
-	}
-	for v := 0.0; v <= vmax+step/1000; v += step {
-		y := yOf(c, v, vmax)
-		c.Grid = append(c.Grid, shape{X: c.X0, Y: y, X2: c.X1, Y2: y})
-		c.Ticks = append(c.Ticks, label{X: c.X0 - 6, Y: y + 4, Anchor: "end", Text: strconv.FormatFloat(v, 'f', -1, 64)})
-	}
-}
-
 // timeAxis draws simulated-time ticks under a timeline.
 func timeAxis(c *chart, f frame) {
 	total := max((f.tb - f.ta).Seconds(), 1e-3)
@@ -932,115 +848,6 @@ func timeAxis(c *chart, f frame) {
 	}
 }
 
-// niceStep is a 1-2-5 step (2.5 too, from 25 on) that splits vmax into
-// about n parts.
-func niceStep(vmax float64, n int) float64 {
-	raw := vmax / float64(n)
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if m == 2.5 && mag < 10 {
-			continue
-		}
-		if raw <= m*mag*(1+1e-9) {
-			return m * mag
-		}
-	}
-	return 10 * mag
-}
-
-// niceCeil rounds v up to a multiple of its axis step (at least 1).
-func niceCeil(v float64) float64 {
-	if v <= 1 {
-		return 1
-	}
-	step := max(niceStep(v, 5), 1)
-	return math.Ceil(v/step-1e-9) * step
-}
-
-// tri is a small triangle pointing up or down with its tip at (x, y+6) or (x, y).
-func tri(x, y float64, up bool) string {
-	if up {
-		return fmt.Sprintf("M%.1f %.1fl5 8h-10Z", x, y-1)
-	}
-	return fmt.Sprintf("M%.1f %.1fl5 -8h-10Z", x, y+8)
-}
-
-// ---- formatting ----
-
-// fmtSim spells a simulated instant as m:ss(.s) or h:mm:ss.
-func fmtSim(t sim.Time) string {
-	d := time.Duration(t).Round(100 * time.Millisecond)
-	h := int(d / time.Hour)
-	mnt := int(d/time.Minute) % 60
-	s := (d % time.Minute).Seconds()
-	sec := strconv.FormatFloat(s, 'f', 1, 64)
-	if s == math.Trunc(s) {
-		sec = strconv.Itoa(int(s))
-	}
-	if s < 10 {
-		sec = "0" + sec
-	}
-	if h > 0 {
-		return fmt.Sprintf("%d:%02d:%s", h, mnt, sec)
-	}
-	return fmt.Sprintf("%d:%s", mnt, sec)
-}
-
-func fmtDur(d time.Duration) string {
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	if s == "" {
-		return "0s"
-	}
-	return s
-}
-
-func fmtSec(v float64) string {
-	if v == 0 {
-		return "0 s"
-	}
-	if v < 10 {
-		return strconv.FormatFloat(v, 'f', 2, 64) + " s"
-	}
-	return strconv.FormatFloat(v, 'f', 1, 64) + " s"
-}
-
-func fmtInt(v float64) string {
-	s := strconv.FormatInt(int64(math.Round(v)), 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && c != '-' {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-func pluralES(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "es"
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-func safeDiv(a, b float64) float64 {
-	if b == 0 {
-		return 0
-	}
-	return a / b
-}
-
 var reportTmpl = template.Must(template.New("report").Parse(reportHTML))
 
 const reportHTML = `<!DOCTYPE html>
@@ -1050,87 +857,7 @@ const reportHTML = `<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ipamsim report: {{.Meta.Title}}</title>
 <style>
-:root { --ink:#1d2433; --muted:#5b6474; --rule:#e3e6ec; --held:#3b82f6; --assigned:#1e3a8a; --idle:#f59e0b;
-  --wait:#e5484d; --eni:#7c3aed; --inflight:#f5b942; --ec2:#334155; --thr:#dc2626; --cdf:#0f766e; }
-* { box-sizing: border-box; }
-body { margin: 0; background: #f4f5f8; color: var(--ink); font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-main { max-width: 1220px; margin: 0 auto; padding: 22px 26px 36px; }
-header h1 { font-size: 22px; margin: 0 0 2px; }
-header .sub { color: var(--muted); font-size: 13px; }
-.question { margin: 12px 0 16px; padding: 11px 16px; background: #fff; border: 1px solid var(--rule); border-left: 4px solid var(--held); border-radius: 4px; font-size: 16px; }
-.question b { display: block; font-size: 11px; letter-spacing: .06em; text-transform: uppercase; color: var(--muted); margin-bottom: 2px; }
-.grid2 { display: grid; grid-template-columns: minmax(0, 1.55fr) minmax(0, 1fr); gap: 16px; align-items: start; }
-.card { background: #fff; border: 1px solid var(--rule); border-radius: 6px; padding: 13px 16px; margin-bottom: 16px; }
-.card h2, .section h2 { font-size: 15px; margin: 0 0 8px; }
-.section h2 { margin: 4px 0 8px; }
-.glance { padding-left: 18px; margin: 0; }
-.glance li { margin: 3px 0; }
-.glance li:first-child { font-weight: 600; }
-.waits { padding-left: 18px; margin: 6px 0 0; color: #343b49; font-size: 13px; }
-.waits li { margin: 4px 0; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; }
-td, th { text-align: left; padding: 3px 8px 3px 0; border-bottom: 1px solid var(--rule); vertical-align: top; }
-th { color: var(--muted); font-weight: 500; }
-.settings th { white-space: nowrap; }
-.summary th { width: 44%; }
-.settings code { font-size: 11.5px; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.changed td, tr.changed th, tr.changed code { font-weight: 600; color: #9a3412; }
-code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-.chart { background: #fff; border: 1px solid var(--rule); border-radius: 6px; padding: 10px 12px 4px; margin-bottom: 12px; }
-.chart h3 { font-size: 14px; margin: 0 6px 0 0; display: inline; }
-.chart .note { color: var(--muted); font-size: 12px; margin: 1px 0 2px; }
-.legend { display: inline-flex; flex-wrap: wrap; gap: 2px 14px; font-size: 12px; color: var(--muted); vertical-align: 1px; }
-.legend span::before { content: ""; display: inline-block; width: 12px; height: 10px; margin-right: 5px; vertical-align: -1px; border-radius: 2px; }
-.sw-held::before { background: #dbe8fe; border: 1px solid var(--held); }
-.sw-assigned::before { background: var(--assigned); }
-.sw-idle::before, .sw-enis::before, .sw-ec2::before, .sw-thr::before, .sw-cdf::before { height: 3px !important; vertical-align: 3px !important; }
-.sw-idle::before { background: var(--idle); }
-.sw-enis::before { background: var(--eni); }
-.sw-ec2::before { background: var(--ec2); }
-.sw-thr::before { background: var(--thr); }
-.sw-cdf::before { background: var(--cdf); }
-.sw-limit::before { border-top: 2px dashed #8a93a3; height: 0 !important; vertical-align: 3px !important; border-radius: 0 !important; }
-.sw-q::before { border-top: 2px dotted #64748b; height: 0 !important; vertical-align: 3px !important; border-radius: 0 !important; }
-.sw-wait::before { background: rgba(229,72,77,.2); }
-.sw-eni::before { border-left: 2px dashed var(--eni); width: 0 !important; border-radius: 0 !important; }
-.sw-inflight::before { background: rgba(245,185,66,.5); }
-.sw-waitbar::before { background: var(--wait); }
-.sw-fail::before { background: var(--thr); clip-path: polygon(0 0, 100% 0, 50% 100%); }
-.closeup { border: 1px solid #f3c4c6; background: #fff7f7; border-radius: 8px; padding: 10px 10px 2px; margin: 4px 0 14px; }
-.closeup h2 { color: #9f1d22; }
-svg { width: 100%; height: auto; display: block; }
-svg text { font-size: 11px; fill: #5b6474; }
-svg .grid { stroke: #eef0f4; stroke-width: 1; }
-svg .axis { stroke: #b8bfcc; stroke-width: 1; }
-svg .waitband { fill: rgba(229,72,77,.13); }
-svg .inflight { fill: rgba(245,185,66,.36); }
-svg .enline { stroke: var(--eni); stroke-width: 1.3; stroke-dasharray: 4 3; opacity: .8; }
-svg .held { fill: #dbe8fe; }
-svg .assigned { fill: var(--assigned); opacity: .85; }
-svg .heldline { fill: none; stroke: var(--held); stroke-width: 1.6; }
-svg .idle { fill: none; stroke: var(--idle); stroke-width: 2; }
-svg .limit { fill: none; stroke: #8a93a3; stroke-width: 1.2; stroke-dasharray: 6 4; }
-svg .enis { fill: none; stroke: var(--eni); stroke-width: 2.2; }
-svg .eniup { fill: var(--eni); }
-svg .enidown { fill: #fff; stroke: var(--eni); stroke-width: 1.5; }
-svg .waitbar { fill: var(--wait); opacity: .85; }
-svg .fail { fill: var(--thr); }
-svg .faillbl { fill: var(--thr); font-weight: 600; }
-svg .inflbl { fill: #8a5a00; font-weight: 600; }
-svg .enilbl { fill: #5b21b6; font-weight: 600; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
-svg .ec2 { fill: none; stroke: var(--ec2); stroke-width: 2; }
-svg .thr { fill: none; stroke: var(--thr); stroke-width: 2; }
-svg .cdf { fill: none; stroke: var(--cdf); stroke-width: 2.4; }
-svg .q { fill: none; stroke: #64748b; stroke-width: 1.2; stroke-dasharray: 2 3; }
-svg .qdot { fill: var(--cdf); }
-svg .qlbl { fill: var(--ink); font-weight: 600; font-size: 12px; }
-svg .empty { font-size: 14px; }
-svg .cursor { stroke: #111827; stroke-width: 1; opacity: 0; pointer-events: none; }
-#tip { position: absolute; display: none; pointer-events: none; background: rgba(17,24,39,.93); color: #fff; font-size: 12px; padding: 6px 9px; border-radius: 4px; white-space: nowrap; z-index: 5; line-height: 1.5; }
-footer { color: var(--muted); font-size: 12px; margin-top: 14px; }
-@media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
-</style>
+` + reportCSS + `</style>
 </head>
 <body>
 <main>

@@ -39,6 +39,9 @@ type sweepOptions struct {
 	shardCount    int
 	outJSON       string
 	outCSV        string
+	policies      []string
+	policySets    []string
+	report        string
 	constraintFlags
 }
 
@@ -51,7 +54,7 @@ type constraintFlags struct {
 // sweepFlagNames are the flags that define a sweep (recommend refuses them
 // with --from).
 var sweepFlagNames = []string{"scenario", "trace", "grid", "instance-types", "orders", "repetitions", "set", "ec2",
-	"seed", "drain", "max-pods", "workers", "shard", "shard-count", "out-json", "out-csv"}
+	"seed", "drain", "max-pods", "workers", "shard", "shard-count", "out-json", "out-csv", "policies", "policy-set"}
 
 func addSweepFlags(fs *pflag.FlagSet, o *sweepOptions) {
 	fs.StringVar(&o.scenario, "scenario", "", "Sweep the scenario `NAME` (shipped) or FILE (.scn); default: the default scenario")
@@ -61,6 +64,8 @@ func addSweepFlags(fs *pflag.FlagSet, o *sweepOptions) {
 	fs.StringArrayVar(&o.orders, "orders", nil, "Assign `ORDERS` to sweep, comma-separated: first-fit, random (default first-fit)")
 	fs.IntVar(&o.repetitions, "repetitions", 1, "Run every setting combination with `N` seeds")
 	fs.StringArrayVar(&o.sets, "set", nil, "Set a VPC CNI variable for every point, `KEY=VALUE` (repeatable)")
+	fs.StringArrayVar(&o.policies, "policies", nil, "Pool `POLICIES` to sweep, comma-separated: "+strings.Join(ipam.PolicyNames(), ", ")+" (default: vpc-cni, and no output names a policy)")
+	fs.StringArrayVar(&o.policySets, "policy-set", nil, "Set a parameter of a swept policy, `POLICY.KEY=VALUE` (repeatable; e.g. cilium-eni.pre-allocate=16)")
 	fs.StringVar(&o.ec2, "ec2", "default", "EC2 latency `PROFILE`: default or zero (instant, never throttled)")
 	fs.Uint64Var(&o.seed, "seed", 1, "Sweep seed `N`: each point's seed derives from it and the point's settings")
 	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event")
@@ -70,6 +75,7 @@ func addSweepFlags(fs *pflag.FlagSet, o *sweepOptions) {
 	fs.IntVar(&o.shardCount, "shard-count", 0, "Run shard JOB_COMPLETION_INDEX of `N` (a Kubernetes Indexed Job)")
 	fs.StringVar(&o.outJSON, "out-json", "", "Write every point's settings, figures and rerun command as JSON to `FILE`")
 	fs.StringVar(&o.outCSV, "out-csv", "", "Write one CSV row per point to `FILE`")
+	fs.StringVar(&o.report, "report", "", "Write a self-contained HTML report (frontier chart, recommendation) to `FILE`")
 }
 
 func addConstraintFlags(fs *pflag.FlagSet, c *constraintFlags) {
@@ -113,7 +119,7 @@ func runSweep(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if *help {
 		fmt.Fprintf(stdout, "Usage: ipamsim sweep [flags]\n       ipamsim sweep merge [--out-json FILE] [--out-csv FILE] SHARD.json...\n\n"+
-			"Run one workload against a grid of VPC CNI settings, instance types and assign orders;\n"+
+			"Run one workload against a grid of VPC CNI settings, instance types, assign orders and pool policies;\n"+
 			"print the Pareto frontier (mean addresses held, p99 pod IP wait, EC2 calls) and,\n"+
 			"with --max-p99-wait, the cheapest setting that meets it.\n\n%s", fs.FlagUsages())
 		return 0
@@ -183,8 +189,12 @@ func (o *sweepOptions) build(fs *pflag.FlagSet, stderr io.Writer) (*sweep.Sweep,
 	if w.MaxPods > 0 && !fs.Changed("max-pods") {
 		o.maxPods = w.MaxPods
 	}
-	g, err := sweep.ParseGrid(sweep.GridSpec{Grid: o.grid, InstanceTypes: o.instanceTypes, DefaultInstanceType: w.InstanceType,
-		Orders: o.orders, Repetitions: o.repetitions, Base: o.sets})
+	spec := sweep.GridSpec{Grid: o.grid, InstanceTypes: o.instanceTypes, DefaultInstanceType: w.InstanceType,
+		Orders: o.orders, Repetitions: o.repetitions, Base: o.sets, PolicySets: o.policySets}
+	if fs.Changed("policies") {
+		spec.Policies = append([]string{}, o.policies...)
+	}
+	g, err := sweep.ParseGrid(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -241,11 +251,17 @@ func (o *sweepOptions) runSweep(fs *pflag.FlagSet, stdout, stderr io.Writer, con
 	if err != nil {
 		return nil, err
 	}
+	if o.report != "" && !sw.Shard.Whole() {
+		return nil, usageError{errors.New("--report needs the whole sweep: run the shards without it, then 'ipamsim sweep merge --report FILE' their outputs")}
+	}
 	outs, err := openOutputs(o.outJSON, o.outCSV)
 	if err != nil {
 		return nil, err
 	}
 	defer outs.abort()
+	if err := outs.openReport(o.report); err != nil {
+		return nil, err
+	}
 	doc, err := sw.Run()
 	if err != nil {
 		return nil, err
@@ -262,6 +278,9 @@ func (o *sweepOptions) runSweep(fs *pflag.FlagSet, stdout, stderr io.Writer, con
 		return doc, out.Flush()
 	}
 	if err := summarize(out, doc, con, hasCon); err != nil && !errors.Is(err, sweep.ErrNoneMeets) {
+		return nil, err
+	}
+	if err := outs.writeReport(doc, con, hasCon); err != nil {
 		return nil, err
 	}
 	return doc, out.Flush()
@@ -281,6 +300,9 @@ func describe(w io.Writer, doc *sweep.Document, workers int) {
 		wl, doc.PointsTotal, doc.PointsTotal/doc.Grid.Repetitions, reps, doc.EC2Profile, doc.Seed)
 	if workers > 0 {
 		fmt.Fprintf(w, ", %d workers", workers)
+	}
+	if len(doc.Grid.Policies) > 0 {
+		fmt.Fprintf(w, ", policies %s", strings.Join(doc.Grid.Policies, ","))
 	}
 	fmt.Fprintln(w)
 }
@@ -322,7 +344,7 @@ func printWarnings(stderr io.Writer, cmd string, doc *sweep.Document) {
 }
 
 // outputs are the sweep's output files, written atomically.
-type outputs struct{ json, csv *atomicFile }
+type outputs struct{ json, csv, report *atomicFile }
 
 func openOutputs(jsonName, csvName string) (*outputs, error) {
 	o := &outputs{}
@@ -362,8 +384,34 @@ func (o *outputs) write(doc *sweep.Document) error {
 	return nil
 }
 
+// openReport creates the --report file (nothing for ""), so that a path that
+// cannot be written fails before the sweep runs.
+func (o *outputs) openReport(name string) error {
+	if name == "" {
+		return nil
+	}
+	f, err := createAtomic(name)
+	if err != nil {
+		return usageError{fmt.Errorf("--report: %v", err)}
+	}
+	o.report = f
+	return nil
+}
+
+// writeReport renders a complete sweep's HTML report into the --report file
+// and commits it. Nothing without --report.
+func (o *outputs) writeReport(doc *sweep.Document, con sweep.Constraints, hasCon bool) error {
+	if o.report == nil {
+		return nil
+	}
+	if err := writeSweepReport(o.report, doc, con, hasCon); err != nil {
+		return err
+	}
+	return o.report.commit()
+}
+
 func (o *outputs) abort() {
-	for _, f := range []*atomicFile{o.json, o.csv} {
+	for _, f := range []*atomicFile{o.json, o.csv, o.report} {
 		if f != nil {
 			f.abort()
 		}
@@ -377,6 +425,7 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	outJSON := fs.String("out-json", "", "Write the merged sweep JSON to `FILE` (default: standard output, unless --out-csv is given)")
 	outCSV := fs.String("out-csv", "", "Write the merged sweep CSV to `FILE`")
+	report := fs.String("report", "", "Write the merged sweep's HTML report (frontier chart, recommendation) to `FILE`")
 	var cf constraintFlags
 	addConstraintFlags(fs, &cf)
 	help := fs.BoolP("help", "h", false, "Show this help")
@@ -410,24 +459,33 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return usageError{err}
 		}
-		if *outJSON == "" && *outCSV == "" {
-			out := bufio.NewWriter(stdout)
-			if err := doc.WriteJSON(out); err != nil {
-				return err
-			}
-			return out.Flush()
-		}
 		outs, err := openOutputs(*outJSON, *outCSV)
 		if err != nil {
 			return err
 		}
 		defer outs.abort()
+		if err := outs.openReport(*report); err != nil {
+			return err
+		}
+		if *outJSON == "" && *outCSV == "" {
+			out := bufio.NewWriter(stdout)
+			if err := doc.WriteJSON(out); err != nil {
+				return err
+			}
+			if err := outs.writeReport(doc, con, hasCon); err != nil {
+				return err
+			}
+			return out.Flush()
+		}
 		if err := outs.write(doc); err != nil {
 			return err
 		}
 		out := bufio.NewWriter(stdout)
 		describe(out, doc, 0)
 		if err := summarize(out, doc, con, hasCon); err != nil && !errors.Is(err, sweep.ErrNoneMeets) {
+			return err
+		}
+		if err := outs.writeReport(doc, con, hasCon); err != nil {
 			return err
 		}
 		return out.Flush()
@@ -489,6 +547,11 @@ func runRecommend(args []string, stdout, stderr io.Writer) int {
 			return usageError{errors.New("--max-p99-wait is required")}
 		}
 		var doc *sweep.Document
+		var rep outputs
+		defer rep.abort()
+		if err := rep.openReport(o.report); err != nil {
+			return err
+		}
 		if *from != "" {
 			for _, name := range sweepFlagNames {
 				if fs.Changed(name) {
@@ -525,6 +588,10 @@ func runRecommend(args []string, stdout, stderr io.Writer) int {
 		rec, err := doc.Recommend(con)
 		if rec == nil {
 			return err
+		}
+		// The report shows the recommendation, or that none meets it.
+		if werr := rep.writeReport(doc, con, true); werr != nil {
+			return werr
 		}
 		out := bufio.NewWriter(stdout)
 		if *output == "json" {

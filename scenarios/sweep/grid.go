@@ -24,12 +24,21 @@ type Axis struct {
 
 // Grid is a sweep's parameter space: the setting axes (sorted by key), the
 // instance types and assign orders (in the order given) and the repetitions
-// (seeds) of every combination.
+// (seeds) of every combination; with --policies, the pool policies (in the
+// order given) and their fixed parameters.
 type Grid struct {
 	Axes          []Axis   `json:"settings"`
 	InstanceTypes []string `json:"instance_types"`
 	Orders        []string `json:"assign_orders"`
 	Repetitions   int      `json:"repetitions"`
+	// Policies are the pool policies swept (ipam.PolicyNames); empty when
+	// --policies is not given: every point runs the VPC CNI and no output
+	// names a policy.
+	Policies []string `json:"policies,omitempty"`
+	// PolicyParams are the policies' parameters, POLICY.KEY=VALUE, one per
+	// key (the last --policy-set of a key wins), in --policies order and
+	// sorted by key within a policy.
+	PolicyParams []string `json:"policy_params,omitempty"`
 }
 
 // GridError is a grid spec that cannot be expanded; Flag names the flag at
@@ -65,6 +74,13 @@ type GridSpec struct {
 	// Base holds the --set KEY=VALUE arguments applied to every point: they
 	// are validated, and a key may not be both in Base and in the grid.
 	Base []string
+	// Policies holds the --policies arguments, each a comma-separated list of
+	// pool policies; nil means the flag was not given (the VPC CNI only, and
+	// no output names a policy).
+	Policies []string
+	// PolicySets holds the --policy-set POLICY.KEY=VALUE arguments: a
+	// parameter of a policy in Policies, the same for each of its points.
+	PolicySets []string
 }
 
 // ParseGrid validates a grid spec and returns its grid. Every setting value is
@@ -139,10 +155,109 @@ func ParseGrid(spec GridSpec) (*Grid, error) {
 	}
 	g.Orders = orders
 
+	if g.Policies, g.PolicyParams, err = parsePolicies(spec.Policies, spec.PolicySets); err != nil {
+		return nil, err
+	}
+
 	if _, err := g.count(); err != nil {
 		return nil, err
 	}
 	return g, nil
+}
+
+// parsePolicies validates --policies and --policy-set: every policy is
+// known, every parameter is one its policy takes with a value that parses.
+// It returns the policies in the order given and the canonical parameters.
+func parsePolicies(lists, sets []string) ([]string, []string, error) {
+	valid := "valid: " + strings.Join(ipam.PolicyNames(), ", ")
+	if lists == nil {
+		if len(sets) > 0 {
+			return nil, nil, &GridError{Flag: "--policy-set", Value: sets[0], Msg: "needs --policies (the policies to sweep; " + valid + ")"}
+		}
+		return nil, nil, nil
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, a := range lists {
+		for _, it := range strings.Split(a, ",") {
+			it = strings.TrimSpace(it)
+			if it == "" {
+				continue
+			}
+			if seen[it] {
+				return nil, nil, &GridError{Flag: "--policies", Value: a, Msg: fmt.Sprintf("duplicate %q", it)}
+			}
+			if _, err := ipam.PolicyParams(it); err != nil {
+				return nil, nil, &GridError{Flag: "--policies", Value: a, Msg: err.Error()}
+			}
+			seen[it] = true
+			names = append(names, it)
+		}
+	}
+	if len(names) == 0 {
+		return nil, nil, &GridError{Flag: "--policies", Value: strings.Join(lists, ","), Msg: "no policy given (" + valid + ")"}
+	}
+	params := map[string]map[string]string{}
+	for _, s := range sets {
+		pk, v, ok := strings.Cut(s, "=")
+		pol, key, ok2 := strings.Cut(strings.TrimSpace(pk), ".")
+		pol, key = strings.TrimSpace(pol), strings.TrimSpace(key)
+		if !ok || !ok2 || pol == "" || key == "" {
+			return nil, nil, &GridError{Flag: "--policy-set", Value: s, Msg: "want POLICY.KEY=VALUE"}
+		}
+		if _, err := ipam.PolicyParams(pol); err != nil {
+			return nil, nil, &GridError{Flag: "--policy-set", Value: s, Msg: err.Error()}
+		}
+		if !seen[pol] {
+			return nil, nil, &GridError{Flag: "--policy-set", Value: s, Msg: fmt.Sprintf("policy %s is not in --policies", pol)}
+		}
+		v = strings.TrimSpace(v)
+		if _, err := ipam.NewPolicy(pol, map[string]string{key: v}); err != nil {
+			return nil, nil, &GridError{Flag: "--policy-set", Value: s, Msg: err.Error()}
+		}
+		if params[pol] == nil {
+			params[pol] = map[string]string{}
+		}
+		params[pol][key] = v
+	}
+	var canon []string
+	for _, pol := range names {
+		if _, err := ipam.NewPolicy(pol, params[pol]); err != nil {
+			return nil, nil, &GridError{Flag: "--policy-set", Value: pol, Msg: err.Error()}
+		}
+		keys := make([]string, 0, len(params[pol]))
+		for k := range params[pol] {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			canon = append(canon, pol+"."+k+"="+params[pol][k])
+		}
+	}
+	return names, canon, nil
+}
+
+// PolicyArgs returns a policy's parameters in the grid as KEY=VALUE (its
+// --policy-set arguments for `ipamsim run --policy`), sorted by key.
+func (g *Grid) PolicyArgs(policy string) []string {
+	var out []string
+	for _, kv := range g.PolicyParams {
+		if rest, ok := strings.CutPrefix(kv, policy+"."); ok {
+			out = append(out, rest)
+		}
+	}
+	return out
+}
+
+// policyParams returns a policy's parameters in the grid as ipam.NewPolicy
+// takes them.
+func (g *Grid) policyParams(policy string) map[string]string {
+	m := map[string]string{}
+	for _, kv := range g.PolicyArgs(policy) {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return m
 }
 
 // splitList splits comma-separated flag values, refusing empty items and
@@ -298,9 +413,9 @@ func canonicalValue(v string) string {
 
 // count returns the number of points, refusing grids over MaxPoints.
 func (g *Grid) count() (int, error) {
-	n := int64(len(g.InstanceTypes)) * int64(len(g.Orders))
+	n := int64(len(g.InstanceTypes)) * int64(len(g.Orders)) * int64(max(len(g.Policies), 1))
 	over := func() (int, error) {
-		return 0, &GridError{Flag: "--grid", Msg: fmt.Sprintf("%s: more than %d points; narrow the --grid ranges, --instance-types, --orders or --repetitions", g.shape(), MaxPoints)}
+		return 0, &GridError{Flag: "--grid", Msg: fmt.Sprintf("%s: more than %d points; narrow the --grid ranges, --instance-types, --orders, --policies or --repetitions", g.shape(), MaxPoints)}
 	}
 	if n > MaxPoints {
 		return over()
@@ -322,6 +437,13 @@ func (g *Grid) count() (int, error) {
 // order x 7 WARM_IP_TARGET x 3 repetitions".
 func (g *Grid) shape() string {
 	parts := []string{plural(len(g.InstanceTypes), "instance type"), plural(len(g.Orders), "order")}
+	if len(g.Policies) > 0 {
+		pol := "1 policy"
+		if len(g.Policies) > 1 {
+			pol = fmt.Sprintf("%d policies", len(g.Policies))
+		}
+		parts = append([]string{pol}, parts...)
+	}
 	for _, ax := range g.Axes {
 		parts = append(parts, fmt.Sprintf("%d %s", len(ax.Values), ax.Key))
 	}
@@ -348,6 +470,7 @@ func (g *Grid) Len() int {
 // Point is one run of a sweep.
 type Point struct {
 	Index        int      `json:"index"`
+	Policy       string   `json:"policy,omitempty"` // "" without --policies: the VPC CNI
 	InstanceType string   `json:"instance_type"`
 	AssignOrder  string   `json:"assign_order"`
 	Settings     []string `json:"settings"`   // the grid's KEY=VALUE, sorted by key
@@ -359,6 +482,7 @@ type Point struct {
 // points of one setting combination differ only in repetition and seed.
 func (p *Point) Combination() string {
 	var b strings.Builder
+	p.writePolicy(&b)
 	b.WriteString("instance-type=")
 	b.WriteString(p.InstanceType)
 	b.WriteString(" assign-order=")
@@ -370,11 +494,13 @@ func (p *Point) Combination() string {
 	return b.String()
 }
 
-// Canonical returns the point's identity, from which its seed derives:
-// "instance-type=T assign-order=O repetition=R KEY=VALUE..." with the
-// settings sorted by key.
+// Canonical returns the point's identity: "instance-type=T assign-order=O
+// repetition=R KEY=VALUE..." with the settings sorted by key, preceded by
+// "policy=P " when the sweep has --policies. Its seed derives from the
+// repetition alone (seedIdentity).
 func (p *Point) Canonical() string {
 	var b strings.Builder
+	p.writePolicy(&b)
 	b.WriteString("instance-type=")
 	b.WriteString(p.InstanceType)
 	b.WriteString(" assign-order=")
@@ -386,6 +512,14 @@ func (p *Point) Canonical() string {
 		b.WriteString(kv)
 	}
 	return b.String()
+}
+
+func (p *Point) writePolicy(b *strings.Builder) {
+	if p.Policy != "" {
+		b.WriteString("policy=")
+		b.WriteString(p.Policy)
+		b.WriteByte(' ')
+	}
 }
 
 // PointSeed derives a point's seed from the sweep seed and an identity string
@@ -414,16 +548,16 @@ func PointSeed(sweepSeed uint64, canonical string) uint64 {
 }
 
 // seedIdentity is the part of a point that its seed derives from: the
-// repetition only. Every setting combination, instance type and order of one
-// repetition replays the same workload draw and the same EC2 latency draws
+// repetition only. Every setting combination, policy, instance type and
+// order of one repetition replays the same workload draw and the same EC2 latency draws
 // (common random numbers), so points differ by their settings alone and their
 // comparison is not blurred by sampling noise; repetitions give the spread.
 func seedIdentity(repetition int) string { return "repetition=" + strconv.Itoa(repetition) }
 
-// Points expands the grid in its deterministic order: instance types (as
-// given), then assign orders (as given), then the setting axes as an odometer
-// (axes sorted by key, the last key changing fastest, values as given), then
-// repetitions 1..N innermost.
+// Points expands the grid in its deterministic order: policies (as given,
+// with --policies), then instance types (as given), then assign orders (as
+// given), then the setting axes as an odometer (axes sorted by key, the last
+// key changing fastest, values as given), then repetitions 1..N innermost.
 func (g *Grid) Points(sweepSeed uint64) []Point {
 	n := g.Len()
 	if n == 0 {
@@ -431,29 +565,35 @@ func (g *Grid) Points(sweepSeed uint64) []Point {
 	}
 	pts := make([]Point, 0, n)
 	idx := make([]int, len(g.Axes))
-	for _, it := range g.InstanceTypes {
-		for _, o := range g.Orders {
-			clear(idx)
-			for {
-				settings := make([]string, len(g.Axes))
-				for a, ax := range g.Axes {
-					settings[a] = ax.Key + "=" + ax.Values[idx[a]]
-				}
-				for r := 1; r <= g.Repetitions; r++ {
-					p := Point{Index: len(pts), InstanceType: it, AssignOrder: o, Settings: settings, Repetition: r}
-					p.Seed = PointSeed(sweepSeed, seedIdentity(r))
-					pts = append(pts, p)
-				}
-				a := len(idx) - 1
-				for ; a >= 0; a-- {
-					idx[a]++
-					if idx[a] < len(g.Axes[a].Values) {
+	policies := g.Policies
+	if len(policies) == 0 {
+		policies = []string{""}
+	}
+	for _, pol := range policies {
+		for _, it := range g.InstanceTypes {
+			for _, o := range g.Orders {
+				clear(idx)
+				for {
+					settings := make([]string, len(g.Axes))
+					for a, ax := range g.Axes {
+						settings[a] = ax.Key + "=" + ax.Values[idx[a]]
+					}
+					for r := 1; r <= g.Repetitions; r++ {
+						p := Point{Index: len(pts), Policy: pol, InstanceType: it, AssignOrder: o, Settings: settings, Repetition: r}
+						p.Seed = PointSeed(sweepSeed, seedIdentity(r))
+						pts = append(pts, p)
+					}
+					a := len(idx) - 1
+					for ; a >= 0; a-- {
+						idx[a]++
+						if idx[a] < len(g.Axes[a].Values) {
+							break
+						}
+						idx[a] = 0
+					}
+					if a < 0 {
 						break
 					}
-					idx[a] = 0
-				}
-				if a < 0 {
-					break
 				}
 			}
 		}

@@ -119,7 +119,8 @@ func (d *Document) WriteJSON(w io.Writer) error {
 	return bw.Flush()
 }
 
-// CSVHeader returns the CSV columns of a sweep with these setting axes.
+// CSVHeader returns the CSV columns of a sweep with these setting axes. A
+// sweep with --policies has a "policy" column after "index".
 func CSVHeader(axes []Axis) []string {
 	h := []string{"index", "instance_type", "assign_order", "repetition", "seed"}
 	for _, ax := range axes {
@@ -141,7 +142,12 @@ func CSVHeader(axes []Axis) []string {
 func (d *Document) WriteCSV(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	cw := csv.NewWriter(bw)
-	if err := cw.Write(CSVHeader(d.Grid.Axes)); err != nil {
+	header := CSVHeader(d.Grid.Axes)
+	policies := len(d.Grid.Policies) > 0
+	if policies {
+		header = slices.Insert(header, 1, "policy")
+	}
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -151,7 +157,11 @@ func (d *Document) WriteCSV(w io.Writer) error {
 	for k := range d.Points {
 		r := &d.Points[k]
 		s := &r.Summary
-		row = append(row[:0], i(r.Index), r.InstanceType, r.AssignOrder, i(r.Repetition), u(r.Seed))
+		row = append(row[:0], i(r.Index))
+		if policies {
+			row = append(row, r.Policy)
+		}
+		row = append(row, r.InstanceType, r.AssignOrder, i(r.Repetition), u(r.Seed))
 		for _, ax := range d.Grid.Axes {
 			v := ""
 			for _, kv := range r.Settings {

@@ -19,10 +19,11 @@ type Stat struct {
 	Max  float64 `json:"max"`
 }
 
-// Combination is the points of one setting combination (instance type, assign
-// order and grid settings), one per repetition, and their aggregated figures.
+// Combination is the points of one setting combination (policy, instance
+// type, assign order and grid settings), one per repetition, and their aggregated figures.
 type Combination struct {
 	Key          string   `json:"combination"`
+	Policy       string   `json:"policy,omitempty"` // with --policies only
 	InstanceType string   `json:"instance_type"`
 	AssignOrder  string   `json:"assign_order"`
 	Settings     []string `json:"settings"`
@@ -45,9 +46,16 @@ type Combination struct {
 	PeakENIs          Stat `json:"peak_enis"`
 }
 
-// Label is the combination for a person: "m5.large first-fit WARM_IP_TARGET=3".
+// Label is the combination for a person: "m5.large first-fit
+// WARM_IP_TARGET=3", preceded by the policy with --policies ("cilium-eni
+// m5.large first-fit WARM_IP_TARGET=3").
 func (c *Combination) Label() string {
-	parts := append([]string{c.InstanceType, c.AssignOrder}, c.Settings...)
+	var parts []string
+	if c.Policy != "" {
+		parts = append(parts, c.Policy)
+	}
+	parts = append(parts, c.InstanceType, c.AssignOrder)
+	parts = append(parts, c.Settings...)
 	return strings.Join(parts, " ")
 }
 
@@ -71,7 +79,7 @@ func Aggregate(results []Result) []Combination {
 	out := make([]Combination, len(groups))
 	for g, rs := range groups {
 		first := rs[0]
-		c := Combination{Key: first.Combination(), InstanceType: first.InstanceType, AssignOrder: first.AssignOrder,
+		c := Combination{Key: first.Combination(), Policy: first.Policy, InstanceType: first.InstanceType, AssignOrder: first.AssignOrder,
 			Settings: first.Settings, Rerun: first.Rerun}
 		for _, r := range rs {
 			c.Points = append(c.Points, r.Index)

@@ -45,9 +45,20 @@ func (d *Document) WriteFrontier(w io.Writer) error {
 	fmt.Fprintf(&b, "Pareto frontier: %d of %d setting combinations (minimising mean addresses held, p99 pod IP wait and EC2 calls%s)\n",
 		len(rows), len(d.combos), spread)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "point\tinstance\torder\tsettings\taddresses held\tp99 wait\tEC2 calls\tnever assigned\t")
+	policies := len(d.Grid.Policies) > 0
+	pol := func(c *Combination) string {
+		if !policies {
+			return ""
+		}
+		return c.Policy + "\t"
+	}
+	head := "point\tinstance\torder\tsettings\taddresses held\tp99 wait\tEC2 calls\tnever assigned\t"
+	if policies {
+		head = "point\tpolicy\t" + strings.TrimPrefix(head, "point\t")
+	}
+	fmt.Fprintln(tw, head)
 	for _, c := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.Points[0], c.InstanceType, c.AssignOrder, settingsLabel(c.Settings),
+		fmt.Fprintf(tw, "%d\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.Points[0], pol(c), c.InstanceType, c.AssignOrder, settingsLabel(c.Settings),
 			fmtStat(c.MeanAddressesHeld, reps, f1), fmtStat(c.WaitP99Seconds, reps, fs),
 			fmtStat(c.EC2CallsTotal, reps, f0), fmtStat(c.PodsNeverAssigned, reps, f0))
 	}
@@ -56,14 +67,40 @@ func (d *Document) WriteFrontier(w io.Writer) error {
 	return err
 }
 
-// WriteText prints the recommendation: the point, why, and the runner-up.
-func (r *Recommendation) WriteText(w io.Writer) error {
-	var b strings.Builder
-	c := r.Constraints
+// Objective spells the constraints: "p99 pod IP wait <= 5s [and <= N EC2
+// calls per simulated hour]".
+func (c Constraints) Objective() string {
 	objective := fmt.Sprintf("p99 pod IP wait <= %s", c.MaxP99Wait)
 	if c.MaxEC2CallsPerHour > 0 {
 		objective += fmt.Sprintf(" and <= %g EC2 calls per simulated hour", c.MaxEC2CallsPerHour)
 	}
+	return objective
+}
+
+// Reason says why Best won: how many combinations meet the objective, and
+// the nearest cheaper one that does not, with why. Empty without a Best.
+func (r *Recommendation) Reason() string {
+	if r.Best == nil {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "the fewest mean addresses held (ties: fewest EC2 calls, lowest p99 wait) of the %d of %d combinations that meet the objective",
+		r.Meeting, r.Combinations)
+	if r.CheaperFailing != nil {
+		cf := r.CheaperFailing
+		fmt.Fprintf(&b, "; %d cheaper combination(s) miss it, the nearest %s (%s addresses held): %s",
+			r.CheaperCount, cf.Label(), f1(cf.MeanAddressesHeld.Mean), strings.Join(r.CheaperWhy, ", "))
+	} else {
+		b.WriteString("; no cheaper combination in the grid")
+	}
+	return b.String()
+}
+
+// WriteText prints the recommendation: the point, why, and the runner-up.
+func (r *Recommendation) WriteText(w io.Writer) error {
+	var b strings.Builder
+	c := r.Constraints
+	objective := c.Objective()
 	every := ""
 	if r.Repetitions > 1 {
 		every = fmt.Sprintf(" in every one of %d repetitions", r.Repetitions)
@@ -90,16 +127,7 @@ func (r *Recommendation) WriteText(w io.Writer) error {
 	b.WriteByte('\n')
 	fmt.Fprintf(&b, "  pods waited          %s, never assigned 0\n", fmtStat(best.PodsWaited, reps, f0))
 	fmt.Fprintf(&b, "  rerun                %s\n", best.Rerun)
-	fmt.Fprintf(&b, "  why: the fewest mean addresses held (ties: fewest EC2 calls, lowest p99 wait) of the %d of %d combinations that meet the objective",
-		r.Meeting, r.Combinations)
-	if r.CheaperFailing != nil {
-		cf := r.CheaperFailing
-		fmt.Fprintf(&b, "; %d cheaper combination(s) miss it, the nearest %s (%s addresses held): %s",
-			r.CheaperCount, cf.Label(), f1(cf.MeanAddressesHeld.Mean), strings.Join(r.CheaperWhy, ", "))
-	} else {
-		b.WriteString("; no cheaper combination in the grid")
-	}
-	b.WriteString("\n")
+	fmt.Fprintf(&b, "  why: %s\n", r.Reason())
 	if ru := r.RunnerUp; ru != nil {
 		fmt.Fprintf(&b, "Runner-up: %s  (point %d): %s addresses held, p99 wait %s, %s EC2 calls\n", ru.Label(), ru.Points[0],
 			fmtStat(ru.MeanAddressesHeld, reps, f1), fmtStat(ru.WaitP99Seconds, reps, fs), fmtStat(ru.EC2CallsTotal, reps, f0))

@@ -49,7 +49,8 @@ func FormatDrain(d sim.Time) string { return time.Duration(d).String() }
 func (pl *Plan) Points() []Point { return pl.Grid.Points(pl.Seed) }
 
 // Rerun returns the `ipamsim run` command line that repeats point p alone
-// and gives the same figures. maxPods is the kubelet max pods the point ran
+// and gives the same figures (with --policy and its --policy-set parameters
+// when the point has a policy). maxPods is the kubelet max pods the point ran
 // with (its summary's max_pods): the command gives it explicitly when the plan
 // has none, so that no default (the node's, which depends on the settings, or
 // a scenario's) can make the rerun differ.
@@ -67,6 +68,12 @@ func (pl *Plan) Rerun(p *Point, maxPods int) string {
 	}
 	if maxPods > 0 {
 		args = append(args, "--max-pods", strconv.Itoa(maxPods))
+	}
+	if p.Policy != "" {
+		args = append(args, "--policy", p.Policy)
+		for _, kv := range pl.Grid.PolicyArgs(p.Policy) {
+			args = append(args, "--policy-set", kv)
+		}
 	}
 	for _, kv := range pl.BaseSettings {
 		args = append(args, "--set", kv)
@@ -263,6 +270,18 @@ func (sw *Sweep) Run() (*Document, error) {
 	if _, err := pl.Grid.count(); err != nil {
 		return nil, err
 	}
+	// Each point builds a fresh policy (policies keep per-node state): check
+	// the names and parameters once here.
+	policyParams := map[string]map[string]string{}
+	for _, name := range pl.Grid.Policies {
+		policyParams[name] = pl.Grid.policyParams(name)
+		if _, err := ipam.NewPolicy(name, policyParams[name]); err != nil {
+			return nil, &GridError{Flag: "--policies", Value: name, Msg: err.Error()}
+		}
+	}
+	if len(pl.Grid.Policies) == 0 && len(pl.Grid.PolicyParams) > 0 {
+		return nil, &GridError{Flag: "--policy-set", Value: pl.Grid.PolicyParams[0], Msg: "needs --policies"}
+	}
 
 	all := pl.Points()
 	var pts []Point
@@ -286,6 +305,16 @@ func (sw *Sweep) Run() (*Document, error) {
 		order, _ := ipam.ParseAssignOrder(p.AssignOrder)
 		spec := replay.Spec{Instance: insts[p.InstanceType], Settings: set, MaxPods: pl.MaxPods,
 			Order: order, Profile: profile, Seed: p.Seed, Drain: drain}
+		if p.Policy != "" {
+			// A fresh policy per point, never shared across goroutines; the
+			// node applies the settings it needs (ipam.PolicySettings) over
+			// the grid's.
+			pol, err := ipam.NewPolicy(p.Policy, policyParams[p.Policy])
+			if err != nil {
+				return err
+			}
+			spec.Policy = pol
+		}
 		src, release, err := sw.Workload.Open(p.Seed)
 		if err != nil {
 			return err
