@@ -176,9 +176,49 @@ func parseBool(v string) (bool, error) {
 	return b, nil
 }
 
+// unmodelled are aws-node variables that do not shape the pool ipamsim
+// models: accepted (an env file copied from a real aws-node DaemonSet must
+// load) and ignored. Their values are not checked beyond being present.
+var unmodelled = map[string]bool{
+	"ENABLE_IPv4": true, "AWS_MANAGE_ENIS_NON_SCHEDULABLE": true, "DISABLE_LEAKED_ENI_CLEANUP": true,
+	"MANAGE_UNTAGGED_ENI": true, "ENABLE_MULTI_NIC": true, "HTTP_TIMEOUT": true,
+	"AWS_VPC_K8S_CNI_LOGLEVEL": true, "AWS_VPC_K8S_CNI_LOG_FILE": true, "AWS_VPC_K8S_PLUGIN_LOG_FILE": true,
+	"AWS_VPC_K8S_PLUGIN_LOG_LEVEL": true, "AWS_VPC_K8S_CNI_EXTERNALSNAT": true, "AWS_VPC_K8S_CNI_RANDOMIZESNAT": true,
+	"AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS": true, "AWS_VPC_K8S_CNI_VETHPREFIX": true, "AWS_VPC_ENI_MTU": true,
+	"AWS_VPC_CNI_NODE_PORT_SUPPORT": true, "AWS_VPC_K8S_CNI_CONFIGURE_RPFILTER": true, "ANNOTATE_POD_IP": true,
+	"NETWORK_POLICY_ENFORCING_MODE": true, "POD_SECURITY_GROUP_ENFORCING_MODE": true, "ENABLE_NFTABLES": true,
+	"DISABLE_INTROSPECTION": true, "DISABLE_METRICS": true, "INTROSPECTION_BIND_ADDRESS": true,
+	"ENI_CONFIG_LABEL_DEF": true, "ENI_CONFIG_ANNOTATION_DEF": true, "CLUSTER_NAME": true,
+	"CLUSTER_ENDPOINT": true, "MY_NODE_NAME": true, "MY_POD_NAME": true, "VPC_ID": true,
+	"VPC_CNI_VERSION": true, "ADDITIONAL_ENI_TAGS": true, "AWS_EC2_ENDPOINT": true, "AWS_EXTERNAL_SERVICE_CIDRS": true,
+}
+
 // Set applies one KEY=VALUE. An unknown key or a value that does not parse is an
-// error naming the closest known key.
+// error naming the closest known key. aws-node variables that do not shape
+// the modelled pool are accepted and ignored, except modes ipamsim does not
+// model (IPv6, IMDS-only), which are errors.
 func (s *Settings) Set(source, key, value string) error {
+	switch key {
+	case "ENABLE_IPv6":
+		if b, err := parseBool(value); err != nil {
+			return &SettingError{Source: source, Key: key, Value: value, Msg: err.Error()}
+		} else if b {
+			return &SettingError{Source: source, Key: key, Value: value, Msg: "IPv6 mode is not modelled (ipamd keeps no warm pool there: one /80 prefix per ENI, §1)"}
+		}
+		return nil
+	case "ENABLE_IMDS_ONLY_MODE":
+		b, err := parseBool(value)
+		if err != nil {
+			return &SettingError{Source: source, Key: key, Value: value, Msg: err.Error()}
+		}
+		if b {
+			s.DisableProvisioning = true // §1: implies DISABLE_NETWORK_RESOURCE_PROVISIONING
+		}
+		return nil
+	}
+	if unmodelled[key] {
+		return nil
+	}
 	p, ok := settingParsers[key]
 	if !ok {
 		msg := "unknown setting"
