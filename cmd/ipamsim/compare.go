@@ -39,7 +39,10 @@ type compareOptions struct {
 	drain           time.Duration
 	output          string
 	out             string
+	report          string
+	sampleInterval  time.Duration
 	instanceTypeSet bool
+	sampleSet       bool
 }
 
 // compareRun is one policy's run in a comparison.
@@ -75,6 +78,8 @@ func runCompare(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event")
 	fs.StringVarP(&o.output, "output", "o", "text", "Output format: text, json or csv")
 	fs.StringVar(&o.out, "out", "", "Write the output to `FILE` instead of stdout")
+	fs.StringVar(&o.report, "report", "", "Write a self-contained HTML report (the table and a timeline per policy) to `FILE`")
+	fs.DurationVar(&o.sampleInterval, "sample-interval", 15*time.Second, "Sample the --report timelines every `D` of simulated time")
 	help := fs.BoolP("help", "h", false, "Show this help")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "Usage of ipamsim compare:\n%s\nError: %v\n", fs.FlagUsages(), err)
@@ -85,6 +90,7 @@ func runCompare(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	}
 	o.instanceTypeSet = fs.Changed("instance-type")
+	o.sampleSet = fs.Changed("sample-interval")
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "ipamsim compare: unexpected argument %q\n", fs.Arg(0))
 		return 2
@@ -181,6 +187,12 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	if o.drain < 0 {
 		return usageError{fmt.Errorf("--drain %s: must not be negative", o.drain)}
 	}
+	if o.sampleInterval < time.Millisecond {
+		return usageError{fmt.Errorf("--sample-interval %s: want at least 1ms", o.sampleInterval)}
+	}
+	if o.sampleSet && o.report == "" {
+		return usageError{errors.New("--sample-interval samples the report's timelines: it needs --report")}
+	}
 	names, params, err := o.policyList()
 	if err != nil {
 		return err
@@ -262,6 +274,17 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		return ro.source(nil, in, diag)
 	}
 
+	// The report file is created first, so that a path that cannot be
+	// written fails before the runs.
+	var rep *atomicFile
+	var series []*compareSeries
+	if o.report != "" {
+		if rep, err = createAtomic(o.report); err != nil {
+			return usageError{fmt.Errorf("--report: %v", err)}
+		}
+		defer rep.abort()
+	}
+
 	res := comparison{Workload: workload, InstanceType: inst.Name, Seed: o.seed, EC2Profile: profile.Name}
 	warned := map[string]bool{}
 	for i, p := range policies {
@@ -275,10 +298,22 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		spec := replay.Spec{Instance: inst, Settings: settings, Profile: profile, Seed: o.seed,
 			Drain: sim.Time(o.drain), Policy: p}
-		out, err := replay.Execute(spec, src, replay.Options{})
+		var opt replay.Options
+		var ser *compareSeries
+		if rep != nil {
+			ser = &compareSeries{policy: p.Name()}
+			ser.hook(&opt, sim.Time(o.sampleInterval))
+			series = append(series, ser)
+		}
+		out, err := replay.Execute(spec, src, opt)
 		closeSrc()
 		if err != nil {
 			return fmt.Errorf("policy %s: %w", p.Name(), err)
+		}
+		if ser != nil {
+			// The samples are the report's, not the run's: the figures stay
+			// those of a run without --report.
+			out.Summary.EventsProcessed -= ser.samplerEvents()
 		}
 		for _, w := range out.Warnings {
 			if !warned[w] {
@@ -320,6 +355,18 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	if err := bw.Flush(); err != nil {
 		return err
+	}
+	if rep != nil {
+		question := ""
+		if sc != nil {
+			question = sc.Question
+		}
+		if err := writeCompareReport(rep, res, series, question, sim.Time(o.sampleInterval)); err != nil {
+			return err
+		}
+		if err := rep.commit(); err != nil {
+			return err
+		}
 	}
 	if af != nil {
 		return af.commit()
