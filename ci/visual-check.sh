@@ -8,7 +8,10 @@
 #      until its HTTP API answers awscni_total_ip_addresses with a sample;
 #   d. headless Chromium renders the --report page: a non-trivial screenshot
 #      (artifacts/report.png, git-ignored), no console errors, the SVGs in the DOM and the
-#      hover script run to its end.
+#      hover script run to its end;
+#   e. headless Chromium renders a sweep's --report page (WARM_IP_TARGET=0..3, --ec2 zero):
+#      a non-trivial screenshot (artifacts/sweep-report.png), no console errors, the frontier
+#      chart and the recommendation in the DOM.
 # A missing tool skips its check with a message; with CI=true it is a failure. Everything
 # listens on 127.0.0.1 only, every wait is bounded and every process started here is
 # stopped on exit.
@@ -227,8 +230,36 @@ if [ -n "$chrome" ]; then
 	else
 		say "ok   d. $chrome rendered the report: $shot ($size bytes), $svgs SVGs, no console errors"
 	fi
+
+	# e. A sweep's report: a small grid on the default scenario, with an objective that
+	# gives a recommendation and a runner-up.
+	shot=$ARTIFACTS/sweep-report.png
+	rm -f "$shot"
+	if "$IPAMSIM" sweep --grid WARM_IP_TARGET=0..3 --ec2 zero --max-p99-wait 60s --report "$work/sweep.html" >"$work/sweep.txt" 2>"$work/sweep.err"; then
+		url=file://$work/sweep.html
+		timeout 120 "$chrome" "${flags[@]}" --user-data-dir="$(mktemp -d -p "$work")" --screenshot="$shot" \
+			--window-size=1400,2000 --enable-logging=stderr --v=0 "$url" >"$work/chrome-sweep.log" 2>&1 || true
+		timeout 120 "$chrome" "${flags[@]}" --user-data-dir="$(mktemp -d -p "$work")" --dump-dom "$url" \
+			>"$work/sweep-dom.html" 2>"$work/chrome-sweep-dom.log" || true
+		size=$(wc -c <"$shot" 2>/dev/null || echo 0)
+		svgs=$(grep -o '<svg' "$work/sweep-dom.html" | wc -l)
+		errors=$(grep -hiE 'uncaught|CONSOLE.*error' "$work/chrome-sweep.log" "$work/chrome-sweep-dom.log" || true)
+		if [ "$size" -lt 50000 ]; then
+			fail "e. screenshot $shot is $size bytes (want > 50000); chromium said: $(tail -5 "$work/chrome-sweep.log")"
+		elif [ -n "$errors" ]; then
+			fail "e. console errors in the sweep report: $errors"
+		elif [ "$svgs" -lt 1 ] || ! grep -q 'Pareto frontier' "$work/sweep-dom.html" || ! grep -q 'class="bestring"' "$work/sweep-dom.html" ||
+			! grep -q 'recommended: WARM_IP_TARGET=' "$work/sweep-dom.html"; then
+			fail "e. the rendered sweep report has $svgs SVGs, or lacks the frontier or the recommended point"
+		else
+			say "ok   e. $chrome rendered the sweep report: $shot ($size bytes), $svgs SVG, no console errors"
+		fi
+	else
+		fail "e. ipamsim sweep --report failed: $(cat "$work/sweep.err")"
+	fi
 else
 	missing chromium "d. report rendering"
+	missing chromium "e. sweep report rendering"
 fi
 
 if [ "$failed" -ne 0 ]; then

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -154,9 +155,13 @@ func fmtSim(t sim.Time) string {
 	return fmt.Sprintf("%d:%s", mnt, sec)
 }
 
+// fmtDur formats d as time.Duration does, without zero trailing units
+// ("10m0s" → "10m", "1h0m0s" → "1h").
 func fmtDur(d time.Duration) string {
 	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "m0s") { // "10m0s" → "10m", but "20s" stays
+		s = strings.TrimSuffix(s, "0s")
+	}
 	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
 	}
@@ -379,13 +384,34 @@ func circlePath(x, y, r float64) string {
 	return fmt.Sprintf("M%.1f %.1fa%.1f %.1f 0 1 0 %.1f 0a%.1f %.1f 0 1 0 %.1f 0Z", x-r, y, r, r, 2*r, r, r, -2*r)
 }
 
-// textWidth estimates the width of a label in the reports' 11–12 px font.
-func textWidth(s string, bold bool) float64 {
-	w := 6.1
-	if bold {
-		w = 6.9
+// textWidth estimates the width of a label of font size px: per-character
+// widths (in em) of a wide sans-serif (DejaVu Sans, what headless Linux
+// browsers fall back to), 10 % more in bold; narrower fonts only leave more
+// room.
+func textWidth(s string, px float64, bold bool) float64 {
+	em := 0.0
+	for _, r := range s {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			em += 0.72
+		case r >= 'a' && r <= 'z':
+			em += 0.6
+		case r >= '0' && r <= '9':
+			em += 0.64
+		case r == ' ' || r == '.' || r == ',' || r == ':' || r == ';' || r == '\'':
+			em += 0.33
+		case r == '=' || r == '+' || r == '<' || r == '>' || r == '≤':
+			em += 0.84
+		case r == '_' || r == '-' || r == '(' || r == ')' || r == '/':
+			em += 0.5
+		default:
+			em += 0.7
+		}
 	}
-	return w * float64(len([]rune(s)))
+	if bold {
+		em *= 1.1
+	}
+	return em * px
 }
 
 // box is a rectangle a label or marker covers.
@@ -394,22 +420,38 @@ type box struct{ x0, y0, x1, y1 float64 }
 func (a box) overlaps(b box) bool { return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1 }
 
 // placer puts labels where they overlap no label placed before, nor the
-// obstacles, within the plot area.
+// obstacles (boxes, and line segments unless loose), within the plot area.
 type placer struct {
 	area  box
 	taken []box
+	segs  [][4]float64 // x0, y0, x1, y1
+	loose bool         // ignore segs
+}
+
+// crosses reports whether a segment passes through b (sampled every 3 units).
+func (b box) crosses(sg [4]float64) bool {
+	n := int(math.Hypot(sg[2]-sg[0], sg[3]-sg[1])/3) + 1
+	for i := 0; i <= n; i++ {
+		f := float64(i) / float64(n)
+		x, y := sg[0]+f*(sg[2]-sg[0]), sg[1]+f*(sg[3]-sg[1])
+		if x > b.x0 && x < b.x1 && y > b.y0 && y < b.y1 {
+			return true
+		}
+	}
+	return false
 }
 
 // place tries each candidate (x, y, anchor) in turn for a text of width w;
 // ok is false if none fits (the caller may drop the label).
 func (p *placer) place(w float64, cands []label) (label, bool) {
 	for _, c := range cands {
-		b := box{c.X, c.Y - 11, c.X + w, c.Y + 3}
+		// A little air on every side, so that neighbours do not read as one.
+		b := box{c.X - 2, c.Y - 12, c.X + w + 2, c.Y + 4}
 		switch c.Anchor {
 		case "end":
-			b.x0, b.x1 = c.X-w, c.X
+			b.x0, b.x1 = c.X-w-2, c.X+2
 		case "middle":
-			b.x0, b.x1 = c.X-w/2, c.X+w/2
+			b.x0, b.x1 = c.X-w/2-2, c.X+w/2+2
 		}
 		if b.x0 < p.area.x0 || b.x1 > p.area.x1 || b.y0 < p.area.y0 || b.y1 > p.area.y1 {
 			continue
@@ -421,12 +463,62 @@ func (p *placer) place(w float64, cands []label) (label, bool) {
 				break
 			}
 		}
+		if free && !p.loose {
+			for _, sg := range p.segs {
+				if b.crosses(sg) {
+					free = false
+					break
+				}
+			}
+		}
 		if free {
 			p.taken = append(p.taken, b)
 			return c, true
 		}
 	}
 	return label{}, false
+}
+
+// nearest places a label of width w at the free spot nearest to (px, py),
+// scanning the whole area, for when no candidate of place fits; ok is false
+// if the area is full.
+func (p *placer) nearest(w, px, py float64, l label) (label, bool) {
+	type spot struct {
+		l label
+		d float64
+	}
+	var spots []spot
+	for y := p.area.y0 + 13; y <= p.area.y1-4; y += 8 {
+		for x := p.area.x0 + 2; x+w <= p.area.x1-2; x += 12 {
+			cx := x + w/2
+			if x > px {
+				cx = x
+			} else if x+w < px {
+				cx = x + w
+			}
+			spots = append(spots, spot{label{X: x, Y: y, Anchor: "start", Text: l.Text, Class: l.Class}, math.Hypot(cx-px, (y-4-py)*1.3)})
+		}
+	}
+	slices.SortStableFunc(spots, func(a, b spot) int { return cmpFloat(a.d, b.d) })
+	for _, s := range spots {
+		if s.d < 16 {
+			continue // not on the marker itself
+		}
+		if got, ok := p.place(w, []label{s.l}); ok {
+			return got, true
+		}
+	}
+	return label{}, false
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // simAxis draws simulated-time ticks on a chart whose x maps time through x.

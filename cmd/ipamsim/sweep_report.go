@@ -345,8 +345,12 @@ func sweepGlance(doc *sweep.Document, ranked, all []*sweep.Combination, rec *swe
 	switch {
 	case rec != nil && rec.Best != nil:
 		b := rec.Best
-		out = append(out, fmt.Sprintf("Recommended: %s — %s addresses held on average, p99 pod IP wait %s (objective ≤ %s), %s EC2 calls.",
-			b.Label(), oneDec(b.MeanAddressesHeld.Mean), waitSec(b.WaitP99Seconds.Max), durText(con.MaxP99Wait), noDec(b.EC2CallsTotal.Mean)))
+		worst := ""
+		if reps > 1 {
+			worst = " in the worst repetition"
+		}
+		out = append(out, fmt.Sprintf("Recommended: %s — %s addresses held on average, p99 pod IP wait %s%s (objective ≤ %s), %s EC2 calls.",
+			b.Label(), oneDec(b.MeanAddressesHeld.Mean), waitSec(b.WaitP99Seconds.Max), worst, durText(con.MaxP99Wait), noDec(b.EC2CallsTotal.Mean)))
 		if rec.RunnerUp != nil {
 			ru := rec.RunnerUp
 			out = append(out, fmt.Sprintf("Runner-up: %s — %s addresses held, p99 wait %s, %s EC2 calls. %d of %d combinations meet the objective.",
@@ -424,26 +428,37 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 	}
 	drawn = append(others, drawn...) // frontier last: on top
 
-	// Scales.
+	// Scales. The p99 axis spans the frontier's combinations that gave every
+	// pod an address (all the frontier's if none did) and the objective:
+	// a combination above it is drawn on the top edge.
 	xlo, xhi := math.Inf(1), math.Inf(-1)
-	ymax, cmin, cmax := 0.0, math.Inf(1), math.Inf(-1)
+	ymax, yall, cmin, cmax := 0.0, 0.0, math.Inf(1), math.Inf(-1)
 	for _, cb := range drawn {
 		xlo, xhi = min(xlo, cb.MeanAddressesHeld.Min), max(xhi, cb.MeanAddressesHeld.Max)
-		ymax = max(ymax, cb.WaitP99Seconds.Max)
+		if _, on := front[cb.Key]; on {
+			yall = max(yall, cb.WaitP99Seconds.Mean)
+			if cb.PodsNeverAssigned.Max == 0 {
+				ymax = max(ymax, cb.WaitP99Seconds.Mean)
+			}
+		}
 		cmin, cmax = min(cmin, cb.EC2CallsTotal.Mean), max(cmax, cb.EC2CallsTotal.Mean)
+	}
+	if ymax == 0 {
+		ymax = yall
 	}
 	if hasCon {
 		ymax = max(ymax, con.MaxP99Wait.Seconds()*1.12)
 	}
 	pad := max((xhi-xlo)*0.04, 0.5)
 	xa, xb, xstep := niceRange(max(xlo-pad, 0), xhi+pad, 8)
-	yb := niceCeil(ymax * 1.06)
-	if ymax < 1 {
+	yb := niceCeil(ymax * 1.08)
+	if ymax*1.08 < 1 {
 		yb = 1
 	}
 	ystep := niceStep(yb, 6)
 	x := func(v float64) float64 { return c.X0 + (v-xa)/(xb-xa)*(c.X1-c.X0) }
-	y := func(v float64) float64 { return c.Y1 - v/yb*(c.Y1-c.Y0) }
+	y := func(v float64) float64 { return c.Y1 - min(v, yb)/yb*(c.Y1-c.Y0) }
+	offScale := 0
 	colour := func(v float64) string {
 		if cmax <= cmin {
 			return rampColour(0.5)
@@ -478,7 +493,7 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 			ol.Y = yo + 16
 		}
 		c.Labels = append(c.Labels, ol)
-		objBox = box{ol.X, ol.Y - 12, ol.X + textWidth(ol.Text, true), ol.Y + 3}
+		objBox = box{ol.X, ol.Y - 12, ol.X + textWidth(ol.Text, 12, true), ol.Y + 3}
 		c.Legend = append(c.Legend, legendItem{"sw-obj", "p99 objective (above: misses it)"})
 	}
 
@@ -532,6 +547,10 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 		cb := gr.cbs[0]
 		px, py := x(cb.MeanAddressesHeld.Mean), y(cb.WaitP99Seconds.Mean)
 		r, class := 3.6, "combo"
+		off := cb.WaitP99Seconds.Mean > yb
+		if off {
+			offScale += len(gr.cbs)
+		}
 		if gr.rank > 0 {
 			r, class = 6.5, "front"
 			frontPts = append(frontPts, [2]float64{px, py})
@@ -562,10 +581,18 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 		if gr.rank > 0 {
 			fmt.Fprintf(&t, "\non the Pareto frontier (#%d)", gr.rank)
 		}
+		if off {
+			// On the top edge, with a tick pointing up.
+			c.Paths = append(c.Paths, shape{Class: "offtick", D: fmt.Sprintf("M%.1f %.1fV%.1f", px, py-r, c.Y0-7)})
+			class += " off"
+		}
 		c.Marks = append(c.Marks, shape{Class: class, D: markerPath(kind[cb.Policy], px, py, r), Fill: colour(cb.EC2CallsTotal.Mean), Title: t.String()})
 		if cb.PodsNeverAssigned.Max > 0 {
-			k := r + 2.5
-			c.Marks = append(c.Marks, shape{Class: "nevercross", D: fmt.Sprintf("M%.1f %.1fl%.1f %.1fM%.1f %.1fl%.1f %.1f", px-k, py-k, 2*k, 2*k, px+k, py-k, -2*k, 2*k), Title: t.String()})
+			k, cc := r+2.5, "nevercross"
+			if gr.rank == 0 {
+				k, cc = r+1.2, "nevercross small"
+			}
+			c.Marks = append(c.Marks, shape{Class: cc, D: fmt.Sprintf("M%.1f %.1fl%.1f %.1fM%.1f %.1fl%.1f %.1f", px-k, py-k, 2*k, 2*k, px+k, py-k, -2*k, 2*k), Title: t.String()})
 		}
 		if rec != nil && isBest(gr, rec.Best) {
 			bestAt, bestG = &[2]float64{px, py}, gr
@@ -577,9 +604,9 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 	// The frontier, connected in order of addresses held.
 	slices.SortFunc(frontPts, func(a, b [2]float64) int {
 		if a[0] != b[0] {
-			return cmpF(a[0], b[0])
+			return cmpFloat(a[0], b[0])
 		}
-		return cmpF(b[1], a[1])
+		return cmpFloat(b[1], a[1])
 	})
 	if len(frontPts) > 1 {
 		var d strings.Builder
@@ -587,12 +614,20 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 			op := "L"
 			if i == 0 {
 				op = "M"
+			} else {
+				pl.segs = append(pl.segs, [4]float64{frontPts[i-1][0], frontPts[i-1][1], q[0], q[1]})
 			}
 			fmt.Fprintf(&d, "%s%.1f %.1f", op, q[0], q[1])
 		}
 		c.Paths = append(c.Paths, shape{Class: "frontline", D: d.String()})
 	}
-	c.Legend = append(c.Legend, legendItem{"sw-front", "on the frontier"}, legendItem{"sw-combo", "dominated"}, legendItem{"sw-frontline", "frontier, by addresses held"})
+	c.Legend = append(c.Legend, legendItem{"sw-front", "on the frontier"})
+	if len(others) > 0 {
+		c.Legend = append(c.Legend, legendItem{"sw-combo", "dominated"})
+	}
+	if len(frontPts) > 1 {
+		c.Legend = append(c.Legend, legendItem{"sw-frontline", "frontier, by addresses held"})
+	}
 
 	// The recommendation and the runner-up, then the frontier's numbers.
 	callout := func(at *[2]float64, gr *group, ringClass, lblClass, text string) {
@@ -601,7 +636,7 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 		}
 		px, py := at[0], at[1]
 		c.Marks = append(c.Marks, shape{Class: ringClass, D: circlePath(px, py, 12.5), Title: text + ": " + gr.cbs[0].Label()})
-		w := textWidth(text, true)
+		w := textWidth(text, 12.5, true)
 		// Nearest first: above or below, right or left, further and further.
 		var cands []label
 		for _, dy := range []float64{-22, 30, -40, 48, -58, 66, -76, 84, -94, -112, -130, -148} {
@@ -617,23 +652,31 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 			label{X: px - 24, Y: py + 4, Anchor: "end", Text: text, Class: lblClass})
 		l, ok := pl.place(w, cands)
 		if !ok {
+			l, ok = pl.nearest(w, px, py, cands[0])
+		}
+		if !ok {
 			l = cands[0]
 			if px+20+w > c.X1 {
 				l = cands[1]
 			}
 		}
 		c.Labels = append(c.Labels, l)
-		// A leader from the ring to the text.
-		tx := l.X
+		// A leader from the ring to the nearest point of the text.
+		lx0, lx1 := l.X, l.X+w
 		if l.Anchor == "end" {
-			tx = l.X + 2
-		} else {
-			tx = l.X - 2
+			lx0, lx1 = l.X-w, l.X
 		}
+		tx := min(max(px, lx0-2), lx1+2)
 		ty := l.Y - 4
+		if tx > lx0 && tx < lx1 {
+			ty = l.Y + 3 // below the point: to the text's foot; above: its baseline
+			if py < l.Y {
+				ty = l.Y - 13
+			}
+		}
 		dx, dy := tx-px, ty-py
 		if n := math.Hypot(dx, dy); n > 14 {
-			c.Paths = append(c.Paths, shape{Class: "leader", D: fmt.Sprintf("M%.1f %.1fL%.1f %.1f", px+dx/n*13, py+dy/n*13, tx, ty)})
+			c.Paths = append(c.Paths, shape{Class: "leader " + strings.TrimSuffix(lblClass, "lbl") + "lead", D: fmt.Sprintf("M%.1f %.1fL%.1f %.1f", px+dx/n*13, py+dy/n*13, tx, ty)})
 		}
 	}
 	if rec != nil && rec.Best != nil {
@@ -658,7 +701,7 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 		if gr.last > gr.rank {
 			text += "–" + strconv.Itoa(gr.last)
 		}
-		w := textWidth(text, true)
+		w := textWidth(text, 11, true)
 		cands := []label{{X: px + 11, Y: py - 7, Anchor: "start"}, {X: px - 11, Y: py - 7, Anchor: "end"},
 			{X: px + 11, Y: py + 16, Anchor: "start"}, {X: px - 11, Y: py + 16, Anchor: "end"},
 			{X: px + 12, Y: py + 4, Anchor: "start"}, {X: px - 12, Y: py + 4, Anchor: "end"},
@@ -666,7 +709,14 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 		for i := range cands {
 			cands[i].Text, cands[i].Class = text, "ptlbl"
 		}
-		if l, ok := pl.place(w, cands); ok {
+		l, ok := pl.place(w, cands)
+		if !ok {
+			// Across the frontier's line rather than not at all.
+			pl.loose = true
+			l, ok = pl.place(w, cands)
+			pl.loose = false
+		}
+		if ok {
 			c.Labels = append(c.Labels, l)
 		}
 	}
@@ -675,6 +725,11 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 			c.Legend = append(c.Legend, legendItem{"sw-never", "left pods without an address"})
 			break
 		}
+	}
+	if offScale > 0 {
+		c.Legend = append(c.Legend, legendItem{"sw-off", fmt.Sprintf("on the top edge: p99 above %s", trimNum(yb)+" s")})
+		c.Note += fmt.Sprintf(" %d combination%s with a p99 wait above the scale (set by the frontier's combinations that gave every pod an address) %s drawn on the top edge; hover for the figures.",
+			offScale, plural(offScale), map[bool]string{true: "is", false: "are"}[offScale == 1])
 	}
 
 	// The colour scale and the policies' marker shapes, right of the plot.
@@ -708,29 +763,19 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 	return c
 }
 
-func cmpF(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // sweepCSS is the sweep and compare reports' stylesheet over reportCSS.
-const sweepCSS = `.card.rec { border-left: 4px solid #16a34a; }
+const sweepCSS = `.card.rec { border-left: 4px solid #c026d3; }
 .card.rec.none { border-left-color: var(--wait); }
 .rec .objective { color: var(--muted); margin: 0 0 8px; }
 .rec .best { font-size: 16px; font-weight: 600; margin: 2px 0 8px; }
 .rec .why { margin: 8px 0 4px; color: #343b49; }
 .rec table { max-width: 760px; }
 .cmd { display: block; background: #f6f7f9; border: 1px solid var(--rule); border-radius: 4px; padding: 6px 8px; margin: 4px 0 2px; white-space: pre-wrap; word-break: break-all; font-size: 11.5px; }
-.badge { display: inline-block; font-size: 11px; font-weight: 600; border-radius: 9px; padding: 0 7px; margin-left: 6px; color: #fff; background: #16a34a; vertical-align: 1px; }
+.badge { display: inline-block; font-size: 11px; font-weight: 600; border-radius: 9px; padding: 0 7px; margin-left: 6px; color: #fff; background: #a21caf; vertical-align: 1px; }
 .badge.runner-up { background: #64748b; }
 table.combos td, table.combos th { white-space: nowrap; padding-right: 12px; }
 table.combos td.set { white-space: normal; }
-table.combos tr.best td { background: #ecfdf3; font-weight: 600; }
+table.combos tr.best td { background: #fdf4ff; font-weight: 600; }
 table.combos tr.runner td { background: #f1f5f9; }
 td.miss { color: #b42318; white-space: normal !important; min-width: 160px; }
 .spread { display: block; color: var(--muted); font-size: 11px; font-weight: 400; }
@@ -741,23 +786,27 @@ details summary { cursor: pointer; font-weight: 600; font-size: 15px; }
 .sw-front::before { background: #cbd5e1; border: 1.5px solid #111827; border-radius: 50% !important; width: 10px !important; }
 .sw-combo::before { background: #cbd5e1; opacity: .6; border-radius: 50% !important; width: 7px !important; height: 7px !important; }
 .sw-frontline::before { border-top: 2px solid #111827; height: 0 !important; vertical-align: 3px !important; border-radius: 0 !important; }
-.sw-best::before { border: 2.5px solid #16a34a; border-radius: 50% !important; background: none; width: 10px !important; }
+.sw-best::before { border: 2.5px solid #c026d3; border-radius: 50% !important; background: none; width: 10px !important; }
 .sw-runner::before { border: 2px dashed #475569; border-radius: 50% !important; background: none; width: 10px !important; }
 .sw-obj::before { border-top: 2px dashed var(--wait); height: 0 !important; vertical-align: 3px !important; border-radius: 0 !important; }
 .sw-never::before { content: "×" !important; color: #dc2626; font-weight: 700; font-size: 16px; line-height: 10px; width: auto !important; height: auto !important; background: none; }
 svg .combo { stroke: #475569; stroke-width: .6; opacity: .55; }
 svg .front { stroke: #111827; stroke-width: 1.5; }
 svg .nevercross { fill: none; stroke: #dc2626; stroke-width: 2.2; stroke-linecap: round; }
+svg .nevercross.small { stroke-width: 1.3; opacity: .7; }
+svg .offtick { fill: none; stroke: #64748b; stroke-width: 1.2; }
+.sw-off::before { border-left: 1.5px solid #64748b; width: 0 !important; border-radius: 0 !important; }
 svg .frontline { fill: none; stroke: #111827; stroke-width: 1.6; opacity: .7; }
 svg .whisker { fill: none; stroke: #334155; stroke-width: 1; opacity: .55; }
 svg .missband { fill: rgba(229,72,77,.05); }
 svg .objline { fill: none; stroke: var(--wait); stroke-width: 1.6; stroke-dasharray: 7 4; }
 svg .objlbl { fill: #b42318; font-weight: 600; font-size: 12px; }
-svg .bestring { fill: none; stroke: #16a34a; stroke-width: 3; }
+svg .bestring { fill: none; stroke: #c026d3; stroke-width: 3.2; }
 svg .runring { fill: none; stroke: #475569; stroke-width: 2; stroke-dasharray: 4 3; }
-svg .bestlbl { fill: #166534; font-weight: 700; font-size: 12.5px; paint-order: stroke; stroke: #fff; stroke-width: 4px; }
+svg .bestlbl { fill: #86198f; font-weight: 700; font-size: 12.5px; paint-order: stroke; stroke: #fff; stroke-width: 4px; }
 svg .runlbl { fill: #334155; font-weight: 600; font-size: 12px; paint-order: stroke; stroke: #fff; stroke-width: 4px; }
-svg .leader { fill: none; stroke: #64748b; stroke-width: 1; }
+svg .leader { fill: none; stroke: #475569; stroke-width: 1.2; }
+svg .leader.bestlead { stroke: #a21caf; stroke-width: 1.4; }
 svg .ptlbl { fill: #111827; font-weight: 600; font-size: 11px; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 svg .axlbl { fill: var(--ink); font-weight: 600; font-size: 12px; }
 svg .rampbox { fill: none; stroke: #94a3b8; stroke-width: .8; }

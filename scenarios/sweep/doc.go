@@ -1,5 +1,5 @@
 // Package sweep runs one workload against a grid of VPC CNI settings,
-// instance types and assign orders, ranks the outcomes and recommends the
+// instance types, assign orders and (optionally) pool policies, ranks the outcomes and recommends the
 // cheapest setting that meets a pod IP wait objective (design.md, users'
 // question 2: "Which settings give p99 pod IP wait under N seconds with the
 // fewest addresses and EC2 calls?").
@@ -18,8 +18,14 @@
 // at fault. Values are spelled canonically (whole numbers in decimal,
 // booleans true/false).
 //
-// Points are expanded in a fixed order: instance types as given, then
-// orders as given, then the setting axes as an odometer (axes sorted by key,
+// With GridSpec.Policies (--policies) the grid has a policy dimension
+// (ipam.PolicyNames, with fixed --policy-set parameters, Grid.PolicyParams):
+// each point builds its own ipam.Policy (policies keep per-node state), and
+// the point's identity, outputs and rerun command name it. Without it no
+// output names a policy.
+//
+// Points are expanded in a fixed order: policies as given, then instance
+// types as given, then orders as given, then the setting axes as an odometer (axes sorted by key,
 // the last changing fastest, values as given), then repetitions 1..N
 // innermost. A point's index is its position in that order.
 //

@@ -1,0 +1,375 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"ipamsim/ipam"
+	"ipamsim/scenarios/replay"
+	"ipamsim/sim"
+)
+
+// The compare report (ipamsim compare --report FILE.html) is one
+// self-contained page like the run report, whose stylesheet and helpers it
+// shares (report_svg.go): the comparison table with each row's best policy
+// marked, then one small timeline per policy — addresses held and assigned,
+// pods waiting — on the same time and value axes, sampled every
+// --sample-interval of simulated time (replay.Options.SampleEvery/OnSample)
+// with the most pods waiting at once between two samples. No script.
+
+// compareSeries samples one policy's run.
+type compareSeries struct {
+	policy  string
+	node    *ipam.Node
+	rows    []cmpSample
+	peak    int // pods waiting, most at once since the last sample
+	samples uint64
+}
+
+type cmpSample struct {
+	at                      sim.Time
+	held, assigned, waiting int
+}
+
+// hook sets the replay options that sample the run every `every`.
+func (s *compareSeries) hook(opt *replay.Options, every sim.Time) {
+	opt.OnStart = func(n *ipam.Node) { s.node = n }
+	opt.AfterStep = func() {
+		if s.node != nil {
+			s.peak = max(s.peak, s.node.Waiting())
+		}
+	}
+	opt.SampleEvery = every
+	opt.OnSample = func(now sim.Time) {
+		s.samples++
+		n := s.node
+		st := n.Datastore().Stats() // the datastore's counts: reading them changes nothing
+		row := cmpSample{at: now, held: st.TotalIPs, assigned: st.AssignedIPs, waiting: max(s.peak, n.Waiting())}
+		s.peak = n.Waiting()
+		if k := len(s.rows); k > 0 && s.rows[k-1].at == now {
+			row.waiting = max(row.waiting, s.rows[k-1].waiting)
+			s.rows[k-1] = row
+			return
+		}
+		s.rows = append(s.rows, row)
+	}
+}
+
+// samplerEvents is how many engine events the sampling added to the run (all
+// samples but the final one, which replay calls directly): the run's
+// events_processed less them is the figure of a run without --report.
+func (s *compareSeries) samplerEvents() uint64 {
+	if s.samples == 0 {
+		return 0
+	}
+	return s.samples - 1
+}
+
+// maxDrawn caps the points of a drawn series: longer ones are reduced to the
+// largest values of equal runs of samples.
+const maxDrawn = 1500
+
+func (s *compareSeries) drawn() []cmpSample {
+	if len(s.rows) <= maxDrawn {
+		return s.rows
+	}
+	per := (len(s.rows) + maxDrawn - 1) / maxDrawn
+	var out []cmpSample
+	for i := 0; i < len(s.rows); i += per {
+		b := s.rows[i]
+		for _, r := range s.rows[i+1 : min(i+per, len(s.rows))] {
+			b.at = r.at
+			b.held, b.assigned, b.waiting = max(b.held, r.held), max(b.assigned, r.assigned), max(b.waiting, r.waiting)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+type comparePage struct {
+	Title, Sub, Question string
+	Glance               []string
+	Heads                []string
+	Rows                 []cmpRow
+	Notes                []string
+	Legend               []legendItem
+	Charts               []*chart
+	SampleEvery          string
+}
+
+type cmpRow struct {
+	Label string
+	Cells []cmpCell
+}
+
+type cmpCell struct {
+	Value string
+	Lead  bool // the row's lowest (best) value, when not every policy has it
+}
+
+// writeCompareReport renders the comparison's page into w.
+func writeCompareReport(w io.Writer, c comparison, series []*compareSeries, question string, every sim.Time) error {
+	p := comparePageOf(c, series, question, every)
+	var b bytes.Buffer
+	if err := compareTmpl.Execute(&b, p); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func comparePageOf(c comparison, series []*compareSeries, question string, every sim.Time) *comparePage {
+	p := &comparePage{Question: question, SampleEvery: durText(time.Duration(every))}
+	p.Title = strings.ToUpper(c.Workload[:1]) + c.Workload[1:]
+	node := c.InstanceType
+	if len(c.Runs) > 0 {
+		s := c.Runs[0].Summary
+		node = fmt.Sprintf("%s (%d ENIs × %d IPv4)", c.InstanceType, s.MaxENIs, s.IPv4PerENI)
+	}
+	policies := "1 policy"
+	if len(c.Runs) != 1 {
+		policies = fmt.Sprintf("%d policies", len(c.Runs))
+	}
+	p.Sub = fmt.Sprintf("%s · node %s · seed %d · EC2 %s · %s on the same workload, node, subnet and EC2 model",
+		c.Workload, node, c.Seed, c.EC2Profile, policies)
+	for _, r := range c.Runs {
+		p.Heads = append(p.Heads, r.Policy)
+	}
+	for _, row := range compareRows {
+		r := cmpRow{Label: row.label}
+		vals := make([]float64, len(c.Runs))
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i := range c.Runs {
+			v := row.value(&c.Runs[i].Summary)
+			r.Cells = append(r.Cells, cmpCell{Value: v})
+			vals[i], _ = strconv.ParseFloat(v, 64)
+			lo, hi = min(lo, vals[i]), max(hi, vals[i])
+		}
+		if hi > lo {
+			for i := range r.Cells {
+				r.Cells[i].Lead = vals[i] == lo
+			}
+		}
+		p.Rows = append(p.Rows, r)
+	}
+	for _, run := range c.Runs {
+		var notes []string
+		if len(run.Params) > 0 {
+			var kv []string
+			for _, k := range sortedKeys(run.Params) {
+				kv = append(kv, k+"="+run.Params[k])
+			}
+			notes = append(notes, "parameters "+strings.Join(kv, " "))
+		}
+		if len(run.NodeSettings) > 0 {
+			notes = append(notes, "node settings "+strings.Join(run.NodeSettings, " "))
+		}
+		if len(notes) > 0 {
+			p.Notes = append(p.Notes, run.Policy+": "+strings.Join(notes, "; "))
+		}
+	}
+	p.Glance = compareGlance(c)
+	p.Legend = []legendItem{{"sw-held", "addresses held"}, {"sw-assigned", "assigned to pods"}, {"sw-waitbar", "pods waiting (most at once per sample)"}}
+	p.Charts = compareCharts(c, series, every)
+	return p
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// compareGlance names, for the figures people ask about first, the policies
+// that do best.
+func compareGlance(c comparison) []string {
+	if len(c.Runs) == 0 {
+		return nil
+	}
+	best := func(f func(s *replay.Summary) float64, format func(float64) string) string {
+		lo := math.Inf(1)
+		for i := range c.Runs {
+			lo = min(lo, f(&c.Runs[i].Summary))
+		}
+		var who []string
+		for i := range c.Runs {
+			if f(&c.Runs[i].Summary) == lo {
+				who = append(who, c.Runs[i].Policy)
+			}
+		}
+		if len(who) == len(c.Runs) && len(who) > 1 {
+			return "every policy (" + format(lo) + ")"
+		}
+		return strings.Join(who, ", ") + " (" + format(lo) + ")"
+	}
+	var g []string
+	g = append(g, "Fewest addresses held on average: "+best(func(s *replay.Summary) float64 { return s.MeanAddressesHeld }, oneDec)+
+		"; fewest at the peak: "+best(func(s *replay.Summary) float64 { return float64(s.PeakAddressesHeld) }, noDec)+".")
+	g = append(g, "Shortest p99 pod IP wait: "+best(func(s *replay.Summary) float64 { return s.WaitP99Seconds }, fmtSec)+
+		"; fewest pods that waited: "+best(func(s *replay.Summary) float64 { return float64(s.PodsWaited) }, noDec)+".")
+	g = append(g, "Fewest EC2 calls: "+best(func(s *replay.Summary) float64 { return float64(s.EC2CallsTotal) }, noDec)+".")
+	var never []string
+	for _, r := range c.Runs {
+		if r.Summary.PodsNeverAssigned > 0 {
+			never = append(never, fmt.Sprintf("%s (%d)", r.Policy, r.Summary.PodsNeverAssigned))
+		}
+	}
+	if len(never) > 0 {
+		g = append(g, "Pods left without an address: "+strings.Join(never, ", ")+".")
+	}
+	return g
+}
+
+// compareCharts are the small multiples: one chart per policy, every one on
+// the same time axis and the same scales.
+func compareCharts(c comparison, series []*compareSeries, every sim.Time) []*chart {
+	var end sim.Time
+	amax, wmax := 1.0, 1.0
+	for _, s := range series {
+		for _, r := range s.rows {
+			end = max(end, r.at)
+			amax = max(amax, float64(r.held))
+			wmax = max(wmax, float64(r.waiting))
+		}
+	}
+	end = max(end, sim.Second)
+	amax = niceCeil(amax)
+	wstep := max(niceStep(wmax, 2), 1)
+	wmax = math.Ceil(wmax/wstep-1e-9) * wstep
+	const (
+		w, h   = 560, 256
+		x0, x1 = 48.0, 548.0
+		a0, a1 = 24.0, 150.0 // addresses panel
+		p0, p1 = 178.0, 226.0
+	)
+	x := func(t sim.Time) float64 { return x0 + t.Seconds()/end.Seconds()*(x1-x0) }
+	ya := func(v float64) float64 { return a1 - v/amax*(a1-a0) }
+	yw := func(v float64) float64 { return p1 - v/wmax*(p1-p0) }
+	var out []*chart
+	for i, s := range series {
+		run := c.Runs[i].Summary
+		ch := &chart{ID: "policy-" + s.policy, Title: s.policy, W: w, H: h, X0: x0, X1: x1, Y0: a0, Y1: p1}
+		ch.Note = fmt.Sprintf("addresses held: mean %s, peak %d · p99 wait %s, %d pods waited · %d EC2 calls",
+			oneDec(run.MeanAddressesHeld), run.PeakAddressesHeld, fmtSec(run.WaitP99Seconds), run.PodsWaited, run.EC2CallsTotal)
+		simAxis(ch, 0, end, x, 6)
+		// Value axes: the addresses panel and the waiting panel.
+		step := max(niceStep(amax, 4), 1)
+		for v := 0.0; v <= amax+step/1000; v += step {
+			ch.Grid = append(ch.Grid, shape{X: x0, Y: ya(v), X2: x1, Y2: ya(v)})
+			ch.Ticks = append(ch.Ticks, label{X: x0 - 6, Y: ya(v) + 4, Anchor: "end", Text: trimNum(v)})
+		}
+		for v := 0.0; v <= wmax+wstep/1000; v += wstep {
+			ch.Grid = append(ch.Grid, shape{X: x0, Y: yw(v), X2: x1, Y2: yw(v)})
+			ch.Ticks = append(ch.Ticks, label{X: x0 - 6, Y: yw(v) + 4, Anchor: "end", Text: trimNum(v)})
+		}
+		// The time grid spans both panels; blank the gap between them.
+		ch.Bands = append(ch.Bands, shape{Class: "gap", X: x0 - 1, Y: a1 + 1, W: x1 - x0 + 2, H: p0 - a1 - 2})
+		ch.Labels = append(ch.Labels,
+			label{X: x0, Y: a0 - 8, Anchor: "start", Text: "addresses held and assigned", Class: "panel"},
+			label{X: x0, Y: p0 - 7, Anchor: "start", Text: "pods waiting", Class: "panel"})
+		rows := s.drawn()
+		area := func(class string, v func(r cmpSample) float64, y func(float64) float64, base float64, closed bool) {
+			if len(rows) == 0 {
+				return
+			}
+			var d strings.Builder
+			if closed {
+				fmt.Fprintf(&d, "M%.1f %.1f", x(rows[0].at), base)
+				for _, r := range rows {
+					fmt.Fprintf(&d, "L%.1f %.1f", x(r.at), y(v(r)))
+				}
+				fmt.Fprintf(&d, "L%.1f %.1fZ", x(rows[len(rows)-1].at), base)
+			} else {
+				for k, r := range rows {
+					op := "L"
+					if k == 0 {
+						op = "M"
+					}
+					fmt.Fprintf(&d, "%s%.1f %.1f", op, x(r.at), y(v(r)))
+				}
+			}
+			ch.Paths = append(ch.Paths, shape{Class: class, D: d.String()})
+		}
+		area("held", func(r cmpSample) float64 { return float64(r.held) }, ya, a1, true)
+		area("assigned", func(r cmpSample) float64 { return float64(r.assigned) }, ya, a1, true)
+		area("heldline", func(r cmpSample) float64 { return float64(r.held) }, ya, a1, false)
+		// Each sample's peak covers the interval that ends at it.
+		if len(rows) > 0 {
+			var d strings.Builder
+			fmt.Fprintf(&d, "M%.1f %.1f", x(rows[0].at), p1)
+			for k, r := range rows {
+				y := yw(float64(r.waiting))
+				fmt.Fprintf(&d, "L%.1f %.1fL%.1f %.1f", x(rows[max(k-1, 0)].at), y, x(r.at), y)
+			}
+			fmt.Fprintf(&d, "L%.1f %.1fZ", x(rows[len(rows)-1].at), p1)
+			ch.Paths = append(ch.Paths, shape{Class: "waitbar", D: d.String()})
+		}
+		ch.Paths = append(ch.Paths, shape{Class: "axis", D: fmt.Sprintf("M%.1f %.1fH%.1f", x0, a1, x1)})
+		out = append(out, ch)
+	}
+	return out
+}
+
+const compareCSS = `.cmp td, .cmp th { text-align: right; padding: 4px 10px; white-space: nowrap; }
+.cmp th:first-child, .cmp td:first-child { text-align: left; }
+.cmp thead th { color: var(--ink); font-weight: 600; }
+.cmp td.lead { font-weight: 700; color: #166534; background: #ecfdf3; }
+.multiples { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0 14px; }
+.multiples .chart h3 code { font-size: 14px; }
+.notes { color: var(--muted); font-size: 12.5px; margin: 8px 0 0; padding-left: 18px; }
+svg .gap { fill: #fff; }
+@media (max-width: 900px) { .multiples { grid-template-columns: 1fr; } }
+`
+
+var compareTmpl = template.Must(template.New("compare").Parse(svgChartHTML + compareHTML))
+
+const compareHTML = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ipamsim compare report: {{.Title}}</title>
+<style>
+` + reportCSS + sweepCSS + compareCSS + `</style>
+</head>
+<body>
+<main>
+<header>
+<h1>ipamsim compare report: {{.Title}}</h1>
+<div class="sub">{{.Sub}}</div>
+</header>
+{{if .Question}}<div class="question"><b>Question</b>{{.Question}}</div>{{end}}
+<section class="card">
+<h2>At a glance</h2>
+<ul class="glance">{{range .Glance}}<li>{{.}}</li>{{end}}</ul>
+</section>
+<section class="card" id="table">
+<h2>The policies side by side</h2>
+<div class="scroll"><table class="cmp">
+<thead><tr><th></th>{{range .Heads}}<th><code>{{.}}</code></th>{{end}}</tr></thead>
+<tbody>{{range .Rows}}<tr><th>{{.Label}}</th>{{range .Cells}}<td{{if .Lead}} class="lead"{{end}}>{{.Value}}</td>{{end}}</tr>
+{{end}}</tbody></table></div>
+{{if .Notes}}<ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
+</section>
+<section class="section" id="timelines">
+<h2>Over time, one policy per chart <span class="legend">{{range .Legend}}<span class="{{.Class}}">{{.Label}}</span>{{end}}</span></h2>
+<div class="note" style="color:var(--muted);font-size:12px;margin:-4px 0 8px">Every chart has the same time axis and the same scales, sampled every {{.SampleEvery}} of simulated time.</div>
+<div class="multiples">
+{{range .Charts}}{{template "svgchart" .}}{{end}}
+</div>
+</section>
+<footer>Generated by <code>ipamsim compare --report</code>. Times are simulated, from the start of the run (m:ss). Green cells: the row's lowest figure. Every policy replays the same workload with the same seed, on the same node, subnet, EC2 latencies and kubelet retries.</footer>
+</main>
+</body>
+</html>
+`
