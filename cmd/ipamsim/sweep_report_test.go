@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/xml"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,46 +17,7 @@ func parsePage(t *testing.T, page string) htmlDoc {
 	if !strings.HasPrefix(page, "<!DOCTYPE html>\n") {
 		t.Fatal("no doctype")
 	}
-	d := xml.NewDecoder(strings.NewReader(page))
-	d.Strict = false
-	d.AutoClose = xml.HTMLAutoClose
-	d.Entity = xml.HTMLEntity
-	doc := htmlDoc{count: map[string]int{}, class: map[string]int{}}
-	var text strings.Builder
-	var stack []string
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("not well-formed HTML: %v", err)
-		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			doc.count[tok.Name.Local]++
-			doc.attrs = append(doc.attrs, tok.Attr...)
-			for _, a := range tok.Attr {
-				if a.Name.Local == "class" {
-					for _, c := range strings.Fields(a.Value) {
-						doc.class[c]++
-					}
-				}
-			}
-			stack = append(stack, tok.Name.Local)
-		case xml.EndElement:
-			if len(stack) == 0 || stack[len(stack)-1] != tok.Name.Local {
-				t.Fatalf("</%s> closes %v", tok.Name.Local, stack)
-			}
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			text.Write(tok)
-		}
-	}
-	if len(stack) != 0 {
-		t.Fatalf("unclosed elements %v", stack)
-	}
-	doc.text = strings.Join(strings.Fields(text.String()), " ")
+	doc := parseHTML(t, page)
 	for _, a := range doc.attrs {
 		if (a.Name.Local == "src" || a.Name.Local == "href") && a.Value != "" {
 			t.Errorf("external reference %s=%q", a.Name.Local, a.Value)
