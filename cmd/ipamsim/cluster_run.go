@@ -130,7 +130,7 @@ func (o *runOptions) runClusterScenario(sc *scenarios.Scenario, variants []strin
 func writeSeriesHeader(w *bufio.Writer, c *cluster.Cluster) {
 	w.WriteString("at,nodes,enis,addresses_held,addresses_assigned,pods_waiting,pods_pending")
 	for _, sn := range c.Subnets() {
-		fmt.Fprintf(w, ",%s_free,%s_free_28", sn.Spec.Name, sn.Spec.Name)
+		fmt.Fprintf(w, ",%s_free,%s_free_28,%s_fragmentation", sn.Spec.Name, sn.Spec.Name, sn.Spec.Name)
 	}
 	w.WriteByte('\n')
 }
@@ -146,6 +146,8 @@ func writeSeriesRow(w *bufio.Writer, s replay.ClusterSample) {
 		b = strconv.AppendInt(b, int64(s.SubnetFree[i]), 10)
 		b = append(b, ',')
 		b = strconv.AppendInt(b, int64(s.SubnetFree8[i]), 10)
+		b = append(b, ',')
+		b = strconv.AppendFloat(b, s.SubnetFrag[i], 'f', 3, 64)
 	}
 	b = append(b, '\n')
 	w.Write(b)

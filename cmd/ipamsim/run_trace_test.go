@@ -61,3 +61,44 @@ func writeFile(t *testing.T, path, body string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRunClusterScenarioOutputs: a cluster scenario writes the sampled series
+// (per-subnet free addresses, free /28s and fragmentation over time) and a
+// metrics file whose aws-node metrics carry a node label.
+func TestRunClusterScenarioOutputs(t *testing.T) {
+	dir := t.TempDir()
+	series, metrics := filepath.Join(dir, "series.csv"), filepath.Join(dir, "m.prom")
+	var out, errb bytes.Buffer
+	code := run([]string{"run", "--scenario", "pd-fragmented-subnet", "--series", series, "--metrics-file", metrics}, nil, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(string(mustReadFile(t, series))), "\n")
+	if lines[0] != "at,nodes,enis,addresses_held,addresses_assigned,pods_waiting,pods_pending,shared_free,shared_free_28,shared_fragmentation" || len(lines) < 30 {
+		t.Fatalf("series header %q, %d rows", lines[0], len(lines))
+	}
+	// Fragmented subnet: no free aligned /28 at any sample, fragmentation 1.
+	for _, l := range lines[1:] {
+		if !strings.HasSuffix(l, ",0,1.000") {
+			t.Fatalf("sample %q: want no free /28 and fragmentation 1", l)
+		}
+	}
+	m := string(mustReadFile(t, metrics))
+	for _, want := range []string{`awscni_total_ip_addresses{node="pd-001"}`, `ipamsim_subnet_free_aligned_prefixes{subnet="shared"} 0`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics file lacks %s", want)
+		}
+	}
+	if !strings.Contains(out.String(), "subnet shared") {
+		t.Errorf("summary lacks the subnet line:\n%s", out.String())
+	}
+}
+
+func mustReadFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

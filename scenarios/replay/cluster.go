@@ -32,7 +32,8 @@ type ClusterSample struct {
 	Waiting     int // pods whose ADD failed, waiting for a retry
 	Pending     int // pods no node could take
 	SubnetFree  []int
-	SubnetFree8 []int // free aligned /28 blocks
+	SubnetFree8 []int     // free aligned /28 blocks
+	SubnetFrag  []float64 // share of free addresses no free /28 can use
 }
 
 // GroupSummary is one node group's figures.
@@ -144,6 +145,7 @@ func (s *sampler) sample(now sim.Time) {
 		f28 := sn.Space.FreeAligned28()
 		cs.SubnetFree = append(cs.SubnetFree, sn.Space.Free()+sn.Space.ReservedFree())
 		cs.SubnetFree8 = append(cs.SubnetFree8, f28)
+		cs.SubnetFrag = append(cs.SubnetFrag, sn.Space.Fragmentation())
 		s.min28[i] = min(s.min28[i], f28)
 		s.maxFrg[i] = max(s.maxFrg[i], sn.Space.Fragmentation())
 	}
