@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -106,6 +107,10 @@ func runSweep(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "merge" {
 		return runSweepMerge(args[1:], stdout, stderr)
 	}
+	// Points allocate short-lived garbage on every worker at once; a larger
+	// heap target (memory is cheap next to the points) makes the collector
+	// run less often and lets two workers scale nearly 2×.
+	defer debug.SetGCPercent(debug.SetGCPercent(sweepGCPercent))
 	var o sweepOptions
 	fs := pflag.NewFlagSet("ipamsim sweep", pflag.ContinueOnError)
 	fs.SortFlags = false
@@ -610,3 +615,7 @@ func runRecommend(args []string, stdout, stderr io.Writer) int {
 	}()
 	return sweepExit(stderr, "ipamsim recommend", err)
 }
+
+// sweepGCPercent is the garbage collector's target while a sweep runs
+// (GOGC=400: measured 2.03× from 1 to 2 workers against 1.79–1.96× at 100).
+const sweepGCPercent = 400
