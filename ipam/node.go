@@ -158,6 +158,17 @@ const (
 	evSleep
 )
 
+// LaunchError is an instance EC2 could not launch: its subnet has no free
+// address for the primary ENI (InsufficientFreeAddressesInSubnet).
+type LaunchError struct {
+	Node   string
+	Subnet netip.Prefix
+}
+
+func (e *LaunchError) Error() string {
+	return fmt.Sprintf("node %s: subnet %s has no free address for the instance's primary ENI (InsufficientFreeAddressesInSubnet)", e.Node, e.Subnet)
+}
+
 // NewNode builds a node. It returns warnings for settings upstream accepts with
 // a warning (e.g. prefix delegation on a non-nitro type, §1).
 func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
@@ -218,6 +229,19 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 	n.eniSubnet = map[ENIID]*Subnet{}
 	n.eniAddrs = map[ENIID][]netip.Prefix{}
 	n.pods.byName = map[string]int32{}
+	// The instance launches with its primary ENI and primary address; with
+	// none left in the subnet EC2 refuses to launch it.
+	ip, ok := n.subnet.AllocAddr()
+	if !ok {
+		return nil, nil, &LaunchError{Node: cfg.Name, Subnet: n.subnet.Prefix()}
+	}
+	n.nextENIID++
+	id := n.nextENIID
+	n.devices[0] = true
+	n.eniSubnet[id] = n.subnet
+	n.eniAddrs[id] = []netip.Prefix{netip.PrefixFrom(ip, 32)}
+	n.ds.AddENI(id, 0, true, ip, eng.Now())
+	n.Counters.ENIsAttached++
 	n.Counters.EC2Latency = map[LatencyKey]*LatencySum{}
 	n.Counters.IpamdErrors = map[string]uint64{}
 	n.policy = cfg.Policy

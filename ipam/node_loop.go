@@ -4,8 +4,6 @@ package ipam
 // loop that has nothing to do (ipamd-behaviour.md §2).
 
 import (
-	"net/netip"
-
 	"ipamsim/sim"
 )
 
@@ -13,20 +11,6 @@ import (
 // (DescribeNetworkInterfaces), tag it (CreateTags), then one pre-scaling step;
 // the gRPC server answers ADDs only after that.
 func (n *Node) nodeInit() {
-	now := n.eng.Now()
-	if len(n.ds.ENIs()) == 0 {
-		ip, ok := n.subnet.AllocAddr()
-		if !ok {
-			panic("ipam: the node's subnet has no address for its primary ENI")
-		}
-		n.nextENIID++
-		id := n.nextENIID
-		n.devices[0] = true
-		n.eniSubnet[id] = n.subnet
-		n.eniAddrs[id] = []netip.Prefix{netip.PrefixFrom(ip, 32)}
-		n.ds.AddENI(id, 0, true, ip, now)
-		n.Counters.ENIsAttached++
-	}
 	n.ec2(DescribeNetworkInterfaces, nil, func(ErrCode) {
 		n.ec2(CreateTags, nil, func(ErrCode) {
 			n.policy.PreScale(n, func(ok bool) {

@@ -7,6 +7,7 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -120,6 +121,9 @@ type Group struct {
 	booting   int
 	PeakNodes int
 	live      int
+	// LaunchFailures counts nodes EC2 could not launch for want of an
+	// address in their subnet.
+	LaunchFailures int
 }
 
 // Subnet is a subnet's running state.
@@ -235,6 +239,12 @@ func New(eng *sim.Engine, spec Spec) (*Cluster, error) {
 		if a := gs.Autoscale; a != nil && a.ScanInterval <= 0 {
 			a.ScanInterval = 10 * sim.Second
 		}
+		// Check the group's node configuration once, on a scratch engine and
+		// subnet, so that joins later cannot fail on it.
+		if _, _, err := ipam.NewNode(sim.NewEngine(), ipam.Config{Name: gs.Name, Instance: gs.Instance,
+			Settings: gs.Settings, MaxPods: gs.MaxPods, Profile: spec.Profile, Policy: gs.Policy}); err != nil {
+			return nil, fmt.Errorf("node group %q: %v", gs.Name, err)
+		}
 		c.groups = append(c.groups, &Group{Spec: spec.Groups[gi]})
 	}
 	return c, nil
@@ -305,8 +315,15 @@ func (c *Cluster) join(gi int) {
 	m := &Member{Name: name, Group: gi, Subnet: sn, idx: int32(len(c.members))}
 	cfg.OnReady = func(*ipam.Node) { c.ready(m) }
 	node, _, err := ipam.NewNode(c.eng, cfg)
+	var le *ipam.LaunchError
+	if errors.As(err, &le) {
+		// EC2 cannot launch the instance: its subnet has no address left for
+		// the primary ENI. The node never joins (an autoscaler retries).
+		g.LaunchFailures++
+		return
+	}
 	if err != nil {
-		panic(fmt.Sprintf("cluster: node %s: %v", name, err)) // the group spec was validated
+		panic(fmt.Sprintf("cluster: node %s: %v", name, err)) // New checked every group's node config
 	}
 	m.Node = node
 	m.cap = max(node.MaxPods()-g.Spec.DaemonSetPods, 0)

@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"ipamsim/ipam"
@@ -140,5 +141,44 @@ func TestSimultaneousScaleUpThrottles(t *testing.T) {
 	}
 	if wait150 <= wait15+5 {
 		t.Errorf("p99 pod IP wait with 150 nodes %.1fs is not clearly above 15 nodes' %.1fs", wait150, wait15)
+	}
+}
+
+// TestLaunchFailsWhenSubnetIsFull: a /28 has 11 usable addresses; 12 nodes
+// want one primary address each, so the twelfth cannot launch
+// (InsufficientFreeAddressesInSubnet) and is counted, not a crash.
+func TestLaunchFailsWhenSubnetIsFull(t *testing.T) {
+	eng := sim.NewEngine()
+	c, err := New(eng, Spec{
+		Subnets: []SubnetSpec{{Name: "a", CIDR: netip.MustParsePrefix("10.0.0.0/28")}},
+		Groups:  []GroupSpec{{Name: "ng", Instance: mustType(t, "m5.large"), Count: 12, Settings: ipam.DefaultSettings(), Subnets: []string{"a"}, DaemonSetPods: 2}},
+		Profile: profile(t, "zero"), Seed: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Start()
+	eng.RunUntil(sim.Minute)
+	g := c.Groups()[0]
+	if len(g.Members) != 11 || g.LaunchFailures != 1 {
+		t.Fatalf("%d nodes launched, %d failures; want 11 and 1", len(g.Members), g.LaunchFailures)
+	}
+	if sp := c.Subnets()[0].Space; sp.Free() != 0 {
+		t.Fatalf("subnet free %d, want 0", sp.Free())
+	}
+}
+
+// TestGroupConfigCheckedUpFront: a group whose nodes could never be built is
+// an error from New, not a panic when the first node joins.
+func TestGroupConfigCheckedUpFront(t *testing.T) {
+	bad := mustType(t, "m5.large")
+	bad.MaxENIs = 0
+	_, err := New(sim.NewEngine(), Spec{
+		Subnets: []SubnetSpec{{Name: "a", CIDR: netip.MustParsePrefix("10.0.0.0/24")}},
+		Groups:  []GroupSpec{{Name: "ng", Instance: bad, Count: 1, Settings: ipam.DefaultSettings(), Subnets: []string{"a"}}},
+		Profile: profile(t, "zero"),
+	})
+	if err == nil || !strings.Contains(err.Error(), `node group "ng"`) {
+		t.Fatalf("error %v, want one naming the group", err)
 	}
 }

@@ -42,6 +42,7 @@ type GroupSummary struct {
 	InstanceType      string  `json:"instance_type"`
 	PeakNodes         int     `json:"peak_nodes"`
 	FinalNodes        int     `json:"final_nodes"`
+	LaunchFailures    int     `json:"launch_failures"`
 	PodsAdded         uint64  `json:"pods_added"`
 	PodsWaited        uint64  `json:"pods_waited"`
 	PodsNeverAssigned uint64  `json:"pods_never_assigned"`
@@ -185,7 +186,7 @@ func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, plac
 	var held float64
 	insufficient := map[*ipam.Subnet]uint64{}
 	for _, g := range c.Groups() {
-		gs := GroupSummary{Name: g.Spec.Name, InstanceType: g.Spec.Instance.Name, PeakNodes: g.PeakNodes}
+		gs := GroupSummary{Name: g.Spec.Name, InstanceType: g.Spec.Instance.Name, PeakNodes: g.PeakNodes, LaunchFailures: g.LaunchFailures}
 		var gw ipam.WaitHistogram
 		for _, m := range g.Members {
 			n := m.Node
@@ -269,6 +270,9 @@ func (s ClusterSummary) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "addresses     mean %.1f held (peak %d sampled), %.0f idle IP-seconds\n", s.MeanAddressesHeld, s.PeakHeldSampled, s.IdleIPSeconds)
 	fmt.Fprintf(&b, "EC2           %d calls, %d throttled\n", s.EC2CallsTotal, s.ThrottledCalls)
 	for _, g := range s.Groups {
+		if g.LaunchFailures > 0 {
+			fmt.Fprintf(&b, "group %-8s %d node(s) could not launch: no address left in their subnet\n", g.Name, g.LaunchFailures)
+		}
 		fmt.Fprintf(&b, "group %-8s %s, peak %d nodes: %d pods, %d waited (p99 %.1fs), %d no-IP failures, mean %.1f addresses held, %d EC2 calls, %d throttled\n",
 			g.Name, g.InstanceType, g.PeakNodes, g.PodsAdded, g.PodsWaited, g.WaitP99Seconds, g.NoIPAddFailures, g.MeanAddressesHeld, g.EC2CallsTotal, g.ThrottledCalls)
 	}
