@@ -158,6 +158,10 @@ const (
 	evSleep
 )
 
+// maxIPv4PerENI is the most addresses per ENI the datastore can hold: one
+// primary plus 64 secondary IPs or prefixes (a bit each in a uint64).
+const maxIPv4PerENI = 65
+
 // LaunchError is an instance EC2 could not launch: its subnet has no free
 // address for the primary ENI (InsufficientFreeAddressesInSubnet).
 type LaunchError struct {
@@ -175,6 +179,11 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 	it := cfg.Instance
 	if it.MaxENIs < 1 || it.IPv4PerENI < 2 {
 		return nil, nil, fmt.Errorf("instance %q: needs at least 1 ENI and 2 IPv4 addresses per ENI", it.Name)
+	}
+	if it.IPv4PerENI > maxIPv4PerENI {
+		// The datastore keeps an ENI's CIDRs in a 64-bit mask; the largest
+		// EC2 type has 64 addresses per ENI (63 secondary).
+		return nil, nil, fmt.Errorf("instance %q: %d IPv4 addresses per ENI; ipamsim models at most %d (the largest EC2 type has 64)", it.Name, it.IPv4PerENI, maxIPv4PerENI)
 	}
 	n := &Node{cfg: cfg, eng: eng, set: cfg.Settings}
 	// The policy's agent may hand addresses out differently from ipamd's

@@ -135,6 +135,11 @@ func parseClusterGroup(value string) (ClusterGroup, error) {
 			g.Count, err = num(0)
 		case "subnets":
 			g.Subnets = strings.Split(v, ",")
+			for _, n := range g.Subnets {
+				if n == "" {
+					return g, fmt.Errorf("subnets=%q: an empty subnet name", clip(v))
+				}
+			}
 		case "pod-subnet":
 			g.PodSubnet = v
 		case "max-pods":

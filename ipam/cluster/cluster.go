@@ -225,10 +225,12 @@ func New(eng *sim.Engine, spec Spec) (*Cluster, error) {
 		if len(gs.Subnets) == 0 {
 			return nil, fmt.Errorf("node group %q: no subnets", gs.Name)
 		}
-		for _, s := range append(append([]string{}, gs.Subnets...), gs.PodSubnet) {
-			if s == "" {
-				continue
+		for _, s := range gs.Subnets {
+			if c.byName[s] == nil {
+				return nil, fmt.Errorf("node group %q: unknown subnet %q", gs.Name, s)
 			}
+		}
+		if s := gs.PodSubnet; s != "" {
 			if c.byName[s] == nil {
 				return nil, fmt.Errorf("node group %q: unknown subnet %q", gs.Name, s)
 			}
