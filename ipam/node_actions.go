@@ -11,7 +11,9 @@ import (
 )
 
 // takeAddrs takes count secondary IPs or /28 prefixes from s for an ENI, or
-// none at all, returning the code EC2 answers when the subnet cannot.
+// none at all, returning the code EC2 answers when the subnet cannot: no
+// aligned /28 is InsufficientCidrBlocks, no address
+// InsufficientFreeAddressesInSubnet (§2 errors, §4 subnet exhaustion).
 func (n *Node) takeAddrs(s *Subnet, count int) ([]netip.Prefix, ErrCode) {
 	out := make([]netip.Prefix, 0, count)
 	for k := 0; k < count; k++ {
@@ -337,6 +339,8 @@ func (n *Node) InInsufficientPause() bool {
 	return n.hasInsufficient && n.eng.Now()-n.lastInsufficient <= insufficientCooldown
 }
 
+// noteInsufficient starts the 120 s growth pause after either
+// insufficient-address code (§2 "Errors"; lastInsufficientCidrError).
 func (n *Node) noteInsufficient(code ErrCode) {
 	if code.insufficient() {
 		n.hasInsufficient = true

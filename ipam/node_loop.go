@@ -59,6 +59,9 @@ func (n *Node) schedulePass(at sim.Time) {
 	n.passEvent = n.eng.Schedule(at, n, evPass)
 }
 
+// runPass runs one updateIPPoolIfRequired and schedules the next a loop
+// period after it ends: EC2 calls are synchronous, so a slow pass stretches
+// the cycle (§2 Cadence).
 func (n *Node) runPass() {
 	n.passPending = false
 	n.dormant = false // a pass is running: pod events must not start another
@@ -133,7 +136,8 @@ func (n *Node) quiescent() bool {
 }
 
 // wake brings a dormant loop back to its next pass instant (a pod arrived or
-// left, so the pool may need to act).
+// left, so the pool may need to act). The pass keeps the loop's 5 s phase
+// (§2 Cadence), so sleeping changes nothing observable.
 func (n *Node) wake() {
 	if !n.dormant || !n.ready {
 		return

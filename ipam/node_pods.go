@@ -129,6 +129,9 @@ func (n *Node) addPod(name string) int32 {
 	return i
 }
 
+// tryAssign is one CNI ADD for a waiting pod (§3): AssignPodIPv4Address if
+// ipamd is up, else the ADD fails; a failed ADD counts
+// awscni_no_available_ip_addresses and the kubelet retries it later.
 func (n *Node) tryAssign(i int32) {
 	p := &n.pods.pods[i]
 	n.Counters.AddRequests++

@@ -54,7 +54,7 @@ func TargetState(s Settings, pd bool, st Stats) (short, over int, enabled bool) 
 }
 
 // PrefixShort is upstream datastorePrefixTargetState: prefixes short of
-// WARM_PREFIX_TARGET free prefixes (PD only).
+// WARM_PREFIX_TARGET free prefixes (PD only; §4 getPrefixesNeeded).
 func PrefixShort(s Settings, st Stats) int { return max(s.WarmPrefixTarget-st.FreePrefixes, 0) }
 
 // TooLow is upstream isDatastorePoolTooLow (§2 "Too low").

@@ -258,7 +258,7 @@ func (VPCCNI) NeedsPass(n *Node) bool {
 
 // canGrow reports whether an increase could do anything: room for another
 // ENI, or an ENI (not the primary under custom networking) with room for more
-// CIDRs.
+// CIDRs (§2 "Growing the pool": GetAllocatableENIs, hasRoomForEni).
 func (n *Node) canGrow() bool {
 	if n.HasRoomForENI() {
 		return true
