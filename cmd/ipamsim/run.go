@@ -303,6 +303,9 @@ func (o *runOptions) runOne(spec replay.Spec, sc *scenarios.Scenario, stdin io.R
 	if err != nil {
 		return replay.Summary{}, err
 	}
+	if run.Result.Nodes > 1 {
+		run.Warnings = append(run.Warnings, "the trace places pods on several nodes (its node column); this single-node run puts them all on one node — describe the cluster in a scenario (subnet: and group: lines) to replay it node by node")
+	}
 	for _, w := range run.Warnings {
 		fmt.Fprintf(stderr, "ipamsim run: warning: %s\n", w)
 	}

@@ -34,6 +34,10 @@ func TestRunReplaysAuditLog(t *testing.T) {
 			if !strings.Contains(errb.String(), "already_running=4") {
 				t.Errorf("no import summary on stderr: %q", errb.String())
 			}
+			// The log spans several nodes: a single-node replay says so.
+			if !strings.Contains(errb.String(), "places pods on several nodes") {
+				t.Errorf("no warning about the node column: %q", errb.String())
+			}
 		})
 	}
 }

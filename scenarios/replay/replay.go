@@ -79,9 +79,13 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Result is what a replay measured besides the node's own counters.
 type Result struct {
-	TraceEvents uint64   // trace rows applied
-	End         sim.Time // simulated time at the end of the run
-	Events      uint64   // engine events processed (pool passes, EC2 calls, retries)
+	TraceEvents uint64 // trace rows applied
+	// Nodes is the number of distinct node names the trace's node column
+	// gave, counted for single-node runs, where the column is ignored (every
+	// pod goes to the one node); capped at 2.
+	Nodes  int
+	End    sim.Time // simulated time at the end of the run
+	Events uint64   // engine events processed (pool passes, EC2 calls, retries)
 }
 
 // Target is what a trace is replayed against: one node or a cluster.
@@ -174,7 +178,7 @@ func Replay(eng *sim.Engine, target Target, node *ipam.Node, src scenarios.Reade
 			return Result{}, err
 		}
 	}
-	return Result{TraceEvents: f.applied, End: eng.Now(), Events: eng.Processed()}, nil
+	return Result{TraceEvents: f.applied, End: eng.Now(), Events: eng.Processed(), Nodes: f.nodes}, nil
 }
 
 type pendingRow struct {
@@ -186,16 +190,18 @@ type pendingRow struct {
 // feeder is the engine handler that applies trace events one at a time,
 // reading the next only after the current one is applied (streaming).
 type feeder struct {
-	eng     *sim.Engine
-	target  Target
-	node    *ipam.Node
-	src     scenarios.Reader
-	opt     Options
-	ev      scenarios.Event
-	more    bool
-	last    sim.Time
-	err     error
-	applied uint64
+	eng       *sim.Engine
+	target    Target
+	node      *ipam.Node
+	src       scenarios.Reader
+	opt       Options
+	ev        scenarios.Event
+	more      bool
+	last      sim.Time
+	err       error
+	applied   uint64
+	nodes     int    // distinct node names seen (up to 2), single-node runs
+	firstNode string // the first node name seen
 
 	tl     *bufio.Writer
 	row    pendingRow
@@ -239,6 +245,12 @@ func (f *feeder) Fire(now sim.Time, _ int64) {
 	}
 	f.applied++
 	f.last = now
+	if f.node != nil && len(ev.Node) > 0 && f.nodes < 2 && string(ev.Node) != f.firstNode {
+		if f.nodes == 0 {
+			f.firstNode = string(ev.Node)
+		}
+		f.nodes++
+	}
 	if f.tl != nil {
 		f.row = pendingRow{at: ev.At, op: ev.Op.String(), pod: append(f.row.pod[:0], ev.Pod...)}
 		f.hasRow = true
