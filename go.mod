@@ -1,4 +1,4 @@
-module ipamsim
+module github.com/ipamsim/ipamsim
 
 go 1.26.8
 

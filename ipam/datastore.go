@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // ENIID names an ENI. IDs are handed out from a per-node counter, so they are

@@ -7,7 +7,7 @@ import (
 	"net/netip"
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 const cool30 = 30 * sim.Second

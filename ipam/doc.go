@@ -23,7 +23,7 @@
 //     Terway, static blocks and Calico, for comparison.
 //
 // The package never reads the wall clock or global randomness: time is the
-// engine's (ipamsim/sim) and every random choice comes from streams derived
+// engine's (github.com/ipamsim/ipamsim/sim) and every random choice comes from streams derived
 // from the run's seed. It knows nothing of files, flags or Prometheus;
 // exporters read Node.Counters and the datastore.
 package ipam

@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"ipamsim/ipam/catalog"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // TestDormancyIsExact: a node whose pool loop sleeps through passes that

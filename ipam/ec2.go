@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // API is an EC2 API action that ipamd calls (ipamd-behaviour.md §7).

@@ -3,7 +3,7 @@ package ipam
 import (
 	"math/bits"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // WaitHistogram records pod IP waits in constant memory: log-linear buckets

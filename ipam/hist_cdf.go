@@ -1,6 +1,6 @@
 package ipam
 
-import "ipamsim/sim"
+import "github.com/ipamsim/ipamsim/sim"
 
 // CDFPoint is one step of the distribution of pod IP waits: Fraction of the
 // recorded waits were at most Wait.

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // TestWaitHistogramCDF checks the CDF against the exact empirical

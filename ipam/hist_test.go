@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // refQuantile is the nearest-rank q-quantile of sorted values: the

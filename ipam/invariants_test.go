@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // Randomised whole-node runs: thousands of pod ADDs and DELs over simulated

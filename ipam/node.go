@@ -7,8 +7,8 @@ import (
 	"net/netip"
 	"slices"
 
-	"ipamsim/ipam/catalog"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // Config describes one node: its instance type, the VPC CNI settings, and the

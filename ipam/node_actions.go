@@ -7,7 +7,7 @@ import (
 	"net/netip"
 	"slices"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // takeAddrs takes count secondary IPs or /28 prefixes from s for an ENI, or

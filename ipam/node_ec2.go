@@ -4,7 +4,7 @@ package ipam
 // account's token buckets, and takes simulated time (ipamd-behaviour.md §2, §7).
 
 import (
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // ec2 makes one EC2 call through the SDK's standard retryer. effect, if not

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/ipam/catalog"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // TestNodeRefusesUnmodelledSizes: an ENI with more addresses than the

@@ -4,7 +4,7 @@ package ipam
 // loop that has nothing to do (ipamd-behaviour.md §2).
 
 import (
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // nodeInit is upstream nodeInit (§2 Startup): discover the primary ENI

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 type podState uint8

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/ipam/catalog"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // Whole-node scenarios driven through the engine. With the zero profile every

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // The other CNIs' pool policies (other-policies.md A1–A6) behind Policy, on the

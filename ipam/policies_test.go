@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/ipam/catalog"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // polNode drives one node under a policy on the "zero" EC2 profile (every

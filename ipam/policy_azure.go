@@ -3,7 +3,7 @@ package ipam
 import (
 	"math"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // Azure CNI's dynamic pod IP allocation (other-policies.md A2): CNS's pool

@@ -1,7 +1,7 @@
 package ipam
 
 import (
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // Calico IPAM blocks (other-policies.md A6): each host claims blocks of

@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"sort"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // Cilium's ENI IPAM (other-policies.md A1): the cilium-operator keeps

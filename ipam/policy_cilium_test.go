@@ -3,7 +3,7 @@ package ipam
 import (
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // TestCiliumNeededIPs: A1's example (pre-allocate 8 on an empty node → 8)

@@ -3,8 +3,8 @@ package ipam
 import (
 	"math/bits"
 
-	"ipamsim/ipam/catalog"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // Static per-node pod CIDRs (other-policies.md A5): GKE VPC-native, Cilium

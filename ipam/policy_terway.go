@@ -3,7 +3,7 @@ package ipam
 import (
 	"math/rand/v2"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // Terway's multi-IP pool (other-policies.md A3): a min/max band on idle

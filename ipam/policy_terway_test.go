@@ -3,7 +3,7 @@ package ipam
 import (
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // TestTerwayBand: allocate max(0, min_pool_size + pending − idle); keep at

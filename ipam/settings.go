@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // Settings are the VPC CNI environment variables that shape the pool

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 func TestDefaultSettings(t *testing.T) {

@@ -1,6 +1,6 @@
 package ipam
 
-import "ipamsim/sim"
+import "github.com/ipamsim/ipamsim/sim"
 
 // Policy decides how a node's pool of addresses grows and shrinks. It runs
 // inside the node's pool loop and acts through the node's EC2-backed actions

@@ -28,7 +28,7 @@ import (
 	"strings"
 	"time"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // AuditOptions tunes ReadAudit.

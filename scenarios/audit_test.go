@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 var auditUpdate = flag.Bool("audit.update", false, "rewrite testdata/audit fixtures and golden files")

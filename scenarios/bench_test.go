@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // csvTrace returns a CSV trace of n typical events: "123.456,add,pod-12345".

@@ -41,10 +41,10 @@ var loadBuiltins = sync.OnceValue(func() []*Scenario {
 		}
 		s, err := parseScenario("builtin/"+e.Name(), text, dir)
 		if err != nil {
-			panic("ipamsim/scenarios: shipped scenario: " + err.Error())
+			panic("github.com/ipamsim/ipamsim/scenarios: shipped scenario: " + err.Error())
 		}
 		if want := strings.TrimSuffix(e.Name(), ".scn"); s.Name != want {
-			panic(fmt.Sprintf("ipamsim/scenarios: builtin/%s names itself %q", e.Name(), s.Name))
+			panic(fmt.Sprintf("github.com/ipamsim/ipamsim/scenarios: builtin/%s names itself %q", e.Name(), s.Name))
 		}
 		s.Source = "builtin"
 		out = append(out, s)

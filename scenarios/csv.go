@@ -9,7 +9,7 @@ import (
 	"math"
 	"strconv"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // MaxLineLen is the longest trace line the readers accept, in bytes, not

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // ev is an event with its names as strings, for comparisons.

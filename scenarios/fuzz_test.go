@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 var fuzzSeedsCSV = []string{

@@ -21,7 +21,7 @@ import (
 	"math"
 	"strconv"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // Generator kinds: the names used on the command line ("ipamsim trace gen

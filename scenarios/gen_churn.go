@@ -6,7 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // LifetimeDist names the distribution of a churn pod's lifetime.

@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // TestGenChurnStats checks the arrival rate and the mean lifetime over

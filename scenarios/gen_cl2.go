@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // CL2Params configures a clusterloader2-style load test on a cluster of

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 func TestGenCL2(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // ConcurrencyPolicy is a CronJob's concurrencyPolicy: what a scheduled run

@@ -3,7 +3,7 @@ package scenarios
 import (
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // cronRuns groups a cronjob trace's adds by time: the start of each run and

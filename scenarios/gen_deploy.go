@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // DeployParams configures a Deployment scale step: after Start the

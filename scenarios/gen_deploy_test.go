@@ -3,7 +3,7 @@ package scenarios
 import (
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 func TestGenDeploy(t *testing.T) {

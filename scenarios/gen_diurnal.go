@@ -5,7 +5,7 @@ import (
 	"io"
 	"math"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // DiurnalParams configures a daily load cycle: every Step in [0, Duration)

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 func TestGenDiurnal(t *testing.T) {

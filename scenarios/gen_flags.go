@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // GenKind describes one generator kind.

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // IntOrPercent is a pod count given either absolutely ("2") or as a

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // genEv is a copied generated event.

@@ -6,7 +6,7 @@ import (
 	"io"
 	"unicode/utf8"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // JSONLReader streams a JSON Lines trace: one JSON object per line with the

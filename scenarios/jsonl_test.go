@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 func TestJSONLReaderGood(t *testing.T) {

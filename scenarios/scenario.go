@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam"
 )
 
 // Scenario is a named what-if question with the node, settings and workload

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam"
 )
 
 // ClusterSubnet is a "subnet:" line of a cluster scenario:

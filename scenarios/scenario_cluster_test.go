@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios"
 )
 
 // TestClusterLinesErrors: malformed subnet and group lines are parse errors

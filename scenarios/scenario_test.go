@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"ipamsim/ipam"
-	"ipamsim/scenarios"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 const goodScenario = `# A test scenario.

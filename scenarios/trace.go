@@ -3,7 +3,7 @@ package scenarios
 import (
 	"fmt"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // Op is what happens to a pod at a trace event.

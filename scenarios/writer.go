@@ -6,7 +6,7 @@ import (
 	"io"
 	"strconv"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // CSVWriter writes a trace in the CSV format that CSVReader reads: the header

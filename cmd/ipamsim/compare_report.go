@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"ipamsim/ipam"
-	"ipamsim/scenarios/replay"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/scenarios/replay"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // The compare report (ipamsim compare --report FILE.html) is one

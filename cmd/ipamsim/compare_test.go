@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam"
 )
 
 func runCompareCapture(stdin string, args ...string) (code int, stdout, stderr string) {

@@ -12,11 +12,11 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
-	"ipamsim/ipam"
-	"ipamsim/ipam/catalog"
-	"ipamsim/scenarios"
-	"ipamsim/scenarios/replay"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios/replay"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 const dashboardPath = "../../deploy/grafana/ipamsim-dashboard.json"

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 
-	"ipamsim/ipam"
-	"ipamsim/ipam/catalog"
-	"ipamsim/scenarios"
-	"ipamsim/scenarios/replay"
-	"ipamsim/scenarios/sweep"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios/replay"
+	"github.com/ipamsim/ipamsim/scenarios/sweep"
 )
 
 // usageError is a bad flag or input: exit status 2.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
 )
 
 const maxPodsUsageHead = `Usage: ipamsim maxpods [flags] [INSTANCE-TYPE...]

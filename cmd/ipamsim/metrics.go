@@ -6,8 +6,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"ipamsim/ipam"
-	"ipamsim/scenarios/replay"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/scenarios/replay"
 )
 
 // nodeCollector mirrors a node's state and counters as Prometheus metrics at

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"ipamsim/ipam"
-	"ipamsim/scenarios"
-	"ipamsim/scenarios/replay"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios/replay"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // The HTML report (--report FILE.html) is one self-contained page: the

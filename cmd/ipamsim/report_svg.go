@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // Shared pieces of the HTML reports (run, sweep and compare): the chart model

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/scenarios"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // htmlDoc is a parsed report: its elements' counts, its text and attributes.

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios"
 )
 
 const scenariosUsage = `Usage:

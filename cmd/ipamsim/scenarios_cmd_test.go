@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios"
 )
 
 func scenariosCmd(args ...string) (int, string, string) {

@@ -15,10 +15,10 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"ipamsim/ipam"
-	"ipamsim/scenarios"
-	"ipamsim/scenarios/sweep"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios/sweep"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // sweepOptions are the flags of `ipamsim sweep` (and of `ipamsim recommend`

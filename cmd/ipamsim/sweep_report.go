@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"ipamsim/scenarios"
-	"ipamsim/scenarios/sweep"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios/sweep"
 )
 
 // The sweep report (ipamsim sweep|recommend|sweep merge --report FILE.html)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"ipamsim/scenarios/sweep"
+	"github.com/ipamsim/ipamsim/scenarios/sweep"
 )
 
 // parsePage parses a sweep or compare report as HTML (encoding/xml in its

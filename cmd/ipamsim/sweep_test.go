@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/scenarios/sweep"
+	"github.com/ipamsim/ipamsim/scenarios/sweep"
 )
 
 // cli runs `ipamsim ARGS...` and returns exit status, stdout and stderr.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios"
 )
 
 const convertUsageHead = `Usage: ipamsim trace convert [--from FORMAT] [flags] FILE

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios"
 )
 
 // genKind is one `ipamsim trace gen` kind. Its flags and generator live in

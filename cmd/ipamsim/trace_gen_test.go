@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios"
 )
 
 // traceGen runs `ipamsim trace gen ARGS...` and returns exit status, stdout

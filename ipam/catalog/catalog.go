@@ -52,7 +52,7 @@ func types() []InstanceType {
 	loadOnce.Do(func() {
 		t, err := parseCatalog(bytes.NewReader(embeddedCSV))
 		if err != nil {
-			panic("ipamsim/ipam/catalog: embedded " + err.Error())
+			panic("github.com/ipamsim/ipamsim/ipam/catalog: embedded " + err.Error())
 		}
 		table = t
 	})

@@ -13,9 +13,9 @@ import (
 	"sort"
 	"strings"
 
-	"ipamsim/ipam"
-	"ipamsim/ipam/catalog"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // SubnetSpec is one VPC subnet.

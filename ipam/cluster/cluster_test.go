@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/ipam"
-	"ipamsim/ipam/catalog"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 func mustType(t testing.TB, name string) catalog.InstanceType {

@@ -6,8 +6,8 @@ import (
 	"net/netip"
 	"testing"
 
-	"ipamsim/ipam"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // TestSubnetInvariantsRandomised drives a cluster of secondary-IP and

@@ -6,10 +6,10 @@ import (
 	"io"
 	"testing"
 
-	"ipamsim/ipam"
-	"ipamsim/ipam/catalog"
-	"ipamsim/scenarios"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // churnCSV writes a one-node churn trace of n events: pods arrive every 100 ms

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"ipamsim/ipam"
-	"ipamsim/ipam/cluster"
-	"ipamsim/scenarios"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/cluster"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // ClusterOptions control a cluster replay.

@@ -5,11 +5,11 @@ import (
 	"runtime"
 	"testing"
 
-	"ipamsim/ipam"
-	"ipamsim/ipam/catalog"
-	"ipamsim/ipam/cluster"
-	"ipamsim/scenarios"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/cluster"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // clusterDay is the scale target: 1,000 m5.large nodes over 24

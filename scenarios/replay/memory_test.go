@@ -4,8 +4,8 @@ import (
 	"runtime"
 	"testing"
 
-	"ipamsim/scenarios"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // heapAfterReplay replays a generated churn trace of about n events on one

@@ -12,10 +12,10 @@ import (
 	"net/netip"
 	"strconv"
 
-	"ipamsim/ipam"
-	"ipamsim/ipam/catalog"
-	"ipamsim/scenarios"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // Options control a replay.

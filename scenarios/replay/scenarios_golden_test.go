@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"ipamsim/ipam"
-	"ipamsim/ipam/catalog"
-	"ipamsim/ipam/cluster"
-	"ipamsim/scenarios"
-	"ipamsim/scenarios/replay"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/cluster"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios/replay"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden from this run")

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"ipamsim/ipam"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // Summary is a run's figures, as `ipamsim run -o json` prints them.

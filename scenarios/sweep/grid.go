@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"ipamsim/ipam"
-	"ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
 )
 
 // MaxPoints is the largest grid a sweep expands.

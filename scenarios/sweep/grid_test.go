@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam"
 )
 
 func TestParseGrid(t *testing.T) {

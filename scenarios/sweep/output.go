@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam"
 )
 
 // FormatVersion heads every sweep JSON document.

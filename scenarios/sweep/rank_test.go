@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"ipamsim/scenarios/replay"
+	"github.com/ipamsim/ipamsim/scenarios/replay"
 )
 
 // bruteFrontier is the O(n²) definition.

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"ipamsim/ipam"
-	"ipamsim/ipam/catalog"
-	"ipamsim/scenarios"
-	"ipamsim/scenarios/replay"
-	"ipamsim/sim"
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios/replay"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // newSweep builds a sweep of the default scenario over grid.

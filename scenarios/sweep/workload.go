@@ -9,7 +9,7 @@ import (
 	"os"
 	"time"
 
-	"ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios"
 )
 
 // WorkloadRef names a sweep's workload in its outputs and rerun commands:
