@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,19 +17,14 @@ func runMaxPodsCapture(args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-// eniMaxPodsEntries returns the non-comment, non-blank lines of
-// shared/data/eni-max-pods.txt (../../../shared from this package), each
-// followed by "\n", skipping the test if the file is absent.
+// eniMaxPodsEntries returns the non-comment, non-blank lines of upstream's
+// eni-max-pods.txt (the verbatim copy kept as the catalogue's test data,
+// docs/model.md §5.11), each followed by "\n".
 func eniMaxPodsEntries(t *testing.T) string {
 	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Skip("cannot locate the test file")
-	}
-	p := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data", "eni-max-pods.txt")
-	data, err := os.ReadFile(p)
+	data, err := os.ReadFile(filepath.Join("..", "..", "ipam", "catalog", "testdata", "eni-max-pods.txt"))
 	if err != nil {
-		t.Skipf("shared data not available: %v", err)
+		t.Fatal(err)
 	}
 	var b strings.Builder
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -72,7 +66,7 @@ func TestMaxPodsAllMatchesENIMaxPodsFile(t *testing.T) {
 }
 
 func TestMaxPodsCLIVariants(t *testing.T) {
-	// Figures worked out by hand (ipamd-behaviour.md §5):
+	// Figures worked out by hand (docs/model.md §5.1–§5.5):
 	// m5.large 3 ENIs L=10; t3.medium 3 ENIs L=6; m4.large (xen) 2 ENIs L=10;
 	// c6in.metal (bare metal) 8 ENIs L=50.
 	tests := []struct {

@@ -5,29 +5,16 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-// sharedData returns the path of a file in the repository's sibling
-// shared/data directory (../../../shared/data from this package), skipping
-// the test when it is not there.
-func sharedData(t *testing.T, name string) string {
-	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Skip("cannot locate the test file")
-	}
-	p := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data not available: %v", err)
-	}
-	return p
-}
+// eniMaxPodsFile is upstream's misc/eni-max-pods.txt at the version the
+// catalogue was extracted from (docs/model.md §5.11), kept verbatim as an
+// independent check of the embedded table.
+const eniMaxPodsFile = "testdata/eni-max-pods.txt"
 
 type maxPodsEntry struct {
 	name string
@@ -38,7 +25,7 @@ type maxPodsEntry struct {
 // blank lines.
 func readENIMaxPods(t *testing.T) []maxPodsEntry {
 	t.Helper()
-	data, err := os.ReadFile(sharedData(t, "eni-max-pods.txt"))
+	data, err := os.ReadFile(eniMaxPodsFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +68,7 @@ func TestCatalogSize(t *testing.T) {
 			t.Errorf("%s: inconsistent cards %+v", it.Name, it)
 		}
 	}
-	// Counts given in ipamd-behaviour.md §5.
+	// Counts given in docs/model.md §5.8.
 	want := map[string]int{"nitro": 1150, "xen": 80, "unknown": 161}
 	for h, n := range want {
 		if hyper[h] != n {
@@ -93,16 +80,6 @@ func TestCatalogSize(t *testing.T) {
 	}
 	if bare != 160 {
 		t.Errorf("%d bare-metal types, want 160", bare)
-	}
-}
-
-func TestEmbeddedCopyMatchesShared(t *testing.T) {
-	shared, err := os.ReadFile(sharedData(t, "instance-limits.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(shared, embeddedCSV) {
-		t.Fatal("ipam/catalog/data/instance-limits.csv differs from shared/data/instance-limits.csv; copy it again")
 	}
 }
 
