@@ -6,9 +6,8 @@ import (
 	"testing/quick"
 )
 
-// Expectations in this file are worked out by hand from
-// /work/shared/docs/ipamd-behaviour.md (§2 "Too low"/"Too high", §4), with the
-// arithmetic next to each row.
+// Expectations in this file are worked out by hand from docs/model.md (§2
+// "Too low"/"Too high", §4), with the arithmetic next to each row.
 
 // m5.large: L=10, S=9, N=3 (instance-limits.csv).
 var limM5Large = Limits{MaxENIs: 3, IPv4PerENI: 10}
