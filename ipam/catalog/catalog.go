@@ -13,7 +13,9 @@ import (
 var embeddedCSV []byte
 
 // InstanceType is one row of the instance table: the networking limits of an
-// EC2 instance type as the VPC CNI records them.
+// EC2 instance type as the VPC CNI records them, and, where
+// instance-resources.csv has the type (HasResources), its vCPUs, memory,
+// architecture and pod ENIs.
 type InstanceType struct {
 	Name               string
 	MaxENIs            int    // ENIs on the default network card (upstream ENILimit)
@@ -23,7 +25,20 @@ type InstanceType struct {
 	CardMaxENIs        []int  // max ENIs per network card; index = card number
 	Hypervisor         string // "nitro", "xen" or "unknown"
 	BareMetal          bool
+
+	// From instance-resources.csv; all zero when HasResources is false (28
+	// table types, mostly bare metal and old families, and Custom types).
+	HasResources bool
+	VCPUs        int    // default vCPUs
+	MemoryMiB    int    // memory as EC2 lists it, in MiB
+	Arch         string // ArchAMD64 or ArchARM64
+	PodENIs      int    // branch ENIs for security groups for pods (vpc.amazonaws.com/pod-eni)
 }
+
+// TrunkCompatible reports whether the type can attach a trunk ENI, so that
+// security groups for pods can give pods branch ENIs: its pod-ENI capacity
+// is above zero. It is false for types without resource data.
+func (t InstanceType) TrunkCompatible() bool { return t.PodENIs > 0 }
 
 // SupportsPrefixDelegation reports whether ipamd can run this type in
 // prefix-delegation mode: nitro hypervisor or bare metal
@@ -51,6 +66,9 @@ var (
 func types() []InstanceType {
 	loadOnce.Do(func() {
 		t, err := parseCatalog(bytes.NewReader(embeddedCSV))
+		if err == nil {
+			err = attachResources(t, embeddedResources())
+		}
 		if err != nil {
 			panic("github.com/ipamsim/ipamsim/ipam/catalog: embedded " + err.Error())
 		}

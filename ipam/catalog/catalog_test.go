@@ -110,7 +110,8 @@ func TestLookup(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := InstanceType{Name: "m5.large", MaxENIs: 3, IPv4PerENI: 10, DefaultNetworkCard: 0,
-		NetworkCards: 1, CardMaxENIs: []int{3}, Hypervisor: "nitro", BareMetal: false}
+		NetworkCards: 1, CardMaxENIs: []int{3}, Hypervisor: "nitro", BareMetal: false,
+		HasResources: true, VCPUs: 2, MemoryMiB: 8192, Arch: "amd64", PodENIs: 9}
 	if !equalType(got, want) {
 		t.Errorf("Lookup(m5.large) = %+v, want %+v", got, want)
 	}
@@ -120,7 +121,8 @@ func TestLookup(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = InstanceType{Name: "c6in.metal", MaxENIs: 8, IPv4PerENI: 50, DefaultNetworkCard: 0,
-		NetworkCards: 2, CardMaxENIs: []int{8, 8}, Hypervisor: "unknown", BareMetal: true}
+		NetworkCards: 2, CardMaxENIs: []int{8, 8}, Hypervisor: "unknown", BareMetal: true,
+		HasResources: true, VCPUs: 128, MemoryMiB: 262144, Arch: "amd64", PodENIs: 106}
 	if !equalType(got, want) {
 		t.Errorf("Lookup(c6in.metal) = %+v, want %+v", got, want)
 	}
@@ -149,7 +151,9 @@ func TestLookup(t *testing.T) {
 func equalType(a, b InstanceType) bool {
 	return a.Name == b.Name && a.MaxENIs == b.MaxENIs && a.IPv4PerENI == b.IPv4PerENI &&
 		a.DefaultNetworkCard == b.DefaultNetworkCard && a.NetworkCards == b.NetworkCards &&
-		slices.Equal(a.CardMaxENIs, b.CardMaxENIs) && a.Hypervisor == b.Hypervisor && a.BareMetal == b.BareMetal
+		slices.Equal(a.CardMaxENIs, b.CardMaxENIs) && a.Hypervisor == b.Hypervisor && a.BareMetal == b.BareMetal &&
+		a.HasResources == b.HasResources && a.VCPUs == b.VCPUs && a.MemoryMiB == b.MemoryMiB &&
+		a.Arch == b.Arch && a.PodENIs == b.PodENIs
 }
 
 func TestSupportsPrefixDelegation(t *testing.T) {

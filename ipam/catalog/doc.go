@@ -1,5 +1,6 @@
-// Package catalog is ipamsim's table of EC2 instance types and their
-// networking limits, together with the max-pods arithmetic built on it.
+// Package catalog is ipamsim's table of EC2 instance types, their
+// networking limits, resources and prices, together with the max-pods and
+// allocatable arithmetic built on them.
 //
 // The table is the AWS VPC CNI's pkg/vpc/vpc_ip_resource_limit.go (v1.23.1)
 // as exported to shared/data/instance-limits.csv: 1391 instance types with
@@ -24,4 +25,26 @@
 // keep their secondary-IP figure, as ipamd falls back to SIP mode on them.
 //
 // Nodes absent from the table can be described with Custom.
+//
+// # Resources, max pods, allocatable and prices
+//
+// A second embedded table, data/instance-resources.csv (Karpenter's generated
+// instance-type reference; source commit in its header), gives 1363 of the
+// types their vCPUs, memory, architecture and pod ENIs; InstanceType's
+// HasResources says whether a type has them.
+//
+// NodeMaxPods is the one place that decides a node's kubelet max pods, from a
+// named rule (ipamd-behaviour.md §5): FromEKS, what a managed node group sets
+// (the calculator's figure for the CNI mode, capped at 110 or 250 by vCPUs;
+// the default), FromENIMaxPods (AL2 bootstrap), FromNodeadm (AL2023), or an
+// explicit override. It returns the value and a description of its source
+// for summaries. MaxPods stays the raw calculator of `ipamsim maxpods`.
+//
+// Allocatable gives the CPU and memory a node offers pods after the EKS AMIs'
+// kube-reserved and hard-eviction reservations.
+//
+// Prices come from data/ondemand-prices.csv (us-east-1 on-demand Linux list
+// prices, dated in its header) through Price and EmbeddedPrices, or from a
+// user's price file through ParsePrices; PricesFor chooses between them for
+// a region.
 package catalog

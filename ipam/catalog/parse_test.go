@@ -137,6 +137,9 @@ func TestFormatRoundTripEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := attachResources(again, embeddedResources()); err != nil {
+		t.Fatal(err)
+	}
 	if !slices.EqualFunc(all, again, equalType) {
 		t.Fatal("format/parse round trip changed the table")
 	}
