@@ -69,7 +69,7 @@ func TestAllocatableWorkedValues(t *testing.T) {
 }
 
 // TestAllocatableAgainstKarpenter compares every type with resource data
-// against Karpenter's generated allocatable (shared/data/README.md: its CPU
+// against Karpenter's generated allocatable (data/README.md: its CPU
 // equals the AMI formula; its memory also takes off a VM overhead).
 func TestAllocatableAgainstKarpenter(t *testing.T) {
 	rows, err := parseResources(bytes.NewReader(embeddedResourcesCSV), resourcesFile)

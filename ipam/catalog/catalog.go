@@ -222,7 +222,7 @@ type MaxPodsOptions struct {
 	Cap int
 }
 
-// MaxPods returns the max-pods figure of ipamd-behaviour.md §5 for t:
+// MaxPods returns the max-pods figure of docs/model.md §5 for t:
 //
 //	enis = min(MaxENI, t.MaxENIs), minus 1 with custom networking, at least 0
 //	SIP:  enis*(L-1) + 2

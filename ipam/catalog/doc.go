@@ -3,16 +3,15 @@
 // allocatable arithmetic built on them.
 //
 // The table is the AWS VPC CNI's pkg/vpc/vpc_ip_resource_limit.go (v1.23.1)
-// as exported to shared/data/instance-limits.csv: 1391 instance types with
-// the ENI limit of the default network card, the IPv4 addresses per ENI
-// (primary address included), the network-card layout, the hypervisor and
-// the bare-metal flag. A copy of that CSV is embedded in the package
-// (data/instance-limits.csv), so binaries do not depend on the shared
-// directory at run time. It is parsed once, on first use, into a slice
-// sorted by instance-type name (byte order, the order of the CNI's
+// as recorded in data/instance-limits.csv (sources in data/README.md): 1391
+// instance types with the ENI limit of the default network card, the IPv4
+// addresses per ENI (primary address included), the network-card layout, the
+// hypervisor and the bare-metal flag. The CSV is embedded in the package, so
+// binaries need no data files at run time. It is parsed once, on first use,
+// into a slice sorted by instance-type name (byte order, the order of the CNI's
 // misc/eni-max-pods.txt).
 //
-// MaxPods reproduces the max-pods figures of ipamd-behaviour.md §5:
+// MaxPods reproduces the max-pods figures of docs/model.md §5:
 //
 //	secondary IPs (SIP):      enis*(L-1) + 2
 //	prefix delegation (PD):   enis*((L-1)*16) + 2
@@ -34,7 +33,7 @@
 // HasResources says whether a type has them.
 //
 // NodeMaxPods is the one place that decides a node's kubelet max pods, from a
-// named rule (ipamd-behaviour.md §5): FromEKS, what a managed node group sets
+// named rule (docs/model.md §5): FromEKS, what a managed node group sets
 // (the calculator's figure for the CNI mode, capped at 110 or 250 by vCPUs;
 // the default), FromENIMaxPods (AL2 bootstrap), FromNodeadm (AL2023), or an
 // explicit override. It returns the value and a description of its source

@@ -8,7 +8,7 @@ import (
 // MaxPodsFrom names the rule that decides a node's kubelet max pods.
 type MaxPodsFrom string
 
-// The rules NodeMaxPods knows (ipamd-behaviour.md §5).
+// The rules NodeMaxPods knows (docs/model.md §5).
 const (
 	// FromEKS is what an EKS managed node group sets: the EKS AMI's
 	// max-pods-calculator.sh figure for the CNI mode (prefix delegation,
@@ -37,7 +37,7 @@ func ParseMaxPodsFrom(s string) (MaxPodsFrom, error) {
 	return "", fmt.Errorf("unknown max-pods source %q: want one of %s", s, strings.Join(MaxPodsFromNames, ", "))
 }
 
-// The EKS AMI calculator's caps (max-pods-calculator.sh, ipamd-behaviour.md
+// The EKS AMI calculator's caps (max-pods-calculator.sh, docs/model.md
 // §5): 110 pods for types with at most 30 vCPUs, 250 above.
 const (
 	EKSMaxPodsCapSmall = 110
@@ -65,7 +65,7 @@ type NodeMaxPodsOptions struct {
 //
 //	eks-mng: calculator PD figure 11762 capped at 250 (64 vCPUs > 30)
 //
-// The rules (ipamd-behaviour.md §5):
+// The rules (docs/model.md §5):
 //   - Override > 0: that value ("override: max pods set explicitly").
 //   - FromEKS: MaxPods with the calculator's options, except that the
 //     calculator counts prefix delegation only on nitro types (it reads

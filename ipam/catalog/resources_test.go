@@ -4,28 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 )
-
-// readShared returns the contents of a file in shared/data, skipping the
-// test when the directory is not there.
-func readShared(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(sharedData(t, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func TestEmbeddedResourcesCopyMatchesShared(t *testing.T) {
-	if !bytes.Equal(readShared(t, "instance-resources.csv"), embeddedResourcesCSV) {
-		t.Error("ipam/catalog/data/instance-resources.csv differs from shared/data/instance-resources.csv; copy it again")
-	}
-}
 
 func TestEmbeddedResourcesKeepTheirSource(t *testing.T) {
 	// The header comments name the source commit; parsing skips them.
@@ -36,7 +18,7 @@ func TestEmbeddedResourcesKeepTheirSource(t *testing.T) {
 }
 
 // The 28 types of instance-limits.csv that instance-resources.csv lacks
-// (shared/data/README.md: "mostly metal and old families").
+// (data/README.md: "mostly metal and old families").
 var typesWithoutResources = []string{
 	"bmn-sf1.metal", "c5a.metal", "c5ad.metal", "c7i.32xlarge", "cr1.8xlarge", "dl1.24xlarge",
 	"f1.16xlarge", "f1.2xlarge", "f1.4xlarge", "hs1.8xlarge", "mac-m3ultra.metal", "mac-m4.metal",
@@ -66,7 +48,7 @@ func TestResourceCounts(t *testing.T) {
 			t.Errorf("%s: %d vCPUs, %d MiB", it.Name, it.VCPUs, it.MemoryMiB)
 		}
 	}
-	// Counts from shared/data/README.md (1363 types with resources) and
+	// Counts from data/README.md (1363 types with resources) and
 	// from the CSV's columns.
 	if with != 1363 {
 		t.Errorf("%d types with resource data, want 1363", with)
