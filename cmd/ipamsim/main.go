@@ -25,6 +25,7 @@ Usage:
   ipamsim maxpods [flags] [TYPE...]   max pods per instance type (eni-max-pods.txt format)
   ipamsim trace convert [flags] FILE  convert a Kubernetes audit log (or CSV/JSONL) to a trace
   ipamsim trace gen KIND [flags]      generate a trace (churn, deploy, rolling, cronjob, diurnal, cl2)
+  ipamsim ui [flags]                  a local page: change settings, watch the node's charts redraw
 
 Run 'ipamsim COMMAND --help' for a command's flags.
 `
@@ -48,6 +49,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runRecommend(args[1:], stdout, stderr)
 	case "scenarios":
 		return runScenarios(args[1:], stdout, stderr)
+	case "ui":
+		return runUI(args[1:], stdout, stderr)
 	case "trace":
 		if len(args) < 2 {
 			fmt.Fprintln(stderr, "ipamsim trace: want 'convert' or 'gen'")
