@@ -378,3 +378,121 @@ func contains(s []string, k string) bool {
 	}
 	return false
 }
+
+// wouldGrow reports whether inserting a new key could grow the map (a walk
+// then follows Go's grown-table path, which is not modelled).
+func wouldGrow(m *Map[string, int]) bool {
+	if !m.isTable {
+		return m.used == groupSlots
+	}
+	return m.growthLeft == 0
+}
+
+// TestWalkWithInserts inserts keys while walking (upstream never does; Go's
+// semantics are still reproduced when the map does not grow): the real walk
+// must be the emulated walk, with the same inserts, from some offset.
+func TestWalkWithInserts(t *testing.T) {
+	requireGo126(t)
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, n := range []int{2, 5, 7, 9, 13, 20, 40} {
+		for rep := range 40 {
+			// n keys, then every third deleted: holes for inserts to fill.
+			tw := newTwin(t, 0)
+			build := func(set func(string, int), del func(string)) {
+				for i := range n {
+					set(key(i), i)
+				}
+				for i := 0; i < n; i += 3 {
+					if i < n-1 { // keep the map non-empty
+						del(key(i))
+					}
+				}
+			}
+			build(tw.set, tw.del)
+			seed := header(tw.real).seed
+			replica := func() *Map[string, int] {
+				cp := New[string, int](rand.New(rand.NewPCG(3, 4)), StringBits)
+				cp.hashOverride = func(k string) uint64 { return uint64(strhash(unsafe.Pointer(&k), seed)) }
+				build(cp.Set, cp.Delete)
+				return cp
+			}
+			// Walk the real map, inserting a new key after about half the steps.
+			insertAt := map[int]bool{}
+			for s := range n {
+				insertAt[s] = rng.IntN(2) == 0
+			}
+			var got []string
+			var inserted []string
+			probe := replica() // tracks growth risk
+			step, next := 0, n
+			for k := range tw.real {
+				got = append(got, k)
+				if insertAt[step] && !wouldGrow(probe) {
+					nk := key(next)
+					next++
+					probe.Set(nk, 0)
+					tw.real[nk] = 0
+					inserted = append(inserted, fmt.Sprintf("%d:%s", step, nk))
+				}
+				step++
+			}
+			matched := false
+			for o := range len(probe.cur.ctrl) {
+				cp := replica()
+				it := Iter[string, int]{m: cp, gen: cp.gen, offset: uint64(o), small: !cp.isTable}
+				var want []string
+				ins := 0
+				for s := 0; ; s++ {
+					k, _, ok := it.Next()
+					if !ok {
+						break
+					}
+					want = append(want, k)
+					if ins < len(inserted) && strings.HasPrefix(inserted[ins], fmt.Sprintf("%d:", s)) {
+						cp.Set(inserted[ins][strings.Index(inserted[ins], ":")+1:], 0)
+						ins++
+					}
+				}
+				if strings.Join(want, ",") == strings.Join(got, ",") {
+					matched = true
+					break
+				}
+			}
+			if !matched {
+				t.Fatalf("n %d rep %d: real walk with inserts %v (%v) is no emulated walk", n, rep, got, inserted)
+			}
+		}
+	}
+}
+
+// FuzzHistory drives a real map and the emulation with an arbitrary history
+// of inserts, updates and deletes (one byte each: the top bit deletes, the
+// rest names one of 64 keys), checking the layouts after every step.
+func FuzzHistory(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 0x80, 3})
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 3, 8})
+	seq := make([]byte, 0, 200)
+	for i := range 60 {
+		seq = append(seq, byte(i))
+	}
+	for i := range 60 {
+		seq = append(seq, byte(0x80|i*7%60), byte(60+i%4))
+	}
+	f.Add(seq)
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		requireGo126(t)
+		tw := newTwin(t, 0)
+		for i, b := range ops {
+			k := key(int(b & 0x3f))
+			if b&0x80 != 0 {
+				tw.del(k)
+			} else {
+				tw.set(k, i)
+			}
+			tw.check(fmt.Sprintf("op %d (%#x)", i, b))
+		}
+		if len(tw.real) > 0 {
+			tw.checkWalk("end")
+		}
+	})
+}
