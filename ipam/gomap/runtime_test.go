@@ -162,6 +162,14 @@ func (tw *twin) check(step string) rtLayout {
 			tw.t.Fatalf("%s: slot %d H2 real %#x, emulated hash %#x: not the runtime's hash", step, i, r.h2[i], e.cur.slots[i].hash)
 		}
 	}
+	for k, v := range tw.real {
+		if got, ok := e.Get(k); !ok || got != v {
+			tw.t.Fatalf("%s: Get(%q) = %d, %v; real %d", step, k, got, ok, v)
+		}
+	}
+	if e.Len() != len(tw.real) {
+		tw.t.Fatalf("%s: Len %d, real %d", step, e.Len(), len(tw.real))
+	}
 	return r
 }
 
@@ -249,6 +257,24 @@ func TestLayoutGrowth(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestLayoutOneTableLimit grows one map to MaxEntries, the most a single
+// table holds, checking the layout along the way and after deleting half.
+func TestLayoutOneTableLimit(t *testing.T) {
+	requireGo126(t)
+	tw := newTwin(t, 0)
+	for i := range MaxEntries {
+		tw.set(key(i), i)
+		if i%61 == 0 || i == MaxEntries-1 {
+			tw.check(fmt.Sprintf("insert %d", i))
+		}
+	}
+	for i := 0; i < MaxEntries; i += 2 {
+		tw.del(key(i))
+	}
+	tw.check("after deleting half")
+	tw.checkWalk("after deleting half")
 }
 
 // TestLayoutChurn runs random insert/delete histories (ipamd's: ENIs, CIDRs
