@@ -41,10 +41,11 @@
 // Hashing. Keys are reduced to 64 bits by a caller-supplied function that must
 // be injective on the keys a map holds at once, then mixed with the map's seed
 // by a keyed 64-bit mixer. This is not Go's aeshash, and it need not be: the
-// layout depends on the hashes only through H1's low bits (the first group of
-// each probe sequence; at most 4 bits for the 128-slot tables ipamd can reach)
-// and the growth points, which depend on counts alone. H2 only filters key
-// comparisons and never changes where a key lands. For a freshly seeded map
+// layout depends on the hashes only through H1's low bits, which pick the
+// first group of each probe sequence (at most 4 bits for the 128-slot tables
+// ipamd can reach); growth and pruning depend only on counts and on which
+// groups are full, so on the same bits. H2 only filters key comparisons and
+// never changes where a key lands. For a freshly seeded map
 // aeshash gives distinct keys independent, uniformly distributed low H1 bits,
 // and so does the mixer here; the distribution of layouts, and so of walk
 // orders, is therefore the same. The tests check this against real Go maps,
