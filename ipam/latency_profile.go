@@ -195,7 +195,7 @@ func ParseEC2Profile(file string, r io.Reader, base EC2Latencies) (EC2Latencies,
 		}
 		if !header {
 			if len(fields) != 3 || fields[0] != profileColumns[0] || fields[1] != profileColumns[1] || fields[2] != profileColumns[2] {
-				return bad("", "the header must be %q, not %q", ProfileHeader, text)
+				return bad("", "the header must be %q, not %s", ProfileHeader, clip(text))
 			}
 			header = true
 			continue
@@ -206,9 +206,9 @@ func ParseEC2Profile(file string, r io.Reader, base EC2Latencies) (EC2Latencies,
 		i := indexOf(names, fields[0])
 		if i < 0 {
 			if s := nearestLatencyName(fields[0], names); s != "" {
-				return bad("api", "unknown API %q; did you mean %s?", fields[0], s)
+				return bad("api", "unknown API %s; did you mean %s?", clip(fields[0]), s)
 			}
-			return bad("api", "unknown API %q (the names are: %s)", fields[0], strings.Join(names, ", "))
+			return bad("api", "unknown API %s (the names are: %s)", clip(fields[0]), strings.Join(names, ", "))
 		}
 		if seen[i] != 0 {
 			return bad("api", "%s repeats (first on line %d)", names[i], seen[i])
@@ -239,6 +239,15 @@ func ParseEC2Profile(file string, r io.Reader, base EC2Latencies) (EC2Latencies,
 	return out, nil
 }
 
+// clip quotes s for a message, shortened to 40 bytes: a bad field may be a
+// whole 64 KiB line.
+func clip(s string) string {
+	if len(s) > 40 {
+		return strconv.Quote(s[:40]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
 func indexOf(names []string, s string) int {
 	for i, n := range names {
 		if n == s {
@@ -267,7 +276,7 @@ func parseMillis(s string) (sim.Time, string) {
 	if s == "" {
 		return 0, "empty: want a number of milliseconds"
 	}
-	q := strconv.Quote(s)
+	q := clip(s)
 	if strings.ContainsAny(s, "xX_") {
 		return 0, q + " is not a decimal number of milliseconds"
 	}
