@@ -1,4 +1,4 @@
-package main
+package promexport
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -114,18 +115,38 @@ func promSamples(t *testing.T, body []byte) map[string]float64 {
 	return out
 }
 
-func TestOpenMetricsBackfill(t *testing.T) {
-	dir := t.TempDir()
-	om, prom := filepath.Join(dir, "run.om"), filepath.Join(dir, "run.prom")
-	code, _, stderr := runRunCapture("--openmetrics-file", om, "--metrics-file", prom)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	body, err := os.ReadFile(om)
+// backfillRun runs the default scenario with a backfill sampled every `every`
+// from start, and returns its text and the run.
+func backfillRun(t *testing.T, start time.Time, every time.Duration, ec2 string) (string, *replay.Outcome) {
+	t.Helper()
+	bf := NewBackfill(start)
+	ob, err := NewObserver(nil, bf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	types, samples := parseOM(t, string(body))
+	var opt replay.Options
+	ob.Hook(&opt, sim.Time(every))
+	run := defaultRun(t, opt, ec2)
+	ob.Finish(run.Result)
+	ob.Release()
+	var b bytes.Buffer
+	if err := bf.WriteOpenMetrics(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String(), run
+}
+
+func TestBackfill(t *testing.T) {
+	dir := t.TempDir()
+	body, run := backfillRun(t, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 15*time.Second, "default")
+	om, prom := filepath.Join(dir, "run.om"), filepath.Join(dir, "run.prom")
+	if err := os.WriteFile(om, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteNode(prom, run.Node, run.Result); err != nil {
+		t.Fatal(err)
+	}
+	types, samples := parseOM(t, body)
 
 	// aws-node's counters keep their names as unknown families; ipamsim's
 	// counters are OpenMetrics counters whose samples end in _total.
@@ -175,11 +196,8 @@ func TestOpenMetricsBackfill(t *testing.T) {
 			t.Errorf("%s: last backfilled sample %v, final value %v", series, got, v)
 		}
 	}
-	if info, err := os.Stat(om); err != nil || info.Mode().Perm() != 0o644 {
-		t.Errorf("backfill mode: %v %v", info.Mode(), err)
-	}
 
-	// promtool, when installed, must accept it (ci/visual-check.sh always
+	// promtool, when installed, must accept it (make visual-check always
 	// runs this).
 	if promtool, err := exec.LookPath("promtool"); err == nil {
 		out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", om, filepath.Join(dir, "tsdb")).CombinedOutput()
@@ -189,23 +207,16 @@ func TestOpenMetricsBackfill(t *testing.T) {
 	}
 }
 
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
+// TestBackfillStartAndInterval: samples are dated from the start given, every
+// interval given.
+func TestBackfillStartAndInterval(t *testing.T) {
+	start, err := time.Parse(time.RFC3339, "2030-06-01T12:00:00+02:00")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
-}
+	body, _ := backfillRun(t, start, time.Minute, "zero")
+	_, samples := parseOM(t, body)
 
-func TestOpenMetricsStartTimeAndInterval(t *testing.T) {
-	dir := t.TempDir()
-	om := filepath.Join(dir, "run.om")
-	code, _, stderr := runRunCapture("--ec2", "zero", "--openmetrics-file", om, "--start-time", "2030-06-01T12:00:00+02:00", "--sample-interval", "1m")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	_, samples := parseOM(t, string(mustRead(t, om)))
 	var ts []string
 	for _, s := range samples {
 		if s.name == "ipamsim_simulated_seconds" {
@@ -218,45 +229,24 @@ func TestOpenMetricsStartTimeAndInterval(t *testing.T) {
 	}
 }
 
-// A failed run leaves no backfill, report or temporary file behind.
-func TestVisualOutputsAtomic(t *testing.T) {
-	dir := t.TempDir()
-	trace := filepath.Join(dir, "bad.csv")
-	if err := os.WriteFile(trace, []byte("at,op,pod\n1,add,a\n2,add,a\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	code, _, _ := runRunCapture("--trace", trace, "--openmetrics-file", filepath.Join(dir, "x.om"), "--report", filepath.Join(dir, "x.html"))
-	if code != 2 {
-		t.Fatalf("exit %d, want 2 for a duplicate add", code)
-	}
-	ents, _ := os.ReadDir(dir)
-	if len(ents) != 1 {
-		var names []string
-		for _, e := range ents {
-			names = append(names, e.Name())
-		}
-		t.Fatalf("left behind: %v", names)
-	}
-}
-
-// omRecorder: a sample at the same millisecond replaces the previous one,
-// label values and help are escaped, counters without _total are unknown.
-func TestOMRecorder(t *testing.T) {
+// TestBackfillSamples: a sample at the same millisecond replaces the previous
+// one, label values and help are escaped, counters without _total are unknown.
+func TestBackfillSamples(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "x_req_count", Help: `a "quoted" \ help`}, []string{"fn"})
 	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "y", Help: "y"})
 	reg.MustRegister(c, g)
-	r := newOMRecorder(time.Unix(100, 0))
+	r := NewBackfill(time.Unix(100, 0))
 	c.WithLabelValues("a\"b\n").Add(1)
-	r.sample(0, reg)
+	r.Sample(0, reg)
 	g.Set(2)
-	r.sample(sim.Second, reg)
+	r.Sample(sim.Second, reg)
 	g.Set(3)
-	r.sample(sim.Second+sim.Microsecond, reg) // same millisecond: replaces
+	r.Sample(sim.Second+sim.Microsecond, reg) // same millisecond: replaces
 	var b bytes.Buffer
-	w := bufio.NewWriter(&b)
-	r.writeTo(w)
-	w.Flush()
+	if err := r.WriteOpenMetrics(&b); err != nil {
+		t.Fatal(err)
+	}
 	want := `# HELP x_req_count a \"quoted\" \\ help
 # TYPE x_req_count unknown
 x_req_count{fn="a\"b\n"} 1 100.000

@@ -1,4 +1,4 @@
-package main
+package promexport
 
 import (
 	"fmt"
@@ -141,9 +141,9 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(dTraceEvents, float64(c.res.TraceEvents))
 }
 
-// writeMetrics writes the node's metrics in the Prometheus text format,
-// atomically (temporary file, then rename).
-func writeMetrics(path string, n *ipam.Node, res replay.Result) error {
+// WriteNode writes a finished single-node run's metrics to path in the
+// Prometheus text format, atomically (temporary file, then rename).
+func WriteNode(path string, n *ipam.Node, res replay.Result) error {
 	reg := prometheus.NewPedanticRegistry()
 	if err := reg.Register(nodeCollector{node: n, res: res}); err != nil {
 		return err

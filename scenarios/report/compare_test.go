@@ -1,38 +1,80 @@
-package main
+package report
 
 import (
-	"os"
-	"path/filepath"
+	"bytes"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios/replay"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
-// TestCompareReport: the page has the comparison table and one timeline per
-// policy, and --report changes none of compare's own output.
+// compareRuns replays shortTrace under each policy on the default scenario's
+// node, sampled every `every`, as `ipamsim compare` does.
+func compareRuns(t *testing.T, policies []string, params map[string]map[string]string, every time.Duration) []ComparedRun {
+	t.Helper()
+	sc, err := scenarios.LoadScenario(scenarios.DefaultScenarioName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []ComparedRun
+	for _, name := range policies {
+		p, err := ipam.NewPolicy(name, params[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := scenarioSpec(t, sc)
+		spec.Policy, spec.Drain = p, 2*sim.Minute
+		for _, kv := range ipam.PolicySettings(p) {
+			k, v, _ := strings.Cut(kv, "=")
+			if err := spec.Settings.Set("policy", k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ser := new(Series)
+		var opt replay.Options
+		ser.Hook(&opt, sim.Time(every))
+		out, err := replay.Execute(spec, scenarios.NewCSVReader(strings.NewReader(shortTrace), "short.csv"), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, ComparedRun{Policy: name, Params: params[name], NodeSettings: ipam.PolicySettings(p), Summary: out.Summary, Series: ser})
+	}
+	return runs
+}
+
+// TestCompareReport: the page has the comparison table with each row's
+// lowest figure marked, and one timeline per policy.
 func TestCompareReport(t *testing.T) {
-	dir := t.TempDir()
-	trace := writeShortTrace(t, dir)
-	html := filepath.Join(dir, "c.html")
 	policies := []string{"vpc-cni", "terway", "static"}
-	args := []string{"--trace", trace, "--policies", strings.Join(policies, ","), "--policy-set", "terway.max_pool_size=3", "--drain", "2m", "-o", "json"}
-	code, plain, errs := runCompareCapture("", args...)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
+	runs := compareRuns(t, policies, map[string]map[string]string{"terway": {"max_pool_size": "3"}}, 5*time.Second)
+	c := Comparison{Workload: "trace short.csv", InstanceType: "m5.large", Seed: 1, EC2Profile: "default", SampleEvery: 5 * sim.Second, Runs: runs}
+	mean, calls := Figure{Label: "addresses held, mean"}, Figure{Label: "EC2 calls"}
+	lowCalls := 0
+	for i, r := range runs {
+		mean.Values = append(mean.Values, strconv.FormatFloat(r.Summary.MeanAddressesHeld, 'f', 1, 64))
+		calls.Values = append(calls.Values, strconv.FormatUint(r.Summary.EC2CallsTotal, 10))
+		if r.Summary.EC2CallsTotal < runs[lowCalls].Summary.EC2CallsTotal {
+			lowCalls = i
+		}
 	}
-	code, withReport, errs := runCompareCapture("", append(args, "--report", html, "--sample-interval", "5s")...)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
+	c.Figures = []Figure{mean, calls, {Label: "same everywhere", Values: []string{"7", "7", "7"}}}
+	var b bytes.Buffer
+	if err := WriteCompare(&b, c); err != nil {
+		t.Fatal(err)
 	}
-	if withReport != plain {
-		t.Error("--report changes compare's JSON output")
-	}
-	page := string(mustRead(t, html))
+	page := b.String()
 	p := parsePage(t, page)
 	if p.count["svg"] != len(policies) {
 		t.Errorf("%d svg elements, want one per policy (%d)", p.count["svg"], len(policies))
 	}
-	for _, want := range []string{"ipamsim compare report: Trace " + trace, "The policies side by side", "addresses held, mean", "pod IP wait p99 (s)",
-		"EC2 calls", "terway: parameters max_pool_size=3", "static: node settings IP_COOLDOWN_PERIOD=0", "sampled every 5s", "Fewest EC2 calls: static"} {
+	for _, want := range []string{"ipamsim compare report: Trace short.csv", "The policies side by side", "addresses held, mean", "EC2 calls",
+		"terway: parameters max_pool_size=3", "static: node settings IP_COOLDOWN_PERIOD=0", "sampled every 5s",
+		"Fewest EC2 calls: " + runs[lowCalls].Policy} {
 		if !strings.Contains(p.text, want) {
 			t.Errorf("report text lacks %q", want)
 		}
@@ -42,46 +84,26 @@ func TestCompareReport(t *testing.T) {
 			t.Errorf("no timeline or column for %s", pol)
 		}
 	}
-	for class, n := range map[string]int{"held": len(policies), "assigned": len(policies), "waitbar": len(policies), "lead": 3} {
+	for class, n := range map[string]int{"held": len(policies), "assigned": len(policies), "waitbar": len(policies)} {
 		if p.class[class] < n {
 			t.Errorf("%d elements of class %s, want at least %d", p.class[class], class, n)
 		}
 	}
-	// The text table is the same with --report too.
-	_, text, _ := runCompareCapture("", "--trace", trace, "--policies", "vpc-cni,static", "--drain", "2m")
-	_, text2, _ := runCompareCapture("", "--trace", trace, "--policies", "vpc-cni,static", "--drain", "2m", "--report", html)
-	if text != text2 {
-		t.Error("--report changes compare's text output")
+	// The lowest EC2 calls are marked; a row where every policy has the
+	// same figure marks none.
+	if !strings.Contains(page, `<td class="lead">`+calls.Values[lowCalls]+`</td>`) {
+		t.Errorf("the fewest EC2 calls (%s) are not marked", calls.Values[lowCalls])
 	}
-	// The default scenario: the question and all six policies.
-	if code, _, errs := runCompareCapture("", "--report", html); code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
+	if strings.Contains(page, `<td class="lead">7</td>`) {
+		t.Error("a row with one figure for every policy marks a lead")
 	}
-	p = parsePage(t, string(mustRead(t, html)))
-	if p.count["svg"] != 6 || !strings.Contains(p.text, "How long do pods wait for an address") {
-		t.Errorf("default scenario: %d svg elements", p.count["svg"])
+	// The series' samples: one every 5 s from 0 to the end of the run.
+	s := runs[0].Series
+	end := runs[0].Summary.SimulatedSeconds
+	if want := int(end/5) + 2; len(s.rows) != want && len(s.rows) != want-1 {
+		t.Errorf("%d samples over %.1f s, want one every 5 s and the end", len(s.rows), end)
 	}
-}
-
-func TestCompareReportErrors(t *testing.T) {
-	dir := t.TempDir()
-	html := filepath.Join(dir, "c.html")
-	for _, c := range []struct {
-		args []string
-		msg  string
-	}{
-		{[]string{"--sample-interval", "5s"}, "needs --report"},
-		{[]string{"--report", html, "--sample-interval", "0s"}, "--sample-interval"},
-		{[]string{"--report", filepath.Join(dir, "no", "dir", "c.html")}, "--report"},
-		{[]string{"--report", html, "--policies", "vpc-cni,nope"}, "valid: azure-cns"},
-		{[]string{"--report", html, "--policy-set", "terway.nope=1"}, "valid parameters of terway"},
-	} {
-		code, _, errs := runCompareCapture("", c.args...)
-		if code != 2 || !strings.Contains(errs, c.msg) {
-			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", c.args, code, errs, c.msg)
-		}
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("files left behind: %v", entries)
+	if s.SamplerEvents() != s.samples-1 {
+		t.Errorf("sampler events %d of %d samples", s.SamplerEvents(), s.samples)
 	}
 }

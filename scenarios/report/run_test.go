@@ -1,99 +1,20 @@
-package main
+package report
 
 import (
 	"encoding/json"
-	"encoding/xml"
-	"io"
-	"os"
-	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// htmlDoc is a parsed report: its elements' counts, its text and attributes.
-type htmlDoc struct {
-	count map[string]int
-	class map[string]int // elements per class name
-	text  string
-	attrs []xml.Attr
-}
-
-var scriptRE = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
-
-// parseReport parses the page as HTML with encoding/xml in its lenient HTML
-// mode: tags must nest and close, entities must be known. The inline script
-// is checked apart (it is JavaScript, not markup).
-func parseReport(t *testing.T, page string) (htmlDoc, string) {
-	t.Helper()
-	if !strings.HasPrefix(page, "<!DOCTYPE html>\n") {
-		t.Fatal("no doctype")
-	}
-	scripts := scriptRE.FindAllStringSubmatch(page, -1)
-	if len(scripts) != 1 {
-		t.Fatalf("%d inline scripts, want 1", len(scripts))
-	}
-	return parseHTML(t, scriptRE.ReplaceAllString(page, "<script></script>")), scripts[0][1]
-}
-
-// parseHTML parses a page with encoding/xml in its lenient HTML mode: tags must
-// nest and close, entities must be known. Class attributes count per word.
-func parseHTML(t *testing.T, body string) htmlDoc {
-	t.Helper()
-	d := xml.NewDecoder(strings.NewReader(body))
-	d.Strict = false
-	d.AutoClose = xml.HTMLAutoClose
-	d.Entity = xml.HTMLEntity
-	doc := htmlDoc{count: map[string]int{}, class: map[string]int{}}
-	var text strings.Builder
-	var stack []string
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("not well-formed HTML: %v", err)
-		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			doc.count[tok.Name.Local]++
-			doc.attrs = append(doc.attrs, tok.Attr...)
-			for _, a := range tok.Attr {
-				if a.Name.Local == "class" {
-					for _, c := range strings.Fields(a.Value) {
-						doc.class[c]++
-					}
-				}
-			}
-			stack = append(stack, tok.Name.Local)
-		case xml.EndElement:
-			if len(stack) == 0 || stack[len(stack)-1] != tok.Name.Local {
-				t.Fatalf("</%s> closes %v", tok.Name.Local, stack)
-			}
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			text.Write(tok)
-		}
-	}
-	if len(stack) != 0 {
-		t.Fatalf("unclosed elements %v", stack)
-	}
-	doc.text = strings.Join(strings.Fields(text.String()), " ")
-	return doc
-}
-
 func TestReportDefaultScenario(t *testing.T) {
-	dir := t.TempDir()
-	out := filepath.Join(dir, "report.html")
-	code, _, stderr := runRunCapture("--report", out)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	page := string(mustRead(t, out))
+	page := scenarioPage(t, scenarios.DefaultScenarioName)
 	doc, script := parseReport(t, page)
 
 	sc, err := scenarios.LoadScenario(scenarios.DefaultScenarioName)
@@ -153,17 +74,14 @@ func TestReportDefaultScenario(t *testing.T) {
 }
 
 func TestReportNoWaits(t *testing.T) {
-	dir := t.TempDir()
-	trace := filepath.Join(dir, "calm.csv")
-	if err := os.WriteFile(trace, []byte("at,op,pod\n30,add,a\n60,add,b\n90,del,a\n"), 0o644); err != nil {
+	trace := "calm.csv"
+	src := scenarios.NewCSVReader(strings.NewReader("at,op,pod\n30,add,a\n60,add,b\n90,del,a\n"), trace)
+	sc, err := scenarios.LoadScenario(scenarios.DefaultScenarioName)
+	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dir, "r.html")
-	code, _, stderr := runRunCapture("--trace", trace, "--report", out, "--sample-interval", "5s")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	doc, _ := parseReport(t, string(mustRead(t, out)))
+	page := runPage(t, scenarioSpec(t, sc), src, 5*time.Second, RunInfo{Title: "Trace " + trace, Source: "trace " + trace})
+	doc, _ := parseReport(t, page)
 	if doc.count["svg"] != 5 {
 		t.Errorf("%d svg elements, want 5 (no close-up)", doc.count["svg"])
 	}
@@ -190,5 +108,53 @@ func TestReportFormatting(t *testing.T) {
 		if got := niceCeil(v); got != want {
 			t.Errorf("niceCeil(%v) = %v, want %v", v, got, want)
 		}
+	}
+}
+
+// TestSettings: the settings table lists every variable ipam knows once, in
+// ipam's order, and marks exactly those that differ from the VPC CNI's
+// defaults (§1), spelled as a person reads them.
+func TestSettings(t *testing.T) {
+	s := ipam.DefaultSettings()
+	for _, kv := range []string{"WARM_IP_TARGET=5", "MAX_ENI=3", "IP_COOLDOWN_PERIOD=5", "ENABLE_PREFIX_DELEGATION=true"} {
+		k, v, _ := strings.Cut(kv, "=")
+		if err := s.Set("test", k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]Setting{}
+	var keys []string
+	for _, st := range Settings(s) {
+		if _, dup := got[st.Key]; dup {
+			t.Errorf("%s listed twice", st.Key)
+		}
+		got[st.Key] = st
+		keys = append(keys, st.Key)
+	}
+	slices.Sort(keys)
+	if known := ipam.KnownSettings(); !slices.Equal(keys, known) {
+		t.Errorf("listed %v, want every known setting %v", keys, known)
+	}
+	for key, want := range map[string]Setting{
+		"WARM_IP_TARGET":           {Value: "5", Changed: true},
+		"MINIMUM_IP_TARGET":        {Value: "unset"},
+		"WARM_ENI_TARGET":          {Value: "1"},
+		"MAX_ENI":                  {Value: "3", Changed: true},
+		"IP_COOLDOWN_PERIOD":       {Value: "5s", Changed: true},
+		"ENABLE_PREFIX_DELEGATION": {Value: "true", Changed: true},
+		"ENABLE_SUBNET_DISCOVERY":  {Value: "true"},
+	} {
+		want.Key = key
+		if got[key] != want {
+			t.Errorf("%s: %+v, want %+v", key, got[key], want)
+		}
+	}
+	for _, st := range Settings(ipam.DefaultSettings()) {
+		if st.Changed {
+			t.Errorf("default %s=%s marked changed", st.Key, st.Value)
+		}
+	}
+	if v := Settings(ipam.DefaultSettings()); v[5].Key != "MAX_ENI" || v[5].Value != "unset" {
+		t.Errorf("default MAX_ENI: %+v", v[5])
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 )
 
 // The sweep report (ipamsim sweep|recommend|sweep merge --report FILE.html)
-// is one self-contained page like the run report (report.go, whose stylesheet
+// is one self-contained page like the run report (run.go, whose stylesheet
 // and chart helpers it shares): the workload and the grid, a scatter of every
 // setting combination's mean addresses held against its p99 pod IP wait with
 // the Pareto frontier highlighted and connected and the colour giving its EC2
@@ -86,10 +86,10 @@ func cell(s sweep.Stat, reps int, f func(float64) string) statCell {
 	return c
 }
 
-// writeSweepReport renders a complete sweep's report into w.
-func writeSweepReport(w io.Writer, doc *sweep.Document, con sweep.Constraints, hasCon bool) error {
+// WriteSweep renders a complete sweep's report into w.
+func WriteSweep(w io.Writer, doc *sweep.Document, con sweep.Constraints, hasCon bool) error {
 	if !doc.Complete() {
-		return fmt.Errorf("--report: the sweep holds %d of %d points: merge the shards first", len(doc.Points), doc.PointsTotal)
+		return fmt.Errorf("the sweep holds %d of %d points: merge the shards first", len(doc.Points), doc.PointsTotal)
 	}
 	var b bytes.Buffer
 	if err := sweepTmpl.Execute(&b, sweepPageOf(doc, con, hasCon)); err != nil {
