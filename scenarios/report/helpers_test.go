@@ -23,16 +23,20 @@ const shortTrace = "at,op,pod\n" +
 	"5,add,a\n5.2,add,b\n5.4,add,c\n5.6,add,d\n5.8,add,e\n6,add,f\n6.2,add,g\n6.4,add,h\n6.6,add,i\n6.8,add,j\n" +
 	"7,add,k\n7.2,add,l\n7.4,add,m\n7.6,add,n\n30,add,o\n31,add,p\n90,del,a\n91,del,b\n92,del,c\n93,del,d\n120,add,q\n"
 
-// scenarioSpec is the spec `ipamsim run --scenario NAME` builds for the
-// scenario's base settings with the default flags.
-func scenarioSpec(t *testing.T, sc *scenarios.Scenario) replay.Spec {
+// scenarioSpec is the spec `ipamsim run --scenario NAME --variant V` builds
+// with the default flags (variant "" is the base).
+func scenarioSpec(t *testing.T, sc *scenarios.Scenario, variant ...string) replay.Spec {
 	t.Helper()
 	inst, err := catalog.Lookup(sc.InstanceType)
 	if err != nil {
 		t.Fatal(err)
 	}
 	settings := ipam.DefaultSettings()
-	if err := sc.ApplySettings(&settings, scenarios.BaseName); err != nil {
+	v := scenarios.BaseName
+	if len(variant) > 0 && variant[0] != "" {
+		v = variant[0]
+	}
+	if err := sc.ApplySettings(&settings, v); err != nil {
 		t.Fatal(err)
 	}
 	ec2, drain := "default", 10*time.Minute
@@ -50,9 +54,9 @@ func scenarioSpec(t *testing.T, sc *scenarios.Scenario) replay.Spec {
 		Subnet: netip.MustParsePrefix("10.0.0.0/16"), Seed: 1, Drain: sim.Time(drain)}
 }
 
-// runPage replays src under spec with a recorder sampling every `every` and
-// returns the run report, described by info (its figures filled in here).
-func runPage(t *testing.T, spec replay.Spec, src scenarios.Reader, every time.Duration, info RunInfo) string {
+// record replays src under spec with a recorder sampling every `every` and
+// returns it with info's figures filled in.
+func record(t *testing.T, spec replay.Spec, src scenarios.Reader, every time.Duration, info RunInfo) (*Recorder, RunInfo) {
 	t.Helper()
 	rec := NewRecorder(sim.Time(every))
 	var opt replay.Options
@@ -66,6 +70,13 @@ func runPage(t *testing.T, spec replay.Spec, src scenarios.Reader, every time.Du
 	lim := run.Node.Limits()
 	info.IPMax = lim.IPsPerENI() * lim.MaxENIs
 	info.CDF = run.Node.Counters.Wait.CDF()
+	return rec, info
+}
+
+// runPage is the run report of src under spec, described by info.
+func runPage(t *testing.T, spec replay.Spec, src scenarios.Reader, every time.Duration, info RunInfo) string {
+	t.Helper()
+	rec, info := record(t, spec, src, every, info)
 	var b bytes.Buffer
 	if err := rec.WriteRun(&b, info); err != nil {
 		t.Fatal(err)
@@ -73,9 +84,9 @@ func runPage(t *testing.T, spec replay.Spec, src scenarios.Reader, every time.Du
 	return b.String()
 }
 
-// scenarioPage is the run report of a shipped scenario's base settings,
-// sampled every 15 s (ipamsim run --scenario NAME --report FILE).
-func scenarioPage(t *testing.T, name string) string {
+// scenarioRecord records a shipped scenario's variant ("" for the base), as
+// `ipamsim run --scenario NAME --variant V --report FILE` does.
+func scenarioRecord(t *testing.T, name, variant string) (*Recorder, RunInfo) {
 	t.Helper()
 	sc, err := scenarios.LoadScenario(name)
 	if err != nil {
@@ -85,8 +96,19 @@ func scenarioPage(t *testing.T, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return runPage(t, scenarioSpec(t, sc), src, 15*time.Second,
+	return record(t, scenarioSpec(t, sc, variant), src, 15*time.Second,
 		RunInfo{Title: "Scenario " + sc.Name, Question: sc.Question, Source: "scenario " + sc.Name + " (" + sc.Source + ")"})
+}
+
+// scenarioPage is the run report of a shipped scenario's base settings.
+func scenarioPage(t *testing.T, name string) string {
+	t.Helper()
+	rec, info := scenarioRecord(t, name, "")
+	var b bytes.Buffer
+	if err := rec.WriteRun(&b, info); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 // traceSweep runs a sweep of trace (named name) over spec's grid.

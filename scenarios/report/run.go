@@ -583,7 +583,21 @@ func (r *Recorder) mainCharts(m RunInfo, end sim.Time) []*chart {
 		fmt.Fprintf(&d, "L%.1f %.1fZ", at(n-1), wt.Y1)
 	}
 	wt.Paths = append(wt.Paths, shape{Class: "waitbar", D: d.String()})
+	// One mark per group of failed ADDs: marks closer together than their
+	// labels are wide merge, so that no label covers another or a mark.
+	var groups []failMark
+	labelEnd := math.Inf(-1)
 	for _, fm := range r.fails {
+		if k := len(groups); k > 0 && f.x(fm.from)-5 < labelEnd+3 {
+			groups[k-1].to = fm.to
+			groups[k-1].n += fm.n
+		} else {
+			groups = append(groups, fm)
+		}
+		g := groups[len(groups)-1]
+		labelEnd = f.x(g.from) + 7 + textWidth("×"+strconv.FormatUint(g.n, 10), 11, true)
+	}
+	for _, fm := range groups {
 		title := fmt.Sprintf("%d ADDs found no free address, %s – %s", fm.n, fmtSim(fm.from), fmtSim(fm.to))
 		if fm.n == 1 {
 			title = fmt.Sprintf("1 ADD found no free address at %s", fmtSim(fm.from))
