@@ -374,6 +374,11 @@ func sweepGlance(doc *sweep.Document, ranked, all []*sweep.Combination, rec *swe
 		} else {
 			line += fmt.Sprintf(": %s.", shortLabel(lo, g))
 		}
+		if n := len(all) - len(ranked); n > 0 {
+			line += fmt.Sprintf(" The other %d %s dominated: one on the frontier is as good on all three and better on one.", n, map[bool]string{true: "is", false: "are"}[n == 1])
+		} else if len(all) > 1 {
+			line += " None is dropped: no combination dominates another."
+		}
 		out = append(out, line)
 	}
 	never := 0

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +98,27 @@ func TestSweepReportPolicies(t *testing.T) {
 		if strings.Count(p.text, pol) < 3 {
 			t.Errorf("policy %s named %d times", pol, strings.Count(p.text, pol))
 		}
+	}
+}
+
+// TestSweepReportDropped: the page says how many combinations the frontier
+// drops, or that none dominates another.
+func TestSweepReportDropped(t *testing.T) {
+	doc := traceSweep(t, "short.csv", shortTrace, sweep.GridSpec{Grid: []string{"WARM_IP_TARGET=0..4", "MINIMUM_IP_TARGET=0,5"}}, "default", "2m0s")
+	n := len(doc.Combinations()) - len(doc.Frontier)
+	if n < 2 {
+		t.Fatalf("the test wants dominated combinations, got %d", n)
+	}
+	p := parsePage(t, renderSweep(t, doc, sweep.Constraints{}, false))
+	if want := fmt.Sprintf("The other %d are dominated", n); !strings.Contains(p.text, want) {
+		t.Errorf("the page lacks %q", want)
+	}
+	all := traceSweep(t, "short.csv", shortTrace, sweep.GridSpec{Grid: []string{"WARM_IP_TARGET=0..2"}}, "zero", "2m0s")
+	if len(all.Frontier) != len(all.Combinations()) {
+		t.Fatalf("the test wants a frontier of every combination, got %d of %d", len(all.Frontier), len(all.Combinations()))
+	}
+	p = parsePage(t, renderSweep(t, all, sweep.Constraints{}, false))
+	if !strings.Contains(p.text, "None is dropped: no combination dominates another.") {
+		t.Error("the page does not say that none is dropped")
 	}
 }
