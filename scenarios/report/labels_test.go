@@ -82,7 +82,6 @@ func TestLabelsDoNotOverlap(t *testing.T) {
 			checkLabels(t, name, p.Charts...)
 			checkLabels(t, name, p.Close...)
 			checkLabels(t, name, p.CDF)
-			t.Logf("%s: %d fail marks, %d charts", name, len(rec.fails), len(p.Charts)+len(p.Close)+1)
 		}
 	}
 	for _, tc := range []struct {

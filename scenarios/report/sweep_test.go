@@ -122,3 +122,72 @@ func TestSweepReportDropped(t *testing.T) {
 		t.Error("the page does not say that none is dropped")
 	}
 }
+
+// TestSweepReportLogAxis: an objective that a linear p99 axis would flatten
+// (under a tenth of it) gets a logarithmic one: the objective line sits well
+// above the bottom, the recommendation is marked inside the plot, and no
+// combination is clipped to the top edge.
+func TestSweepReportLogAxis(t *testing.T) {
+	doc := traceSweep(t, "short.csv", shortTrace, sweep.GridSpec{Grid: []string{"WARM_IP_TARGET=0..2", "MINIMUM_IP_TARGET=0,20"}}, "zero", "2m0s")
+	con := sweep.Constraints{MaxP99Wait: 2 * time.Second}
+	rec, err := doc.Recommend(con)
+	if err != nil || rec.Best == nil {
+		t.Fatalf("the test wants a recommendation: %v", err)
+	}
+	slowest := 0.0
+	for _, c := range doc.Combinations() {
+		slowest = max(slowest, c.WaitP99Seconds.Mean)
+	}
+	if slowest < 10*con.MaxP99Wait.Seconds() {
+		t.Fatalf("the test wants waits over 10× the objective, the slowest is %gs", slowest)
+	}
+	all := make([]*sweep.Combination, 0)
+	for i := range doc.Combinations() {
+		all = append(all, &doc.Combinations()[i])
+	}
+	front := map[string]int{}
+	for i := range doc.Frontier {
+		front[doc.Frontier[i].Key] = i + 1
+	}
+	c := sweepChart(doc, all, front, rec, con, true)
+	ticks := map[string]bool{}
+	for _, tk := range c.Ticks {
+		ticks[tk.Text] = true
+	}
+	for _, want := range []string{"0 s", "1 s", "2 s", "5 s", "10 s"} {
+		if !ticks[want] {
+			t.Errorf("no tick %q on the log axis", want)
+		}
+	}
+	var yo float64
+	rings := 0
+	for _, p := range c.Paths {
+		if p.Class == "objline" {
+			fmt.Sscanf(p.D, "M%f %f", new(float64), &yo)
+		}
+	}
+	if h := c.Y1 - c.Y0; c.Y1-yo < 0.25*h {
+		t.Errorf("the objective line is %.0f of %.0f units above the bottom: flattened", c.Y1-yo, h)
+	}
+	for _, m := range c.Marks {
+		if strings.Contains(m.Class, "off") {
+			t.Errorf("a combination is clipped to the top edge: %s", m.Title)
+		}
+		if m.Class == "bestring" {
+			rings++
+			var x, y, r float64
+			fmt.Sscanf(m.D, "M%f %fa%f", &x, &y, &r)
+			if y < c.Y0 || y > c.Y1 {
+				t.Errorf("the recommendation is drawn at y %.1f, outside %.0f–%.0f", y, c.Y0, c.Y1)
+			}
+		}
+	}
+	if rings != 1 || !strings.Contains(c.Note, "logarithmic") {
+		t.Errorf("%d recommendation rings; note %q", rings, c.Note)
+	}
+	checkLabels(t, "log axis", c)
+	// An objective a linear axis shows well keeps it.
+	if c := sweepChart(doc, all, front, rec, sweep.Constraints{MaxP99Wait: time.Duration(slowest/2) * time.Second}, true); strings.Contains(c.Note, "logarithmic") {
+		t.Error("an objective at half the slowest wait gets a log axis")
+	}
+}
