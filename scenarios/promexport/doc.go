@@ -1,5 +1,5 @@
 // Package promexport exports simulated runs as Prometheus metrics, under
-// aws-node's own names where aws-node has the metric (ipamd-behaviour.md §6)
+// aws-node's own names where aws-node has the metric (docs/model.md §6)
 // and under ipamsim_ for what only a simulator knows:
 //
 //   - WriteNode and WriteCluster write a finished run's metrics in the text

@@ -12,7 +12,7 @@ import (
 
 // nodeCollector mirrors a node's state and counters as Prometheus metrics at
 // collect time. The names, types and labels are aws-node's where aws-node has
-// the metric (ipamd-behaviour.md §6), so dashboards and alerts written for real
+// the metric (docs/model.md §6), so dashboards and alerts written for real
 // clusters work on simulated runs; figures only a simulator knows are under
 // ipamsim_.
 type nodeCollector struct {
