@@ -40,6 +40,35 @@ func DefaultSettings() Settings {
 // upstream warmIPTargetsDefined).
 func (s Settings) WarmIPMode() bool { return s.WarmIPTarget != 0 || s.MinimumIPTarget != 0 }
 
+// Variables lists every variable the model reads (§1), always in the same
+// order, each as {name, value} with the value spelled for a person: "unset"
+// where upstream treats the value as not set (0 for WARM_IP_TARGET and
+// MINIMUM_IP_TARGET, -1 for MAX_ENI), the cooldown in seconds ("30s").
+// Reports list a run's settings from it.
+func (s Settings) Variables() [][2]string {
+	num := strconv.Itoa
+	unset := func(v, none int) string {
+		if v == none {
+			return "unset"
+		}
+		return strconv.Itoa(v)
+	}
+	flag := strconv.FormatBool
+	return [][2]string{
+		{"WARM_ENI_TARGET", num(s.WarmENITarget)},
+		{"WARM_IP_TARGET", unset(s.WarmIPTarget, 0)},
+		{"MINIMUM_IP_TARGET", unset(s.MinimumIPTarget, 0)},
+		{"WARM_PREFIX_TARGET", num(s.WarmPrefixTarget)},
+		{"ENABLE_PREFIX_DELEGATION", flag(s.PrefixDelegation)},
+		{"MAX_ENI", unset(s.MaxENI, -1)},
+		{"IP_COOLDOWN_PERIOD", fmt.Sprintf("%gs", s.IPCooldown.Seconds())},
+		{"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", flag(s.CustomNetworking)},
+		{"ENABLE_SUBNET_DISCOVERY", flag(s.SubnetDiscovery)},
+		{"ENABLE_POD_ENI", flag(s.PodENI)},
+		{"DISABLE_NETWORK_RESOURCE_PROVISIONING", flag(s.DisableProvisioning)},
+	}
+}
+
 // SettingError is a setting that is unknown or does not parse.
 type SettingError struct {
 	Source string // where it came from: "--set", a file name, or "file:line"

@@ -19,6 +19,7 @@ import (
 	"github.com/ipamsim/ipamsim/ipam/catalog"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
+	"github.com/ipamsim/ipamsim/scenarios/report"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -277,7 +278,7 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	// The report file is created first, so that a path that cannot be
 	// written fails before the runs.
 	var rep *atomicFile
-	var series []*compareSeries
+	var series []*report.Series
 	if o.report != "" {
 		if rep, err = createAtomic(o.report); err != nil {
 			return usageError{fmt.Errorf("--report: %v", err)}
@@ -299,10 +300,10 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		spec := replay.Spec{Instance: inst, Settings: settings, Profile: profile, Seed: o.seed,
 			Drain: sim.Time(o.drain), Policy: p}
 		var opt replay.Options
-		var ser *compareSeries
+		var ser *report.Series
 		if rep != nil {
-			ser = &compareSeries{policy: p.Name()}
-			ser.hook(&opt, sim.Time(o.sampleInterval))
+			ser = new(report.Series)
+			ser.Hook(&opt, sim.Time(o.sampleInterval))
 			series = append(series, ser)
 		}
 		out, err := replay.Execute(spec, src, opt)
@@ -313,7 +314,7 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		if ser != nil {
 			// The samples are the report's, not the run's: the figures stay
 			// those of a run without --report.
-			out.Summary.EventsProcessed -= ser.samplerEvents()
+			out.Summary.EventsProcessed -= ser.SamplerEvents()
 		}
 		for _, w := range out.Warnings {
 			if !warned[w] {
@@ -361,7 +362,7 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		if sc != nil {
 			question = sc.Question
 		}
-		if err := writeCompareReport(rep, res, series, question, sim.Time(o.sampleInterval)); err != nil {
+		if err := report.WriteCompare(rep, compareReport(res, series, question, sim.Time(o.sampleInterval))); err != nil {
 			return err
 		}
 		if err := rep.commit(); err != nil {
@@ -481,4 +482,23 @@ func writeCompareCSV(w io.Writer, c comparison) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// compareReport is what the --report page shows of the comparison: its
+// table (compareRows) and each policy's sampled series.
+func compareReport(c comparison, series []*report.Series, question string, every sim.Time) report.Comparison {
+	rc := report.Comparison{Workload: c.Workload, Question: question, InstanceType: c.InstanceType, Seed: c.Seed,
+		EC2Profile: c.EC2Profile, SampleEvery: every}
+	for _, row := range compareRows {
+		f := report.Figure{Label: row.label}
+		for i := range c.Runs {
+			f.Values = append(f.Values, row.value(&c.Runs[i].Summary))
+		}
+		rc.Figures = append(rc.Figures, f)
+	}
+	for i, r := range c.Runs {
+		rc.Runs = append(rc.Runs, report.ComparedRun{Policy: r.Policy, Params: r.Params, NodeSettings: r.NodeSettings,
+			Summary: r.Summary, Series: series[i]})
+	}
+	return rc
 }

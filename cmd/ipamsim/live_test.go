@@ -231,34 +231,3 @@ func TestVisualFlagErrors(t *testing.T) {
 		}
 	}
 }
-
-// TestLivePaceInterrupt checks that SIGINT/SIGTERM (here the interrupt they
-// trigger) ends pacing at once and ends serveFinal.
-func TestLivePaceInterrupt(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := newLiveServer(ln, 1, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.stop()
-	l.begin()
-	paced := make(chan struct{})
-	go func() {
-		l.pace(3600e9) // an hour of simulated time at 1×
-		close(paced)
-	}()
-	time.Sleep(20 * time.Millisecond)
-	l.interrupt()
-	select {
-	case <-paced:
-	case <-time.After(5 * time.Second):
-		t.Fatal("pace did not return after the interrupt")
-	}
-	if err := l.serveFinal(io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	l.stop() // idempotent
-}

@@ -1,194 +1,176 @@
 package main
 
 import (
-	"encoding/json"
-	"encoding/xml"
-	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipamsim/ipamsim/scenarios"
-	"github.com/ipamsim/ipamsim/sim"
+	"github.com/ipamsim/ipamsim/scenarios/sweep"
 )
 
-// htmlDoc is a parsed report: its elements' counts, its text and attributes.
-type htmlDoc struct {
-	count map[string]int
-	class map[string]int // elements per class name
-	text  string
-	attrs []xml.Attr
-}
+// The reports' pages are tested in scenarios/report; these tests check that
+// the --report flags reach them.
 
-var scriptRE = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
-
-// parseReport parses the page as HTML with encoding/xml in its lenient HTML
-// mode: tags must nest and close, entities must be known. The inline script
-// is checked apart (it is JavaScript, not markup).
-func parseReport(t *testing.T, page string) (htmlDoc, string) {
+func mustRead(t *testing.T, path string) []byte {
 	t.Helper()
-	if !strings.HasPrefix(page, "<!DOCTYPE html>\n") {
-		t.Fatal("no doctype")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	scripts := scriptRE.FindAllStringSubmatch(page, -1)
-	if len(scripts) != 1 {
-		t.Fatalf("%d inline scripts, want 1", len(scripts))
-	}
-	return parseHTML(t, scriptRE.ReplaceAllString(page, "<script></script>")), scripts[0][1]
+	return b
 }
 
-// parseHTML parses a page with encoding/xml in its lenient HTML mode: tags must
-// nest and close, entities must be known. Class attributes count per word.
-func parseHTML(t *testing.T, body string) htmlDoc {
-	t.Helper()
-	d := xml.NewDecoder(strings.NewReader(body))
-	d.Strict = false
-	d.AutoClose = xml.HTMLAutoClose
-	d.Entity = xml.HTMLEntity
-	doc := htmlDoc{count: map[string]int{}, class: map[string]int{}}
-	var text strings.Builder
-	var stack []string
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("not well-formed HTML: %v", err)
-		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			doc.count[tok.Name.Local]++
-			doc.attrs = append(doc.attrs, tok.Attr...)
-			for _, a := range tok.Attr {
-				if a.Name.Local == "class" {
-					for _, c := range strings.Fields(a.Value) {
-						doc.class[c]++
-					}
-				}
-			}
-			stack = append(stack, tok.Name.Local)
-		case xml.EndElement:
-			if len(stack) == 0 || stack[len(stack)-1] != tok.Name.Local {
-				t.Fatalf("</%s> closes %v", tok.Name.Local, stack)
-			}
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			text.Write(tok)
-		}
-	}
-	if len(stack) != 0 {
-		t.Fatalf("unclosed elements %v", stack)
-	}
-	doc.text = strings.Join(strings.Fields(text.String()), " ")
-	return doc
-}
-
-func TestReportDefaultScenario(t *testing.T) {
+// TestRunReport: run --report writes the scenario's page: its title,
+// question, variant and the seven charts of a run in which pods waited.
+func TestRunReport(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "report.html")
-	code, _, stderr := runRunCapture("--report", out)
+	code, _, stderr := runRunCapture("--scenario", "scale-burst", "--variant", "warm-ip-5", "--report", out, "--sample-interval", "5s")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	page := string(mustRead(t, out))
-	doc, script := parseReport(t, page)
-
-	sc, err := scenarios.LoadScenario(scenarios.DefaultScenarioName)
+	sc, err := scenarios.LoadScenario("scale-burst")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Four timelines of the whole run, the two-chart close-up of the first
-	// time pods waited, and the wait CDF.
-	if doc.count["svg"] != 7 {
-		t.Errorf("%d svg elements, want 7", doc.count["svg"])
-	}
-	for _, want := range []string{sc.Question, "At a glance", "When and why pods waited", "15 of 33 pods (45 %) waited",
-		"ENI #2 created", "kubelet's retry", "Close-up", "Pod IP wait: cumulative distribution", "p99 29.6 s",
-		"WARM_ENI_TARGET", "EC2 calls by API", "AttachNetworkInterface"} {
-		if !strings.Contains(doc.text, want) {
-			t.Errorf("report text lacks %q", want)
+	for _, want := range []string{"<title>ipamsim report: Scenario scale-burst, variant warm-ip-5</title>", sc.Question,
+		"scenario scale-burst (builtin)", "timelines sampled every 5s", `<tr class="changed"><th><code>WARM_IP_TARGET</code></th><td>5 (changed)</td></tr>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
 		}
 	}
-	// The annotations that say when and why pods waited.
-	for class, atLeast := range map[string]int{"waitband": 6, "enline": 8, "inflight": 4, "fail": 5, "eniup": 2, "cdf": 1, "held": 2, "waitbar": 2} {
-		if doc.class[class] < atLeast {
-			t.Errorf("%d elements of class %s, want at least %d", doc.class[class], class, atLeast)
-		}
-	}
-	// Self-contained: nothing is fetched.
-	for _, a := range doc.attrs {
-		if (a.Name.Local == "src" || a.Name.Local == "href") && a.Value != "" {
-			t.Errorf("external reference %s=%q", a.Name.Local, a.Value)
-		}
-	}
-	if doc.count["link"] != 0 || strings.Contains(page, "http://") || strings.Contains(page, "https://") {
-		t.Error("the report refers to something outside itself")
-	}
-	// The hover data is valid JSON with one value per column.
-	m := regexp.MustCompile(`var data = (\{.*?\});`).FindStringSubmatch(script)
-	if m == nil {
-		t.Fatal("no hover data in the script")
-	}
-	var data map[string]hoverData
-	if err := json.Unmarshal([]byte(m[1]), &data); err != nil {
-		t.Fatalf("hover data: %v", err)
-	}
-	for _, g := range []string{"main", "close"} {
-		d := data[g]
-		if len(d.Rows) < 5 {
-			t.Fatalf("hover group %s has %d rows", g, len(d.Rows))
-		}
-		for _, r := range d.Rows {
-			if len(r) != len(d.Cols)+1 {
-				t.Fatalf("hover group %s row %v for columns %v", g, r, d.Cols)
-			}
-		}
-	}
-	if got := data["main"].Rows[1][0]; got != 15 {
-		t.Errorf("second sample at %v s, want 15", got)
+	if n := strings.Count(page, "<svg"); n != 7 {
+		t.Errorf("%d charts, want 7", n)
 	}
 }
 
-func TestReportNoWaits(t *testing.T) {
+// A failed run leaves no backfill, report or temporary file behind.
+func TestVisualOutputsAtomic(t *testing.T) {
 	dir := t.TempDir()
-	trace := filepath.Join(dir, "calm.csv")
-	if err := os.WriteFile(trace, []byte("at,op,pod\n30,add,a\n60,add,b\n90,del,a\n"), 0o644); err != nil {
+	trace := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(trace, []byte("at,op,pod\n1,add,a\n2,add,a\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dir, "r.html")
-	code, _, stderr := runRunCapture("--trace", trace, "--report", out, "--sample-interval", "5s")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
+	code, _, _ := runRunCapture("--trace", trace, "--openmetrics-file", filepath.Join(dir, "x.om"), "--report", filepath.Join(dir, "x.html"))
+	if code != 2 {
+		t.Fatalf("exit %d, want 2 for a duplicate add", code)
 	}
-	doc, _ := parseReport(t, string(mustRead(t, out)))
-	if doc.count["svg"] != 5 {
-		t.Errorf("%d svg elements, want 5 (no close-up)", doc.count["svg"])
-	}
-	for _, want := range []string{"All 2 pods got an address at their first CNI ADD", "Trace " + trace} {
-		if !strings.Contains(doc.text, want) {
-			t.Errorf("report text lacks %q", want)
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
 		}
-	}
-	if strings.Contains(doc.text, "When and why pods waited") || doc.class["waitband"] != 0 {
-		t.Error("a run without waits shows waits")
+		t.Fatalf("left behind: %v", names)
 	}
 }
 
-func TestReportFormatting(t *testing.T) {
-	for _, tc := range []struct {
-		t    sim.Time
-		want string
-	}{{0, "0:00"}, {sim.Seconds(61.8), "1:01.8"}, {sim.Seconds(599.96), "10:00"}, {sim.Seconds(3725), "1:02:05"}} {
-		if got := fmtSim(tc.t); got != tc.want {
-			t.Errorf("fmtSim(%v) = %q, want %q", tc.t, got, tc.want)
+// TestSweepReportFlags: sweep, recommend --from and recommend running the
+// sweep itself write the same page; recommend writes it when nothing meets
+// the objective (and exits 1); a shard cannot have one.
+func TestSweepReportFlags(t *testing.T) {
+	dir := t.TempDir()
+	trace := writeShortTrace(t, dir)
+	js, html := filepath.Join(dir, "s.json"), filepath.Join(dir, "s.html")
+	grid := []string{"--trace", trace, "--grid", "WARM_IP_TARGET=0..4", "--grid", "MINIMUM_IP_TARGET=0,5", "--drain", "2m", "--repetitions", "2"}
+	code, out, errs := cli(append(append([]string{"sweep"}, grid...), "--max-p99-wait", "45s", "--out-json", js, "--report", html)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	rec, err := readDoc(t, js).Recommend(sweep.Constraints{MaxP99Wait: 45 * time.Second})
+	if err != nil || rec.Best == nil {
+		t.Fatalf("the test wants a recommendation: %v", err)
+	}
+	page := string(mustRead(t, html))
+	if !strings.Contains(out, rec.Best.Label()) || !strings.Contains(page, "Recommended: "+rec.Best.Label()) {
+		t.Fatalf("stdout or the page does not recommend %s", rec.Best.Label())
+	}
+	for _, args := range [][]string{
+		{"recommend", "--from", js, "--max-p99-wait", "45s"},
+		append(append([]string{"recommend"}, grid...), "--max-p99-wait", "45s"),
+	} {
+		h2 := filepath.Join(dir, "r.html")
+		if code, _, errs := cli(append(args, "--report", h2)...); code != 0 {
+			t.Fatalf("%q: exit %d: %s", args, code, errs)
+		}
+		if string(mustRead(t, h2)) != page {
+			t.Errorf("%q: the report differs from the sweep's", args)
 		}
 	}
-	for v, want := range map[float64]float64{0: 1, 1: 1, 3: 3, 4: 4, 15: 15, 27: 30, 29: 30, 101: 125, 2389: 2500} {
-		if got := niceCeil(v); got != want {
-			t.Errorf("niceCeil(%v) = %v, want %v", v, got, want)
+	h3 := filepath.Join(dir, "none.html")
+	if code, _, _ := cli("recommend", "--from", js, "--max-p99-wait", "1ms", "--report", h3); code != 1 {
+		t.Errorf("unmeetable: exit %d, want 1", code)
+	}
+	if !strings.Contains(string(mustRead(t, h3)), "No setting combination of the sweep meets it") {
+		t.Error("the unmeetable report does not say so")
+	}
+	code, _, errs = cli(append(append([]string{"sweep"}, grid...), "--shard", "0/2", "--report", filepath.Join(dir, "shard.html"))...)
+	if code != 2 || !strings.Contains(errs, "--report needs the whole sweep") {
+		t.Errorf("a shard's --report: exit %d, %s", code, errs)
+	}
+}
+
+// TestCompareReportFlags: --report changes none of compare's own output and
+// draws one timeline per policy.
+func TestCompareReportFlags(t *testing.T) {
+	dir := t.TempDir()
+	trace := writeShortTrace(t, dir)
+	html := filepath.Join(dir, "c.html")
+	args := []string{"--trace", trace, "--policies", "vpc-cni,terway,static", "--policy-set", "terway.max_pool_size=3", "--drain", "2m"}
+	for _, format := range []string{"json", "text", "csv"} {
+		a := append(append([]string{}, args...), "-o", format)
+		code, plain, errs := runCompareCapture("", a...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
 		}
+		code, withReport, errs := runCompareCapture("", append(a, "--report", html, "--sample-interval", "5s")...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		if withReport != plain {
+			t.Errorf("--report changes compare's %s output", format)
+		}
+	}
+	page := string(mustRead(t, html))
+	for _, want := range []string{"ipamsim compare report: Trace " + trace, "sampled every 5s", "terway: parameters max_pool_size=3",
+		`id="policy-vpc-cni"`, `id="policy-terway"`, `id="policy-static"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	// The default scenario: the question and all six policies.
+	if code, _, errs := runCompareCapture("", "--report", html); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	page = string(mustRead(t, html))
+	if n := strings.Count(page, "<svg"); n != 6 || !strings.Contains(page, "How long do pods wait for an address") {
+		t.Errorf("default scenario: %d svg elements", n)
+	}
+}
+
+func TestCompareReportErrors(t *testing.T) {
+	dir := t.TempDir()
+	html := filepath.Join(dir, "c.html")
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--sample-interval", "5s"}, "needs --report"},
+		{[]string{"--report", html, "--sample-interval", "0s"}, "--sample-interval"},
+		{[]string{"--report", filepath.Join(dir, "no", "dir", "c.html")}, "--report"},
+		{[]string{"--report", html, "--policies", "vpc-cni,nope"}, "valid: azure-cns"},
+		{[]string{"--report", html, "--policy-set", "terway.nope=1"}, "valid parameters of terway"},
+	} {
+		code, _, errs := runCompareCapture("", c.args...)
+		if code != 2 || !strings.Contains(errs, c.msg) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", c.args, code, errs, c.msg)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files left behind: %v", entries)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
 	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios/promexport"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -46,15 +47,15 @@ type runOptions struct {
 	policySets       []string
 	series           string
 	sampleEvery      time.Duration
-	metricsAddr      string        // live /metrics endpoint (live.go)
+	metricsAddr      string        // live /metrics endpoint (scenarios/promexport)
 	speed            float64       // simulated seconds per wall-clock second; 0: unpaced
 	exitAfter        time.Duration // serve the final state this long; 0: until a signal
-	openMetricsFile  string        // backfill (openmetrics.go)
+	openMetricsFile  string        // OpenMetrics backfill (scenarios/promexport)
 	startTime        string        // RFC 3339 instant of simulated time 0 in the backfill
 	start            time.Time     // startTime, parsed
 	sampleInterval   time.Duration // backfill and report sampling
-	report           string        // HTML report (report.go)
-	live             *liveServer
+	report           string        // HTML report (scenarios/report)
+	live             *promexport.Live
 	changed          map[string]bool // flags given on the command line
 }
 
@@ -213,7 +214,7 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	if o.live, err = o.startLive(stderr); err != nil {
 		return err
 	}
-	defer o.live.stop()
+	defer o.live.Stop()
 	if _, err := ParsePolicyFlags(o.policy, o.policySets); err != nil {
 		return err
 	}
@@ -244,7 +245,9 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := o.print(stdout, sc, variants, sums); err != nil {
 		return err
 	}
-	return o.live.serveFinal(stderr)
+	return o.live.ServeFinal(func(format string, args ...any) {
+		fmt.Fprintf(stderr, "ipamsim run: "+format+"\n", args...)
+	})
 }
 
 // applySettings applies --env-file, then each --set, on top of the scenario's.
@@ -289,12 +292,11 @@ func (o *runOptions) runOne(spec replay.Spec, sc *scenarios.Scenario, stdin io.R
 		defer tl.abort()
 		opt.Timeline = tl
 	}
-	obs, err := o.newObserver()
+	obs, backfill, rec, err := o.observe(&opt)
 	if err != nil {
 		return replay.Summary{}, err
 	}
-	obs.hook(&opt, o.sampleInterval)
-	defer obs.release()
+	defer obs.Release()
 	run, err := replay.Execute(spec, src, opt)
 	var re *replay.Error
 	if errors.As(err, &re) && o.trace != "" {
@@ -310,11 +312,12 @@ func (o *runOptions) runOne(spec replay.Spec, sc *scenarios.Scenario, stdin io.R
 		fmt.Fprintf(stderr, "ipamsim run: warning: %s\n", w)
 	}
 	if o.metricsFile != "" {
-		if err := writeMetrics(o.metricsFile, run.Node, run.Result); err != nil {
+		if err := promexport.WriteNode(o.metricsFile, run.Node, run.Result); err != nil {
 			return replay.Summary{}, err
 		}
 	}
-	if err := obs.finish(o, run, spec, sc); err != nil {
+	obs.Finish(run.Result)
+	if err := o.writeVisual(backfill, rec, run, spec, sc); err != nil {
 		return replay.Summary{}, err
 	}
 	if tl != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios/report"
 	"github.com/ipamsim/ipamsim/scenarios/sweep"
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -409,8 +410,8 @@ func (o *outputs) writeReport(doc *sweep.Document, con sweep.Constraints, hasCon
 	if o.report == nil {
 		return nil
 	}
-	if err := writeSweepReport(o.report, doc, con, hasCon); err != nil {
-		return err
+	if err := report.WriteSweep(o.report, doc, con, hasCon); err != nil {
+		return fmt.Errorf("--report: %w", err)
 	}
 	return o.report.commit()
 }

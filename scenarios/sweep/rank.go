@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -317,4 +318,44 @@ func Recommend(combos []Combination, repetitions int, c Constraints) (*Recommend
 		rec.CheaperWhy = c.Failures(rec.CheaperFailing)
 	}
 	return rec, nil
+}
+
+// FrontierSummary says how many setting combinations of a complete document
+// the Pareto frontier holds and what it dropped: the combinations that a
+// frontier one dominates, by their first points, or that no combination
+// dominates another.
+func (d *Document) FrontierSummary() string {
+	spread := ""
+	if reps := d.Grid.Repetitions; reps > 1 {
+		spread = fmt.Sprintf("; means over %d repetitions, [min–max]", reps)
+	}
+	head := fmt.Sprintf("Pareto frontier: %d of %d setting combinations", len(d.Frontier), len(d.combos))
+	if len(d.Frontier) == len(d.combos) {
+		return head + fmt.Sprintf(" (none dominates another on mean addresses held, p99 pod IP wait and EC2 calls%s)", spread)
+	}
+	var dropped []int
+	for i, on := range d.onFrontier {
+		if !on {
+			dropped = append(dropped, d.combos[i].Points[0])
+		}
+	}
+	slices.Sort(dropped)
+	const listed = 10
+	var pts []string
+	for _, p := range dropped[:min(len(dropped), listed)] {
+		pts = append(pts, strconv.Itoa(p))
+	}
+	list := strings.Join(pts, ", ")
+	switch {
+	case len(dropped) > listed:
+		list += ", …"
+	case len(pts) > 1:
+		list = strings.Join(pts[:len(pts)-1], ", ") + " and " + pts[len(pts)-1]
+	}
+	what := "points"
+	if len(dropped) == 1 {
+		what = "point"
+	}
+	return head + fmt.Sprintf(" (minimising mean addresses held, p99 pod IP wait and EC2 calls%s); %d dropped, each dominated by one on the frontier (as good on all three, better on one): %s %s",
+		spread, len(dropped), what, list)
 }

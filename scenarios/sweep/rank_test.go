@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,5 +167,48 @@ func TestConstraintsValidate(t *testing.T) {
 	}
 	if err := (Constraints{MaxP99Wait: time.Millisecond, MaxEC2CallsPerHour: 3}).Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestFrontierSummary: the frontier's line counts the combinations it drops
+// and lists their first points, the ones the O(n²) definition finds
+// dominated; with none dropped it says that none dominates another.
+func TestFrontierSummary(t *testing.T) {
+	doc, err := newSweep(t, GridSpec{Grid: []string{"WARM_IP_TARGET=0..11"}}, "zero", 1, 2).Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	combos := doc.Combinations()
+	vs := make([][3]float64, len(combos))
+	for i := range combos {
+		vs[i] = combos[i].Objectives()
+	}
+	var dropped []string
+	for i, on := range bruteFrontier(vs) {
+		if !on {
+			dropped = append(dropped, strconv.Itoa(combos[i].Points[0]))
+		}
+	}
+	if len(dropped) < 2 || len(dropped) > 10 {
+		t.Fatalf("the test wants 2 to 10 dropped combinations, got %d", len(dropped))
+	}
+	list := strings.Join(dropped[:len(dropped)-1], ", ") + " and " + dropped[len(dropped)-1]
+	want := fmt.Sprintf("Pareto frontier: %d of 12 setting combinations (minimising mean addresses held, p99 pod IP wait and EC2 calls); "+
+		"%d dropped, each dominated by one on the frontier (as good on all three, better on one): points %s", 12-len(dropped), len(dropped), list)
+	if got := doc.FrontierSummary(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	var text strings.Builder
+	if err := doc.WriteFrontier(&text); err != nil || !strings.HasPrefix(text.String(), want+"\n") {
+		t.Errorf("WriteFrontier does not start with the summary: %v\n%s", err, text.String())
+	}
+
+	one, err := newSweep(t, GridSpec{Grid: []string{"WARM_IP_TARGET=3"}, Repetitions: 2}, "zero", 1, 2).Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "Pareto frontier: 1 of 1 setting combinations (none dominates another on mean addresses held, p99 pod IP wait and EC2 calls; means over 2 repetitions, [min–max])"
+	if got := one.FrontierSummary(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

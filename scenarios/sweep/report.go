@@ -38,12 +38,7 @@ func (d *Document) WriteFrontier(w io.Writer) error {
 	}
 	slices.SortFunc(rows, Cheaper)
 	var b strings.Builder
-	spread := ""
-	if reps > 1 {
-		spread = fmt.Sprintf("; means over %d repetitions, [min–max]", reps)
-	}
-	fmt.Fprintf(&b, "Pareto frontier: %d of %d setting combinations (minimising mean addresses held, p99 pod IP wait and EC2 calls%s)\n",
-		len(rows), len(d.combos), spread)
+	b.WriteString(d.FrontierSummary() + "\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	policies := len(d.Grid.Policies) > 0
 	pol := func(c *Combination) string {

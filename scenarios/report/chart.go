@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"fmt"
@@ -538,4 +538,38 @@ func simAxis(c *chart, ta, tb sim.Time, x func(sim.Time) float64, maxTicks int) 
 		c.Grid = append(c.Grid, shape{X: xx, Y: c.Y0, X2: xx, Y2: c.Y1})
 		c.Ticks = append(c.Ticks, label{X: xx, Y: c.Y1 + 16, Anchor: "middle", Text: fmtSim(sim.Seconds(v))})
 	}
+}
+
+// labelFont is the font size and weight (bold or not) of a label's class, as
+// the stylesheets set them (svg text: 11px).
+func labelFont(class string) (px float64, bold bool) {
+	switch strings.Fields(class + " -")[0] {
+	case "qlbl", "runlbl", "objlbl", "axlbl":
+		return 12, true
+	case "bestlbl":
+		return 12.5, true
+	case "panel":
+		return 11.5, true
+	case "faillbl", "inflbl", "enilbl", "ptlbl":
+		return 11, true
+	case "empty":
+		return 14, false
+	}
+	return 11, false
+}
+
+// labelBox is the box a label's text covers: its estimated width
+// (textWidth) at its anchor, from the cap height above the baseline to the
+// descenders below it.
+func labelBox(l label) box {
+	px, bold := labelFont(l.Class)
+	w := textWidth(l.Text, px, bold)
+	x0 := l.X
+	switch l.Anchor {
+	case "end":
+		x0 -= w
+	case "middle":
+		x0 -= w / 2
+	}
+	return box{x0, l.Y - 0.78*px, x0 + w, l.Y + 0.22*px}
 }

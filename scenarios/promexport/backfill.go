@@ -1,8 +1,9 @@
-package main
+package promexport
 
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -15,7 +16,7 @@ import (
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// The backfill (--openmetrics-file) is every metric a run exports, sampled
+// A backfill (ipamsim run --openmetrics-file) is every metric a run exports, sampled
 // every --sample-interval of simulated time and dated from --start-time, in
 // the OpenMetrics text format that `promtool tsdb create-blocks-from
 // openmetrics` reads. The series it creates must be the ones a live scrape
@@ -37,10 +38,10 @@ import (
 //     OpenMetrics requires; every family appears once, with its # HELP and
 //     # TYPE, then each series' samples in time order; # EOF ends the file.
 
-// omRecorder keeps every sample of every series of a run, in memory (about 16
+// Backfill keeps every sample of every series of a run, in memory (about 16
 // bytes per sample and series), until the run ends and the file is written:
 // OpenMetrics does not allow a family's samples to be interleaved with others.
-type omRecorder struct {
+type Backfill struct {
 	startMS int64 // Unix milliseconds of simulated time 0
 	fams    map[string]*omFamily
 	lastTS  int64
@@ -71,20 +72,21 @@ func (s *omSeries) stride() int {
 	return len(s.bounds) + 2
 }
 
-func newOMRecorder(start time.Time) *omRecorder {
-	return &omRecorder{startMS: start.UnixMilli(), fams: map[string]*omFamily{}}
+// NewBackfill returns an empty backfill whose simulated time 0 is start.
+func NewBackfill(start time.Time) *Backfill {
+	return &Backfill{startMS: start.UnixMilli(), fams: map[string]*omFamily{}}
 }
 
-// sample gathers reg at simulated time now. A sample at the same millisecond
+// Sample gathers reg at simulated time now. A sample at the same millisecond
 // as the previous one replaces it (the end of a run that falls on a sampling
-// tick).
-func (r *omRecorder) sample(now sim.Time, reg prometheus.Gatherer) {
+// tick). The first error is kept (Err) and ends the sampling.
+func (r *Backfill) Sample(now sim.Time, reg prometheus.Gatherer) {
 	if r.err != nil {
 		return
 	}
 	mfs, err := reg.Gather()
 	if err != nil {
-		r.err = fmt.Errorf("--openmetrics-file: gathering at %s: %w", time.Duration(now), err)
+		r.err = fmt.Errorf("gathering at %s: %w", time.Duration(now), err)
 		return
 	}
 	ts := r.startMS + int64(now/sim.Millisecond)
@@ -98,7 +100,7 @@ func (r *omRecorder) sample(now sim.Time, reg prometheus.Gatherer) {
 			r.fams[f.name] = f
 		}
 		if f.typ != mf.GetType() {
-			r.err = fmt.Errorf("--openmetrics-file: %s changed type from %s to %s", f.name, f.typ, mf.GetType())
+			r.err = fmt.Errorf("%s changed type from %s to %s", f.name, f.typ, mf.GetType())
 			return
 		}
 		for _, m := range mf.Metric {
@@ -109,7 +111,7 @@ func (r *omRecorder) sample(now sim.Time, reg prometheus.Gatherer) {
 				s = &omSeries{labels: key, bounds: bounds}
 				f.series[key] = s
 			} else if !slices.Equal(s.bounds, bounds) {
-				r.err = fmt.Errorf("--openmetrics-file: %s{%s} changed its buckets or quantiles", f.name, key)
+				r.err = fmt.Errorf("%s{%s} changed its buckets or quantiles", f.name, key)
 				return
 			}
 			if n := len(s.ts); replace && n > 0 && s.ts[n-1] == ts {
@@ -152,25 +154,21 @@ func omValues(typ dto.MetricType, m *dto.Metric) (vals, bounds []float64) {
 	return []float64{m.GetUntyped().GetValue()}, nil
 }
 
-// write writes the backfill atomically (temporary file, then rename).
-func (r *omRecorder) write(path string) error {
+// Err is the error that ended the sampling, if any.
+func (r *Backfill) Err() error { return r.err }
+
+// WriteOpenMetrics writes the backfill in the OpenMetrics text format, or the
+// sampling's error.
+func (r *Backfill) WriteOpenMetrics(out io.Writer) error {
 	if r.err != nil {
 		return r.err
 	}
-	f, err := createAtomic(path)
-	if err != nil {
-		return err
-	}
-	defer f.abort()
-	w := bufio.NewWriterSize(f, 256<<10)
+	w := bufio.NewWriterSize(out, 256<<10)
 	r.writeTo(w)
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	return f.commit()
+	return w.Flush()
 }
 
-func (r *omRecorder) writeTo(w *bufio.Writer) {
+func (r *Backfill) writeTo(w *bufio.Writer) {
 	names := make([]string, 0, len(r.fams))
 	for n := range r.fams {
 		names = append(names, n)

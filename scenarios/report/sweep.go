@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 )
 
 // The sweep report (ipamsim sweep|recommend|sweep merge --report FILE.html)
-// is one self-contained page like the run report (report.go, whose stylesheet
+// is one self-contained page like the run report (run.go, whose stylesheet
 // and chart helpers it shares): the workload and the grid, a scatter of every
 // setting combination's mean addresses held against its p99 pod IP wait with
 // the Pareto frontier highlighted and connected and the colour giving its EC2
@@ -86,10 +86,10 @@ func cell(s sweep.Stat, reps int, f func(float64) string) statCell {
 	return c
 }
 
-// writeSweepReport renders a complete sweep's report into w.
-func writeSweepReport(w io.Writer, doc *sweep.Document, con sweep.Constraints, hasCon bool) error {
+// WriteSweep renders a complete sweep's report into w.
+func WriteSweep(w io.Writer, doc *sweep.Document, con sweep.Constraints, hasCon bool) error {
 	if !doc.Complete() {
-		return fmt.Errorf("--report: the sweep holds %d of %d points: merge the shards first", len(doc.Points), doc.PointsTotal)
+		return fmt.Errorf("the sweep holds %d of %d points: merge the shards first", len(doc.Points), doc.PointsTotal)
 	}
 	var b bytes.Buffer
 	if err := sweepTmpl.Execute(&b, sweepPageOf(doc, con, hasCon)); err != nil {
@@ -374,6 +374,11 @@ func sweepGlance(doc *sweep.Document, ranked, all []*sweep.Combination, rec *swe
 		} else {
 			line += fmt.Sprintf(": %s.", shortLabel(lo, g))
 		}
+		if n := len(all) - len(ranked); n > 0 {
+			line += fmt.Sprintf(" The other %d %s dominated: one on the frontier is as good on all three and better on one.", n, map[bool]string{true: "is", false: "are"}[n == 1])
+		} else if len(all) > 1 {
+			line += " None is dropped: no combination dominates another."
+		}
 		out = append(out, line)
 	}
 	never := 0
@@ -455,9 +460,24 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 	if ymax*1.08 < 1 {
 		yb = 1
 	}
-	ystep := niceStep(yb, 6)
 	x := func(v float64) float64 { return c.X0 + (v-xa)/(xb-xa)*(c.X1-c.X0) }
-	y := func(v float64) float64 { return c.Y1 - min(v, yb)/yb*(c.Y1-c.Y0) }
+	// The p99 axis is linear from 0, unless an objective would sit in its
+	// lowest tenth: then it is logarithmic, with 0 s on a row of its own at
+	// the bottom, so that the objective, the recommendation and everything
+	// near them have room while the slowest combinations stay on the chart
+	// in their order (clipping them to the top edge would lose it).
+	logY := hasCon && con.MaxP99Wait.Seconds() > 0 && con.MaxP99Wait.Seconds() < yb/10
+	var y func(float64) float64
+	var yTicks []float64
+	if logY {
+		y, yTicks = logAxis(c, drawn, con.MaxP99Wait.Seconds())
+	} else {
+		y = func(v float64) float64 { return c.Y1 - min(v, yb)/yb*(c.Y1-c.Y0) }
+		ystep := niceStep(yb, 6)
+		for v := 0.0; v <= yb+ystep/1000; v += ystep {
+			yTicks = append(yTicks, v)
+		}
+	}
 	offScale := 0
 	colour := func(v float64) string {
 		if cmax <= cmin {
@@ -471,14 +491,22 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 		c.Grid = append(c.Grid, shape{X: x(v), Y: c.Y0, X2: x(v), Y2: c.Y1})
 		c.Ticks = append(c.Ticks, label{X: x(v), Y: c.Y1 + 17, Anchor: "middle", Text: trimNum(math.Round(v*1000) / 1000)})
 	}
-	for v := 0.0; v <= yb+ystep/1000; v += ystep {
+	for _, v := range yTicks {
 		c.Grid = append(c.Grid, shape{X: c.X0, Y: y(v), X2: c.X1, Y2: y(v)})
 		c.Ticks = append(c.Ticks, label{X: c.X0 - 7, Y: y(v) + 4, Anchor: "end", Text: trimNum(math.Round(v*1000)/1000) + " s"})
 	}
 	c.Paths = append(c.Paths, shape{Class: "axis", D: fmt.Sprintf("M%.1f %.1fV%.1f", c.X0, c.Y0, c.Y1)})
+	ylabel := "p99 pod IP wait ↑"
+	if logY {
+		ylabel = "p99 pod IP wait ↑ (log scale)"
+		// A break in the axis between the 0 s row and the lowest decade.
+		yz := (c.Y1 + y(yTicks[1])) / 2
+		c.Paths = append(c.Paths, shape{Class: "axisbreak", D: fmt.Sprintf("M%.1f %.1fl10 -4M%.1f %.1fl10 -4", c.X0-5, yz, c.X0-5, yz+4)})
+		c.Note += " The p99 axis is logarithmic (1, 2, 5, 10 …) so that the objective and the combinations near it are not flattened by the slowest ones; 0 s is the bottom row."
+	}
 	c.Labels = append(c.Labels,
 		label{X: (c.X0 + c.X1) / 2, Y: c.Y1 + 40, Anchor: "middle", Text: "mean addresses held by the node →  (fewer is cheaper)", Class: "axlbl"},
-		label{X: c.X0 - 60, Y: c.Y0 - 16, Anchor: "start", Text: "p99 pod IP wait ↑", Class: "axlbl"})
+		label{X: c.X0 - 60, Y: c.Y0 - 16, Anchor: "start", Text: ylabel, Class: "axlbl"})
 
 	// The objective.
 	objBox := box{}
@@ -527,7 +555,10 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 	}
 	pl := &placer{area: box{c.X0 + 2, c.Y0 + 2, c.X1 - 2, c.Y1 - 2}}
 	if hasCon {
+		// Labels keep off the objective's label and line.
+		yo := y(con.MaxP99Wait.Seconds())
 		pl.taken = append(pl.taken, objBox)
+		pl.segs = append(pl.segs, [4]float64{c.X0, yo, c.X1, yo})
 	}
 	var frontPts [][2]float64
 	isBest := func(gr *group, r *sweep.Combination) bool {
@@ -547,7 +578,7 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 		cb := gr.cbs[0]
 		px, py := x(cb.MeanAddressesHeld.Mean), y(cb.WaitP99Seconds.Mean)
 		r, class := 3.6, "combo"
-		off := cb.WaitP99Seconds.Mean > yb
+		off := !logY && cb.WaitP99Seconds.Mean > yb
 		if off {
 			offScale += len(gr.cbs)
 		}
@@ -763,6 +794,49 @@ func sweepChart(doc *sweep.Document, all []*sweep.Combination, front map[string]
 	return c
 }
 
+// logZeroRow is the height of the 0 s row under a logarithmic p99 axis.
+const logZeroRow = 30.0
+
+// logAxis is a logarithmic p99 axis over c's plot area for the drawn
+// combinations and the objective obj: from the decade at or below the
+// smallest positive p99 (means and their min–max), and at least a decade
+// under obj, where the combinations that meet it are, to the 1-2-5 step at or
+// above the largest; 0 s (and only 0 s) on the row under it. ticks are 0 and
+// the 1-2-5 steps in range.
+func logAxis(c *chart, drawn []*sweep.Combination, obj float64) (y func(float64) float64, ticks []float64) {
+	pmin, pmax := obj/10, obj
+	for _, cb := range drawn {
+		for _, v := range []float64{cb.WaitP99Seconds.Mean, cb.WaitP99Seconds.Min, cb.WaitP99Seconds.Max} {
+			if v > 0 {
+				pmin, pmax = min(pmin, v), max(pmax, v)
+			}
+		}
+	}
+	lo := math.Pow(10, math.Floor(math.Log10(pmin)+1e-9))
+	hi := lo
+	for i := 0; hi < pmax*1.05; i++ {
+		hi = lo * math.Pow(10, float64(i/3)) * []float64{2, 5, 10}[i%3]
+	}
+	hi = max(hi, 10*lo)
+	base := c.Y1 - logZeroRow
+	la, lb := math.Log10(lo), math.Log10(hi)
+	y = func(v float64) float64 {
+		if v <= 0 {
+			return c.Y1
+		}
+		return base - (math.Log10(min(max(v, lo), hi))-la)/(lb-la)*(base-c.Y0)
+	}
+	ticks = []float64{0}
+	for d := lo; d <= hi*(1+1e-9); d *= 10 {
+		for _, m := range []float64{1, 2, 5} {
+			if v := m * d; v <= hi*(1+1e-9) {
+				ticks = append(ticks, v)
+			}
+		}
+	}
+	return y, ticks
+}
+
 // sweepCSS is the sweep and compare reports' stylesheet over reportCSS.
 const sweepCSS = `.card.rec { border-left: 4px solid #c026d3; }
 .card.rec.none { border-left-color: var(--wait); }
@@ -809,6 +883,7 @@ svg .leader { fill: none; stroke: #475569; stroke-width: 1.2; }
 svg .leader.bestlead { stroke: #a21caf; stroke-width: 1.4; }
 svg .ptlbl { fill: #111827; font-weight: 600; font-size: 11px; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 svg .axlbl { fill: var(--ink); font-weight: 600; font-size: 12px; }
+svg .axisbreak { fill: none; stroke: #64748b; stroke-width: 1.4; }
 svg .rampbox { fill: none; stroke: #94a3b8; stroke-width: .8; }
 svg .panel { fill: var(--ink); font-weight: 600; font-size: 11.5px; }
 `

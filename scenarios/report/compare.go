@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"bytes"
@@ -18,16 +18,15 @@ import (
 
 // The compare report (ipamsim compare --report FILE.html) is one
 // self-contained page like the run report, whose stylesheet and helpers it
-// shares (report_svg.go): the comparison table with each row's best policy
+// shares (chart.go): the comparison table with each row's best policy
 // marked, then one small timeline per policy — addresses held and assigned,
 // pods waiting — on the same time and value axes, sampled every
 // --sample-interval of simulated time (replay.Options.SampleEvery/OnSample)
 // with the most pods waiting at once between two samples. No script.
 
-// compareSeries samples one policy's run.
-type compareSeries struct {
-	policy  string
-	node    *ipam.Node
+// Series samples one policy's run for the compare report: addresses held and
+// assigned, and the most pods waiting at once between two samples.
+type Series struct {
 	rows    []cmpSample
 	peak    int // pods waiting, most at once since the last sample
 	samples uint64
@@ -38,34 +37,41 @@ type cmpSample struct {
 	held, assigned, waiting int
 }
 
-// hook sets the replay options that sample the run every `every`.
-func (s *compareSeries) hook(opt *replay.Options, every sim.Time) {
-	opt.OnStart = func(n *ipam.Node) { s.node = n }
+// Step notes the pods waiting after an engine event.
+func (s *Series) Step(waiting int) { s.peak = max(s.peak, waiting) }
+
+// Sample records the node's state at now, a multiple of the sample interval
+// (or the end of the run).
+func (s *Series) Sample(now sim.Time, c State) {
+	s.samples++
+	row := cmpSample{at: now, held: c.Held, assigned: c.Assigned, waiting: max(s.peak, c.Waiting)}
+	s.peak = c.Waiting
+	if k := len(s.rows); k > 0 && s.rows[k-1].at == now {
+		row.waiting = max(row.waiting, s.rows[k-1].waiting)
+		s.rows[k-1] = row
+		return
+	}
+	s.rows = append(s.rows, row)
+}
+
+// Hook sets opt so that the run feeds s every `every` of simulated time and
+// after every event.
+func (s *Series) Hook(opt *replay.Options, every sim.Time) {
+	var node *ipam.Node
+	opt.OnStart = func(n *ipam.Node) { node = n }
 	opt.AfterStep = func() {
-		if s.node != nil {
-			s.peak = max(s.peak, s.node.Waiting())
+		if node != nil {
+			s.Step(node.Waiting())
 		}
 	}
 	opt.SampleEvery = every
-	opt.OnSample = func(now sim.Time) {
-		s.samples++
-		n := s.node
-		st := n.Datastore().Stats() // the datastore's counts: reading them changes nothing
-		row := cmpSample{at: now, held: st.TotalIPs, assigned: st.AssignedIPs, waiting: max(s.peak, n.Waiting())}
-		s.peak = n.Waiting()
-		if k := len(s.rows); k > 0 && s.rows[k-1].at == now {
-			row.waiting = max(row.waiting, s.rows[k-1].waiting)
-			s.rows[k-1] = row
-			return
-		}
-		s.rows = append(s.rows, row)
-	}
+	opt.OnSample = func(now sim.Time) { s.Sample(now, NodeState(node)) }
 }
 
-// samplerEvents is how many engine events the sampling added to the run (all
+// SamplerEvents is how many engine events the sampling added to the run (all
 // samples but the final one, which replay calls directly): the run's
-// events_processed less them is the figure of a run without --report.
-func (s *compareSeries) samplerEvents() uint64 {
+// events_processed less them is the figure of a run without sampling.
+func (s *Series) SamplerEvents() uint64 {
 	if s.samples == 0 {
 		return 0
 	}
@@ -76,7 +82,7 @@ func (s *compareSeries) samplerEvents() uint64 {
 // largest values of equal runs of samples.
 const maxDrawn = 1500
 
-func (s *compareSeries) drawn() []cmpSample {
+func (s *Series) drawn() []cmpSample {
 	if len(s.rows) <= maxDrawn {
 		return s.rows
 	}
@@ -114,19 +120,47 @@ type cmpCell struct {
 	Lead  bool // the row's lowest (best) value, when not every policy has it
 }
 
-// writeCompareReport renders the comparison's page into w.
-func writeCompareReport(w io.Writer, c comparison, series []*compareSeries, question string, every sim.Time) error {
-	p := comparePageOf(c, series, question, every)
+// Comparison is what the compare report shows: one workload's runs under
+// several pool policies.
+type Comparison struct {
+	Workload     string // "scenario NAME" or "trace FILE"
+	Question     string // the scenario's question, if any
+	InstanceType string
+	Seed         uint64
+	EC2Profile   string
+	SampleEvery  sim.Time      // the series' sample interval
+	Figures      []Figure      // the table's rows, in order
+	Runs         []ComparedRun // the table's columns, in order
+}
+
+// Figure is a row of the comparison table: one formatted number per run. The
+// lowest is marked best when the runs differ.
+type Figure struct {
+	Label  string
+	Values []string
+}
+
+// ComparedRun is one policy's run.
+type ComparedRun struct {
+	Policy       string
+	Params       map[string]string // the policy's parameters as given
+	NodeSettings []string          // VPC CNI settings the policy needs its node to run with
+	Summary      replay.Summary
+	Series       *Series
+}
+
+// WriteCompare renders the comparison's page into w.
+func WriteCompare(w io.Writer, c Comparison) error {
 	var b bytes.Buffer
-	if err := compareTmpl.Execute(&b, p); err != nil {
+	if err := compareTmpl.Execute(&b, comparePageOf(c)); err != nil {
 		return err
 	}
 	_, err := w.Write(b.Bytes())
 	return err
 }
 
-func comparePageOf(c comparison, series []*compareSeries, question string, every sim.Time) *comparePage {
-	p := &comparePage{Question: question, SampleEvery: durText(time.Duration(every))}
+func comparePageOf(c Comparison) *comparePage {
+	p := &comparePage{Question: c.Question, SampleEvery: durText(time.Duration(c.SampleEvery))}
 	p.Title = strings.ToUpper(c.Workload[:1]) + c.Workload[1:]
 	node := c.InstanceType
 	if len(c.Runs) > 0 {
@@ -142,12 +176,11 @@ func comparePageOf(c comparison, series []*compareSeries, question string, every
 	for _, r := range c.Runs {
 		p.Heads = append(p.Heads, r.Policy)
 	}
-	for _, row := range compareRows {
-		r := cmpRow{Label: row.label}
-		vals := make([]float64, len(c.Runs))
+	for _, row := range c.Figures {
+		r := cmpRow{Label: row.Label}
+		vals := make([]float64, len(row.Values))
 		lo, hi := math.Inf(1), math.Inf(-1)
-		for i := range c.Runs {
-			v := row.value(&c.Runs[i].Summary)
+		for i, v := range row.Values {
 			r.Cells = append(r.Cells, cmpCell{Value: v})
 			vals[i], _ = strconv.ParseFloat(v, 64)
 			lo, hi = min(lo, vals[i]), max(hi, vals[i])
@@ -177,7 +210,7 @@ func comparePageOf(c comparison, series []*compareSeries, question string, every
 	}
 	p.Glance = compareGlance(c)
 	p.Legend = []legendItem{{"sw-held", "addresses held"}, {"sw-assigned", "assigned to pods"}, {"sw-waitbar", "pods waiting (most at once per sample)"}}
-	p.Charts = compareCharts(c, series, every)
+	p.Charts = compareCharts(c)
 	return p
 }
 
@@ -192,7 +225,7 @@ func sortedKeys(m map[string]string) []string {
 
 // compareGlance names, for the figures people ask about first, the policies
 // that do best.
-func compareGlance(c comparison) []string {
+func compareGlance(c Comparison) []string {
 	if len(c.Runs) == 0 {
 		return nil
 	}
@@ -232,11 +265,14 @@ func compareGlance(c comparison) []string {
 
 // compareCharts are the small multiples: one chart per policy, every one on
 // the same time axis and the same scales.
-func compareCharts(c comparison, series []*compareSeries, every sim.Time) []*chart {
+func compareCharts(c Comparison) []*chart {
 	var end sim.Time
 	amax, wmax := 1.0, 1.0
-	for _, s := range series {
-		for _, r := range s.rows {
+	for _, run := range c.Runs {
+		if run.Series == nil {
+			continue
+		}
+		for _, r := range run.Series.rows {
 			end = max(end, r.at)
 			amax = max(amax, float64(r.held))
 			wmax = max(wmax, float64(r.waiting))
@@ -256,9 +292,12 @@ func compareCharts(c comparison, series []*compareSeries, every sim.Time) []*cha
 	ya := func(v float64) float64 { return a1 - v/amax*(a1-a0) }
 	yw := func(v float64) float64 { return p1 - v/wmax*(p1-p0) }
 	var out []*chart
-	for i, s := range series {
-		run := c.Runs[i].Summary
-		ch := &chart{ID: "policy-" + s.policy, Title: s.policy, W: w, H: h, X0: x0, X1: x1, Y0: a0, Y1: p1}
+	for _, cr := range c.Runs {
+		s, run := cr.Series, cr.Summary
+		if s == nil {
+			continue
+		}
+		ch := &chart{ID: "policy-" + cr.Policy, Title: cr.Policy, W: w, H: h, X0: x0, X1: x1, Y0: a0, Y1: p1}
 		ch.Note = fmt.Sprintf("addresses held: mean %s, peak %d · p99 wait %s, %d pods waited · %d EC2 calls",
 			oneDec(run.MeanAddressesHeld), run.PeakAddressesHeld, fmtSec(run.WaitP99Seconds), run.PodsWaited, run.EC2CallsTotal)
 		simAxis(ch, 0, end, x, 6)

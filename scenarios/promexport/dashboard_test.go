@@ -1,22 +1,16 @@
-package main
+package promexport
 
 import (
 	"encoding/json"
-	"net/netip"
 	"os"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/ipamsim/ipamsim/ipam"
-	"github.com/ipamsim/ipamsim/ipam/catalog"
-	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
-	"github.com/ipamsim/ipamsim/sim"
 )
 
 const dashboardPath = "../../deploy/grafana/ipamsim-dashboard.json"
@@ -25,32 +19,8 @@ const dashboardPath = "../../deploy/grafana/ipamsim-dashboard.json"
 // its registry (the one live scrapes and backfills read) produces.
 func exportedSeriesNames(t *testing.T) map[string]bool {
 	t.Helper()
-	sc, err := scenarios.LoadScenario(scenarios.DefaultScenarioName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := catalog.Lookup(sc.InstanceType)
-	if err != nil {
-		t.Fatal(err)
-	}
-	settings := ipam.DefaultSettings()
-	if err := sc.ApplySettings(&settings, scenarios.BaseName); err != nil {
-		t.Fatal(err)
-	}
-	profile, err := ipam.ProfileByName("default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := sc.Workload(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := replay.Execute(replay.Spec{Instance: inst, Settings: settings, Order: ipam.FirstFit, Profile: profile,
-		Subnet: netip.MustParsePrefix("10.0.0.0/16"), Seed: 1, Drain: sim.Time(10 * time.Minute)}, src, replay.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := newRunRegistry(&runState{node: run.Node, res: run.Result}, false)
+	run := defaultRun(t, replay.Options{})
+	reg, err := NewRunRegistry(&RunState{Node: run.Node, Result: run.Result}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

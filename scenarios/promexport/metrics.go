@@ -1,4 +1,4 @@
-package main
+package promexport
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 
 // nodeCollector mirrors a node's state and counters as Prometheus metrics at
 // collect time. The names, types and labels are aws-node's where aws-node has
-// the metric (ipamd-behaviour.md §6), so dashboards and alerts written for real
+// the metric (docs/model.md §6), so dashboards and alerts written for real
 // clusters work on simulated runs; figures only a simulator knows are under
 // ipamsim_.
 type nodeCollector struct {
@@ -141,9 +141,9 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(dTraceEvents, float64(c.res.TraceEvents))
 }
 
-// writeMetrics writes the node's metrics in the Prometheus text format,
-// atomically (temporary file, then rename).
-func writeMetrics(path string, n *ipam.Node, res replay.Result) error {
+// WriteNode writes a finished single-node run's metrics to path in the
+// Prometheus text format, atomically (temporary file, then rename).
+func WriteNode(path string, n *ipam.Node, res replay.Result) error {
 	reg := prometheus.NewPedanticRegistry()
 	if err := reg.Register(nodeCollector{node: n, res: res}); err != nil {
 		return err

@@ -1,9 +1,10 @@
-package main
+package report
 
 import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -11,31 +12,67 @@ import (
 	"time"
 
 	"github.com/ipamsim/ipamsim/ipam"
-	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// The HTML report (--report FILE.html) is one self-contained page: the
-// scenario's question and settings, timelines of the node's addresses, ENIs,
-// waiting pods and EC2 calls sampled every --sample-interval (with the exact
-// instants pods waited, ADDs failed and ENIs were created, attached and freed
-// drawn over them), the pod-wait CDF and the summary table. The charts are SVG
-// generated here; a few lines of inline JavaScript only add a hover read-out.
-// The sweep and compare reports (sweep_report.go, compare_report.go) share
-// its chart model, helpers and stylesheet (report_svg.go).
+// The run report (ipamsim run --report FILE.html) is one self-contained page:
+// the scenario's question and settings, timelines of the node's addresses,
+// ENIs, waiting pods and EC2 calls sampled every sample interval (with the
+// exact instants pods waited, ADDs failed and ENIs were created, attached and
+// freed drawn over them), the pod-wait CDF and the summary table. The charts
+// are SVG generated here; a few lines of inline JavaScript only add a hover
+// read-out. The sweep and compare reports (sweep.go, compare.go) share its
+// chart model, helpers and stylesheet (chart.go).
 
-// reportRecorder collects a run's series for the report. Its memory is bounded
-// by the run's length over the sample interval (close annotations merge) plus
-// at most closeMax exact points for the close-up.
-type reportRecorder struct {
+// State is what the run report reads of the node: after every engine event
+// (Recorder.Step) and at every sample (Recorder.Sample). Counters count from
+// the start of the run.
+type State struct {
+	Waiting  int // pods whose ADD failed and who wait for the kubelet's retry
+	ENIs     int // ENIs attached, the primary included
+	Held     int // addresses usable by pods (awscni_total_ip_addresses)
+	Assigned int // addresses assigned to pods
+	Cooling  int // held addresses in cooldown (IP_COOLDOWN_PERIOD)
+	MaxENIs  int // the most ENIs the instance allows
+	MaxPods  int // the kubelet's max pods
+
+	NoIP         uint64 // CNI ADDs that found no free address
+	BeforeReady  uint64 // CNI ADDs refused because ipamd had not finished start-up
+	ENICreates   uint64 // CreateNetworkInterface calls
+	ENIsAttached uint64
+	ENIsFreed    uint64
+	AssignCalls  uint64 // AssignPrivateIpAddresses calls (top-ups of existing ENIs)
+	EC2Calls     uint64 // every EC2 call, retries included
+	Throttled    uint64 // EC2 calls answered RequestLimitExceeded
+}
+
+// NodeState reads n's State. It only reads (the datastore's counts, not
+// Node.Stats, which advances cooldowns), so recording changes nothing.
+func NodeState(n *ipam.Node) State {
+	c := &n.Counters
+	st := n.Datastore().Stats()
+	s := State{Waiting: n.Waiting(), ENIs: st.ENIs, Held: st.TotalIPs, Assigned: st.AssignedIPs, Cooling: st.CooldownIPs,
+		MaxENIs: n.Limits().MaxENIs, MaxPods: n.MaxPods(),
+		NoIP: c.NoAvailableIP, BeforeReady: c.AddsBeforeReady, ENICreates: c.EC2Requests[ipam.CreateNetworkInterface],
+		ENIsAttached: c.ENIsAttached, ENIsFreed: c.ENIsFreed, AssignCalls: c.EC2Requests[ipam.AssignPrivateIpAddresses]}
+	for api := ipam.API(0); api < ipam.NumAPIs; api++ {
+		s.EC2Calls += c.EC2Requests[api]
+		s.Throttled += c.EC2Throttled[api]
+	}
+	return s
+}
+
+// Recorder collects a run's series for the report. Its memory is bounded by
+// the run's length over the sample interval (close annotations merge) plus at
+// most closeMax exact points for the close-up.
+type Recorder struct {
 	every sim.Time
-	node  *ipam.Node
 	rows  []repRow
 
 	peakWaiting int // since the last sample
 
-	// Exact annotations, observed after every engine event.
+	// Exact annotations, from every step.
 	waits    []waitSpan
 	fails    []failMark
 	enis     []eniMark
@@ -44,7 +81,7 @@ type reportRecorder struct {
 	cur      waitSpan
 	creating bool
 	createAt sim.Time
-	last     repCounters
+	last     State
 
 	// The close-up of the first time pods waited: every change of the node's
 	// state from closeLead before the first failed ADD to closeTail after the
@@ -74,10 +111,6 @@ type finePoint struct {
 	at                            sim.Time
 	held, assigned, enis, waiting int
 	fails                         uint64 // ADDs that found no free address, so far
-}
-
-type repCounters struct {
-	noIP, early, create, attached, freed, throttled, assign uint64
 }
 
 type span struct{ from, to sim.Time }
@@ -115,31 +148,52 @@ type eniSpan struct {
 	count int // ENIs attached once it was (0: not attached by the end)
 }
 
-func newReportRecorder(every sim.Time) *reportRecorder { return &reportRecorder{every: every} }
+// NewRecorder returns a recorder whose timelines are sampled every `every`
+// of simulated time (Sample must be called at that interval).
+func NewRecorder(every sim.Time) *Recorder { return &Recorder{every: every} }
 
-func (r *reportRecorder) start(n *ipam.Node) {
-	r.node = n
-	r.last = r.counters()
-}
+// Start notes the node's state before the run's first event.
+func (r *Recorder) Start(s State) { r.last = s }
 
-func (r *reportRecorder) counters() repCounters {
-	c := &r.node.Counters
-	var thr uint64
-	for _, v := range c.EC2Throttled {
-		thr += v
+// Hook sets opt so that the run feeds r (through NodeState) after every event
+// and every `every` of simulated time, after any callbacks opt already has:
+// for a run with other observers, set theirs first.
+func (r *Recorder) Hook(opt *replay.Options) {
+	var node *ipam.Node
+	var now sim.Time
+	onStart, before, after, onSample := opt.OnStart, opt.BeforeStep, opt.AfterStep, opt.OnSample
+	opt.OnStart = func(n *ipam.Node) {
+		if onStart != nil {
+			onStart(n)
+		}
+		node = n
+		r.Start(NodeState(n))
 	}
-	return repCounters{noIP: c.NoAvailableIP, early: c.AddsBeforeReady, create: c.EC2Requests[ipam.CreateNetworkInterface],
-		attached: c.ENIsAttached, freed: c.ENIsFreed, throttled: thr, assign: c.EC2Requests[ipam.AssignPrivateIpAddresses]}
+	opt.BeforeStep = func(next sim.Time) {
+		if before != nil {
+			before(next)
+		}
+		now = next
+	}
+	opt.AfterStep = func() {
+		if after != nil {
+			after()
+		}
+		r.Step(now, NodeState(node))
+	}
+	opt.SampleEvery = r.every
+	opt.OnSample = func(t sim.Time) {
+		if onSample != nil {
+			onSample(t)
+		}
+		r.Sample(t, NodeState(node))
+	}
 }
 
-// afterStep notes what the event just processed changed. It only reads the
-// node (the datastore's counts, not Stats, which advances cooldowns).
-func (r *reportRecorder) afterStep(now sim.Time) {
-	n := r.node
-	w := n.Waiting()
-	st := n.Datastore().Stats()
+// Step notes what the event just processed at now changed.
+func (r *Recorder) Step(now sim.Time, c State) {
+	w := c.Waiting
 	r.peakWaiting = max(r.peakWaiting, w)
-	c := r.counters()
 	prev := r.last
 	r.last = c
 	if w > 0 && !r.inWait {
@@ -148,20 +202,20 @@ func (r *reportRecorder) afterStep(now sim.Time) {
 	}
 	if r.inWait {
 		r.cur.peak = max(r.cur.peak, w)
-		r.cur.fails += c.noIP - prev.noIP
-		r.cur.throttled += c.throttled - prev.throttled
-		r.cur.assigns += c.assign - prev.assign
-		r.cur.early += c.early - prev.early
-		r.cur.cooling = max(r.cur.cooling, st.CooldownIPs)
-		r.cur.enisFull = r.cur.enisFull || st.ENIs >= n.Limits().MaxENIs
-		r.cur.podsFull = r.cur.podsFull || st.AssignedIPs >= n.MaxPods()
+		r.cur.fails += c.NoIP - prev.NoIP
+		r.cur.throttled += c.Throttled - prev.Throttled
+		r.cur.assigns += c.AssignCalls - prev.AssignCalls
+		r.cur.early += c.BeforeReady - prev.BeforeReady
+		r.cur.cooling = max(r.cur.cooling, c.Cooling)
+		r.cur.enisFull = r.cur.enisFull || c.ENIs >= c.MaxENIs
+		r.cur.podsFull = r.cur.podsFull || c.Assigned >= c.MaxPods
 		if w == 0 {
 			r.inWait = false
 			r.cur.to = now
 			r.addWait(r.cur)
 		}
 	}
-	if d := c.noIP - prev.noIP; d > 0 {
+	if d := c.NoIP - prev.NoIP; d > 0 {
 		if k := len(r.fails); k > 0 && now-r.fails[k-1].to < r.every {
 			r.fails[k-1].to = now
 			r.fails[k-1].n += d
@@ -169,28 +223,28 @@ func (r *reportRecorder) afterStep(now sim.Time) {
 			r.fails = append(r.fails, failMark{span{now, now}, d})
 		}
 	}
-	if c.create != prev.create && !r.creating {
+	if c.ENICreates != prev.ENICreates && !r.creating {
 		r.creating, r.createAt = true, now
 	}
-	if c.attached != prev.attached {
+	if c.ENIsAttached != prev.ENIsAttached {
 		if r.creating {
 			r.creating = false
 			if len(r.inflight) < maxMarks {
-				r.inflight = append(r.inflight, eniSpan{span{r.createAt, now}, st.ENIs})
+				r.inflight = append(r.inflight, eniSpan{span{r.createAt, now}, c.ENIs})
 			}
 		}
 		if now > 0 && len(r.enis) < maxMarks {
-			r.enis = append(r.enis, eniMark{at: now, up: true, count: st.ENIs})
+			r.enis = append(r.enis, eniMark{at: now, up: true, count: c.ENIs})
 		}
 	}
-	if c.freed != prev.freed && len(r.enis) < maxMarks {
-		r.enis = append(r.enis, eniMark{at: now, count: st.ENIs})
+	if c.ENIsFreed != prev.ENIsFreed && len(r.enis) < maxMarks {
+		r.enis = append(r.enis, eniMark{at: now, count: c.ENIs})
 	}
-	r.closeUp(finePoint{now, st.TotalIPs, st.AssignedIPs, st.ENIs, w, c.noIP})
+	r.closeUp(finePoint{now, c.Held, c.Assigned, c.ENIs, w, c.NoIP})
 }
 
 // closeUp records the exact points of the first waiting episode.
-func (r *reportRecorder) closeUp(p finePoint) {
+func (r *Recorder) closeUp(p finePoint) {
 	add := func(pts []finePoint) []finePoint {
 		if k := len(pts); k > 0 {
 			q := pts[k-1]
@@ -234,7 +288,7 @@ func (r *reportRecorder) closeUp(p finePoint) {
 
 // addWait appends a wait span, merging it into the previous one when they
 // are less than a sample interval apart.
-func (r *reportRecorder) addWait(s waitSpan) {
+func (r *Recorder) addWait(s waitSpan) {
 	if k := len(r.waits); k > 0 && s.from-r.waits[k-1].to < r.every {
 		p := &r.waits[k-1]
 		p.to, p.open = s.to, s.open
@@ -251,18 +305,12 @@ func (r *reportRecorder) addWait(s waitSpan) {
 	r.waits = append(r.waits, s)
 }
 
-// sample records the node's state now.
-func (r *reportRecorder) sample(now sim.Time) {
-	n := r.node
-	st := n.Datastore().Stats()
-	var ec2, thr uint64
-	for api := ipam.API(0); api < ipam.NumAPIs; api++ {
-		ec2 += n.Counters.EC2Requests[api]
-		thr += n.Counters.EC2Throttled[api]
-	}
-	row := repRow{at: now, held: st.TotalIPs, assigned: st.AssignedIPs, enis: st.ENIs,
-		waitingPeak: max(r.peakWaiting, n.Waiting()), ec2: ec2, throttled: thr}
-	r.peakWaiting = n.Waiting()
+// Sample records the node's state at now, a multiple of the sample interval
+// (or the end of the run).
+func (r *Recorder) Sample(now sim.Time, c State) {
+	row := repRow{at: now, held: c.Held, assigned: c.Assigned, enis: c.ENIs,
+		waitingPeak: max(r.peakWaiting, c.Waiting), ec2: c.EC2Calls, throttled: c.Throttled}
+	r.peakWaiting = c.Waiting
 	if k := len(r.rows); k > 0 && r.rows[k-1].at == now {
 		row.waitingPeak = max(row.waitingPeak, r.rows[k-1].waitingPeak)
 		r.rows[k-1] = row
@@ -272,7 +320,7 @@ func (r *reportRecorder) sample(now sim.Time) {
 }
 
 // finish closes what is still open at the end of the run.
-func (r *reportRecorder) finish(end sim.Time) {
+func (r *Recorder) finish(end sim.Time) {
 	if r.inWait {
 		r.inWait = false
 		r.cur.to, r.cur.open = end, true
@@ -290,71 +338,37 @@ func (r *reportRecorder) finish(end sim.Time) {
 	}
 }
 
-// reportMeta is what the report says about the run besides its series.
-type reportMeta struct {
+// RunInfo is what the run report says about the run besides its series.
+type RunInfo struct {
 	Title, Question, Source string
-	Settings                []setting
+	Settings                []Setting
 	Summary                 replay.Summary
-	IPMax                   int
+	IPMax                   int // addresses the instance can hold (awscni_ip_max)
 	CDF                     []ipam.CDFPoint
 	SampleEvery             time.Duration
 	Drain                   time.Duration
 }
 
-type setting struct {
+// Setting is one VPC CNI variable in the report's settings table.
+type Setting struct {
 	Key, Value string
 	Changed    bool // differs from the VPC CNI's default
 }
 
-// reportInfo describes the run for the report.
-func (o *runOptions) reportInfo(run *replay.Outcome, spec replay.Spec, sc *scenarios.Scenario) reportMeta {
-	m := reportMeta{Summary: run.Summary, SampleEvery: o.sampleInterval, Drain: time.Duration(spec.Drain)}
-	switch {
-	case sc != nil:
-		m.Title = "Scenario " + sc.Name
-		if o.variant != "" && o.variant != scenarios.BaseName {
-			m.Title += ", variant " + o.variant
-		}
-		m.Question = sc.Question
-		m.Source = "scenario " + sc.Name + " (" + sc.Source + ")"
-	default:
-		m.Title = "Trace " + o.trace
-		m.Source = "trace " + o.trace
+// Settings spells the VPC CNI settings under their variable names
+// (ipam.Settings.Variables), marking those that differ from the defaults.
+func Settings(s ipam.Settings) []Setting {
+	def := ipam.DefaultSettings().Variables()
+	var out []Setting
+	for i, v := range s.Variables() {
+		out = append(out, Setting{Key: v[0], Value: v[1], Changed: v[1] != def[i][1]})
 	}
-	m.Settings = settingsList(spec.Settings)
-	lim := run.Node.Limits()
-	m.IPMax = lim.IPsPerENI() * lim.MaxENIs
-	m.CDF = run.Node.Counters.Wait.CDF()
-	return m
+	return out
 }
 
-// settingsList spells the VPC CNI settings under their variable names.
-func settingsList(s ipam.Settings) []setting {
-	d := ipam.DefaultSettings()
-	num := func(v int) string { return strconv.Itoa(v) }
-	unset := func(v, none int) string {
-		if v == none {
-			return "unset"
-		}
-		return strconv.Itoa(v)
-	}
-	return []setting{
-		{"WARM_ENI_TARGET", num(s.WarmENITarget), s.WarmENITarget != d.WarmENITarget},
-		{"WARM_IP_TARGET", unset(s.WarmIPTarget, 0), s.WarmIPTarget != d.WarmIPTarget},
-		{"MINIMUM_IP_TARGET", unset(s.MinimumIPTarget, 0), s.MinimumIPTarget != d.MinimumIPTarget},
-		{"WARM_PREFIX_TARGET", num(s.WarmPrefixTarget), s.WarmPrefixTarget != d.WarmPrefixTarget},
-		{"ENABLE_PREFIX_DELEGATION", strconv.FormatBool(s.PrefixDelegation), s.PrefixDelegation != d.PrefixDelegation},
-		{"MAX_ENI", unset(s.MaxENI, -1), s.MaxENI != d.MaxENI},
-		{"IP_COOLDOWN_PERIOD", fmt.Sprintf("%gs", s.IPCooldown.Seconds()), s.IPCooldown != d.IPCooldown},
-		{"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", strconv.FormatBool(s.CustomNetworking), s.CustomNetworking != d.CustomNetworking},
-		{"ENABLE_SUBNET_DISCOVERY", strconv.FormatBool(s.SubnetDiscovery), s.SubnetDiscovery != d.SubnetDiscovery},
-		{"ENABLE_POD_ENI", strconv.FormatBool(s.PodENI), s.PodENI != d.PodENI},
-		{"DISABLE_NETWORK_RESOURCE_PROVISIONING", strconv.FormatBool(s.DisableProvisioning), s.DisableProvisioning != d.DisableProvisioning},
-	}
-}
-
-// write renders the report and writes it atomically.
-func (r *reportRecorder) write(path string, m reportMeta) error {
+// WriteRun renders the run report into w. It closes what is still open at
+// the last sample (a wait, an ENI being attached): call it once, at the end.
+func (r *Recorder) WriteRun(w io.Writer, m RunInfo) error {
 	var end sim.Time
 	if k := len(r.rows); k > 0 {
 		end = r.rows[k-1].at
@@ -364,21 +378,14 @@ func (r *reportRecorder) write(path string, m reportMeta) error {
 	if err := reportTmpl.Execute(&b, r.page(m, end)); err != nil {
 		return err
 	}
-	f, err := createAtomic(path)
-	if err != nil {
-		return err
-	}
-	defer f.abort()
-	if _, err := f.Write(b.Bytes()); err != nil {
-		return err
-	}
-	return f.commit()
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 // ---- page model ----
 
 type reportPage struct {
-	Meta       reportMeta
+	Meta       RunInfo
 	Glance     []string
 	Waits      []string
 	WaitsMore  int
@@ -427,7 +434,7 @@ func (f frame) in(t sim.Time) bool { return t >= f.ta && t <= f.tb }
 
 // newTimeline is an empty timeline over f with the run's annotations: red
 // shading where pods waited and a dashed line where an ENI was attached.
-func (r *reportRecorder) newTimeline(f frame, id, title, note, group string, legend ...legendItem) *chart {
+func (r *Recorder) newTimeline(f frame, id, title, note, group string, legend ...legendItem) *chart {
 	c := &chart{ID: id, Title: title, Note: note, Legend: legend, W: chartW, H: tlHeight, Group: group,
 		X0: chartL, X1: chartR, Y0: tlTop, Y1: tlBottom, T0: f.ta.Seconds(), T1: f.tb.Seconds()}
 	for _, w := range r.waits {
@@ -448,7 +455,7 @@ func (r *reportRecorder) newTimeline(f frame, id, title, note, group string, leg
 
 // inflightBands shades the ENIs being created and attached, labelled when
 // wide enough.
-func (r *reportRecorder) inflightBands(c *chart, f frame, labels bool) {
+func (r *Recorder) inflightBands(c *chart, f frame, labels bool) {
 	var rowEnd [3]float64
 	for _, e := range r.inflight {
 		x0, x1, ok := f.clip(e.from, e.to)
@@ -474,7 +481,7 @@ func (r *reportRecorder) inflightBands(c *chart, f frame, labels bool) {
 	}
 }
 
-func (r *reportRecorder) page(m reportMeta, end sim.Time) *reportPage {
+func (r *Recorder) page(m RunInfo, end sim.Time) *reportPage {
 	p := &reportPage{Meta: m, Hover: map[string]hoverData{}}
 	s := m.Summary
 	p.Glance = glance(s, r)
@@ -515,7 +522,7 @@ func (r *reportRecorder) page(m reportMeta, end sim.Time) *reportPage {
 }
 
 // mainCharts are the whole run's timelines, from the samples.
-func (r *reportRecorder) mainCharts(m reportMeta, end sim.Time) []*chart {
+func (r *Recorder) mainCharts(m RunInfo, end sim.Time) []*chart {
 	s := m.Summary
 	f := frame{0, max(end, sim.Second)}
 	n := len(r.rows)
@@ -576,7 +583,21 @@ func (r *reportRecorder) mainCharts(m reportMeta, end sim.Time) []*chart {
 		fmt.Fprintf(&d, "L%.1f %.1fZ", at(n-1), wt.Y1)
 	}
 	wt.Paths = append(wt.Paths, shape{Class: "waitbar", D: d.String()})
+	// One mark per group of failed ADDs: marks closer together than their
+	// labels are wide merge, so that no label covers another or a mark.
+	var groups []failMark
+	labelEnd := math.Inf(-1)
 	for _, fm := range r.fails {
+		if k := len(groups); k > 0 && f.x(fm.from)-5 < labelEnd+3 {
+			groups[k-1].to = fm.to
+			groups[k-1].n += fm.n
+		} else {
+			groups = append(groups, fm)
+		}
+		g := groups[len(groups)-1]
+		labelEnd = f.x(g.from) + 7 + textWidth("×"+strconv.FormatUint(g.n, 10), 11, true)
+	}
+	for _, fm := range groups {
 		title := fmt.Sprintf("%d ADDs found no free address, %s – %s", fm.n, fmtSim(fm.from), fmtSim(fm.to))
 		if fm.n == 1 {
 			title = fmt.Sprintf("1 ADD found no free address at %s", fmtSim(fm.from))
@@ -601,7 +622,7 @@ func (r *reportRecorder) mainCharts(m reportMeta, end sim.Time) []*chart {
 }
 
 // closeCharts are the exact close-up of the first time pods waited.
-func (r *reportRecorder) closeCharts(m reportMeta, end sim.Time) ([]*chart, string) {
+func (r *Recorder) closeCharts(m RunInfo, end sim.Time) ([]*chart, string) {
 	if len(r.waits) == 0 || len(r.fine) == 0 {
 		return nil, ""
 	}
@@ -655,7 +676,7 @@ func (r *reportRecorder) closeCharts(m reportMeta, end sim.Time) ([]*chart, stri
 }
 
 // glance is the report's first lines: what a person wants to know first.
-func glance(s replay.Summary, r *reportRecorder) []string {
+func glance(s replay.Summary, r *Recorder) []string {
 	var g []string
 	switch {
 	case s.PodsAdded == 0:
@@ -686,7 +707,7 @@ func glance(s replay.Summary, r *reportRecorder) []string {
 }
 
 // explainWait says when pods waited and what the node was doing meanwhile.
-func (r *reportRecorder) explainWait(w waitSpan) string {
+func (r *Recorder) explainWait(w waitSpan) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s – %s (%s): up to %d pod%s waited", fmtSim(w.from), fmtSim(w.to), fmtDur(time.Duration(w.to-w.from).Round(100*time.Millisecond)), w.peak, plural(w.peak))
 	if w.open {
@@ -780,7 +801,7 @@ func summaryTable(s replay.Summary) [][2]string {
 }
 
 // cdfChart is the distribution of pod IP waits.
-func cdfChart(m reportMeta) *chart {
+func cdfChart(m RunInfo) *chart {
 	c := &chart{ID: "cdf", Title: "Pod IP wait: cumulative distribution",
 		Note:   "share of pods with an address within a given time of their first CNI ADD (ipamsim_pod_ip_wait_seconds; pods that never got one are not counted)",
 		Legend: []legendItem{{"sw-cdf", "pods with an address"}, {"sw-q", "p50 / p99"}},
