@@ -61,3 +61,14 @@ bench:
 
 clean:
 	rm -rf bin
+
+# image: ipamsim's container image (ghcr.io/ipamsim/ipamsim:v0.1.0, linux/$(IMAGE_ARCH))
+# as bin/ipamsim-image.tar, built without a Docker daemon by deploy/mkimage
+# (the layout .ko.yaml and the Dockerfile describe). Load it with
+# `docker load -i bin/ipamsim-image.tar`, or push it with `crane push`; to
+# build and push amd64+arm64: `go run ./deploy/mkimage --push` (docs/sweep.md).
+.PHONY: image
+IMAGE_ARCH ?= amd64
+image:
+	@mkdir -p $(dir $(BIN))
+	$(GO) run ./deploy/mkimage --arch $(IMAGE_ARCH) --out $(dir $(BIN))ipamsim-image.tar

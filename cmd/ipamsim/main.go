@@ -26,6 +26,7 @@ Usage:
   ipamsim trace convert [flags] FILE  convert a Kubernetes audit log (or CSV/JSONL) to a trace
   ipamsim trace gen KIND [flags]      generate a trace (churn, deploy, rolling, cronjob, diurnal, cl2)
   ipamsim ui [flags]                  a local page: change settings, watch the node's charts redraw
+  ipamsim version                     the release, VCS revision and Go version it was built from (also --version)
 
 Run 'ipamsim COMMAND --help' for a command's flags.
 `
@@ -64,6 +65,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "ipamsim trace: unknown subcommand %q (want convert or gen)\n", args[1])
 		return 2
+	case "version", "--version":
+		return runVersion(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
