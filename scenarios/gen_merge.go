@@ -88,6 +88,15 @@ func (m *merger) popMin() int {
 	return top
 }
 
+// TraceName returns the name of the trace the event returned last came from
+// (NamedReader): its reader's, or "" if that reader does not name it.
+func (m *merger) TraceName() string {
+	if m.last < 0 {
+		return ""
+	}
+	return TraceName(m.rs[m.last])
+}
+
 // Next returns the earliest pending event of all readers, or io.EOF when all
 // are exhausted.
 func (m *merger) Next() (Event, error) {

@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -95,6 +94,16 @@ func (s *Scenario) Workload(seed uint64) (Reader, error) {
 	}
 	w.r = r
 	return w, nil
+}
+
+// RunNames returns the names of the scenario's runs: BaseName, then its
+// variants in file order.
+func (s *Scenario) RunNames() []string {
+	names := []string{BaseName}
+	for _, v := range s.Variants {
+		names = append(names, v.Name)
+	}
+	return names
 }
 
 // ApplySettings applies the scenario's base settings and then, unless
@@ -466,6 +475,7 @@ func clip(s string) string {
 type lazyTrace struct {
 	sc     *Scenario
 	wl     workloadSpec
+	name   string // the file's path, once opened
 	r      Reader
 	f      io.Closer
 	err    error
@@ -501,27 +511,19 @@ func (t *lazyTrace) open() error {
 		return t.sc.errorf(t.wl.line, "workload", "trace: %v", err)
 	}
 	t.f = f
-	br := bufio.NewReaderSize(f, 256<<10)
-	head, _ := br.Peek(64 << 10)
-	format, err := DetectFormat(head)
+	tr, err := NewTrace(f, name, nil, TraceOptions{})
 	if err != nil {
-		return &ParseError{File: name, Line: 1, Msg: err.Error()}
+		return err
 	}
-	switch format {
-	case FormatCSV:
-		t.r = NewCSVReader(br, name)
-	case FormatJSONL:
-		t.r = NewJSONLReader(br, name)
-	default:
-		r, _, err := ReadAudit(br, name, DefaultAuditOptions())
-		t.Close()
-		if err != nil {
-			return err
-		}
-		t.r = r
+	t.r, t.name = tr, name
+	if tr.Format == FormatK8sAudit {
+		t.Close() // imported whole
 	}
 	return nil
 }
+
+// TraceName returns the trace file's name (NamedReader).
+func (t *lazyTrace) TraceName() string { return t.name }
 
 // Close closes the trace file if it is open.
 func (t *lazyTrace) Close() error {
@@ -547,6 +549,10 @@ func (w *workloadReader) Next() (Event, error) {
 	}
 	return ev, err
 }
+
+// TraceName returns the name of the trace file the last event came from, ""
+// for a generated one (NamedReader).
+func (w *workloadReader) TraceName() string { return TraceName(w.r) }
 
 // Close closes every trace file still open.
 func (w *workloadReader) Close() error {

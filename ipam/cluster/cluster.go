@@ -449,7 +449,7 @@ func (c *Cluster) AddPod(name, node []byte) error {
 		}
 		i, ok := c.nodeIdx[string(node)]
 		if !ok {
-			return &ipam.PodError{Msg: fmt.Sprintf("pod %q names node %q, which the cluster does not have (yet)", name, node)}
+			return &NodeError{&ipam.PodError{Msg: fmt.Sprintf("pod %q names node %q, which the cluster does not have (yet)", name, node)}}
 		}
 		return c.place(string(name), c.members[i])
 	}
@@ -474,7 +474,7 @@ func (c *Cluster) AddPod(name, node []byte) error {
 
 func (c *Cluster) place(name string, m *Member) error {
 	if m.left {
-		return &ipam.PodError{Msg: fmt.Sprintf("pod %q names node %q, which has left the cluster", name, m.Name)}
+		return &NodeError{&ipam.PodError{Msg: fmt.Sprintf("pod %q names node %q, which has left the cluster", name, m.Name)}}
 	}
 	c.pods[name] = podRef{member: m.idx, handle: m.Node.AddPodHandle(name)}
 	m.pods++
@@ -534,6 +534,14 @@ func (c *Cluster) DelPod(name []byte) error {
 	c.drainPending()
 	return nil
 }
+
+// NodeError is a pod event whose node (the trace's node column) the cluster
+// cannot place it on: a node it does not have, or one that has left. It
+// wraps the *ipam.PodError that describes it.
+type NodeError struct{ Err *ipam.PodError }
+
+func (e *NodeError) Error() string { return e.Err.Error() }
+func (e *NodeError) Unwrap() error { return e.Err }
 
 // Pending is the number of unschedulable pods.
 func (c *Cluster) Pending() int { return c.npend }

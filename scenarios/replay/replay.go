@@ -14,6 +14,7 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/cluster"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -58,19 +59,24 @@ func (s *sampleTicker) Fire(now sim.Time, _ int64) {
 }
 
 // Error is a trace event the node cannot apply (e.g. an add of a live pod),
-// with the trace line at fault.
+// with the trace file, line and field at fault.
 type Error struct {
-	File string // the trace's name, when the caller knows it
-	Line int
-	Err  error
+	File  string // the trace's name, when its reader knows it (scenarios.NamedReader)
+	Line  int
+	Field string // "pod", or "node" for a node the cluster cannot place the pod on
+	Err   error
 }
 
 func (e *Error) Error() string {
+	field := e.Field
+	if field == "" {
+		field = "pod"
+	}
 	switch {
 	case e.File != "" && e.Line > 0:
-		return fmt.Sprintf("%s:%d: field \"pod\": %v", e.File, e.Line, e.Err)
+		return fmt.Sprintf("%s:%d: field %q: %v", e.File, e.Line, field, e.Err)
 	case e.Line > 0:
-		return fmt.Sprintf("line %d: field \"pod\": %v", e.Line, e.Err)
+		return fmt.Sprintf("line %d: field %q: %v", e.Line, field, e.Err)
 	}
 	return e.Err.Error()
 }
@@ -240,7 +246,12 @@ func (f *feeder) Fire(now sim.Time, _ int64) {
 		err = fmt.Errorf("unknown op %v", ev.Op)
 	}
 	if err != nil {
-		f.err = &Error{Line: ev.Line, Err: err}
+		field := "pod"
+		var ne *cluster.NodeError
+		if errors.As(err, &ne) {
+			field = "node"
+		}
+		f.err = &Error{File: scenarios.TraceName(f.src), Line: ev.Line, Field: field, Err: err}
 		return
 	}
 	f.applied++
@@ -264,7 +275,7 @@ func (f *feeder) Fire(now sim.Time, _ int64) {
 	}
 	if f.more {
 		if f.ev.At < now {
-			f.err = &Error{Line: f.ev.Line, Err: fmt.Errorf("time %s is before the previous event's %s", f.ev.At, now)}
+			f.err = &Error{File: scenarios.TraceName(f.src), Line: f.ev.Line, Field: "at", Err: fmt.Errorf("time %s is before the previous event's %s", f.ev.At, now)}
 			return
 		}
 		f.eng.Schedule(f.ev.At, f, 0)
