@@ -3,6 +3,7 @@ package replay
 import (
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"time"
 
@@ -20,6 +21,9 @@ type ClusterOptions struct {
 	SampleEvery sim.Time
 	// OnSample, if not nil, receives every sample.
 	OnSample func(s ClusterSample)
+	// OnStart, if not nil, is called with the cluster before the replay
+	// starts (a series writer's header names its subnets).
+	OnStart func(c *cluster.Cluster)
 }
 
 // ClusterSample is the cluster's state at one instant.
@@ -167,6 +171,9 @@ func RunCluster(eng *sim.Engine, c *cluster.Cluster, src scenarios.Reader, opt C
 		sm.min28 = append(sm.min28, 1<<62)
 		sm.maxFrg = append(sm.maxFrg, 0)
 	}
+	if opt.OnStart != nil {
+		opt.OnStart(c)
+	}
 	eng.After(0, sm, 0)
 	res, err := Replay(eng, clusterTarget{c}, nil, src, Options{Drain: opt.Drain})
 	if err != nil {
@@ -254,6 +261,26 @@ func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, plac
 			InsufficientErrors: insufficient[sp]})
 	}
 	return s
+}
+
+// Totals returns the cluster's figures under the names of a single node's
+// Summary, over all its nodes: pods, waits (pooled over every pod), ADD
+// failures, mean addresses held, idle IP-seconds and EC2 calls, with
+// PeakAddressesHeld the sampled peak; what sweeps rank and tables compare.
+// The figures a cluster summary does not keep (the node's type, mode and
+// limits, per-node peaks, ENI counts, EC2 errors) are zero.
+func (s ClusterSummary) Totals() Summary {
+	t := Summary{EC2Profile: s.EC2Profile, Seed: s.Seed,
+		PodsAdded: s.PodsAdded, PodsWaited: s.PodsWaited,
+		WaitP50Seconds: s.WaitP50Seconds, WaitP99Seconds: s.WaitP99Seconds, WaitMaxSeconds: s.WaitMaxSeconds,
+		PodsNeverAssigned: s.PodsNeverAssigned, NoIPAddFailures: s.NoIPAddFailures,
+		PeakAddressesHeld: s.PeakHeldSampled, MeanAddressesHeld: s.MeanAddressesHeld, IdleIPSeconds: s.IdleIPSeconds,
+		EC2Calls: maps.Clone(s.EC2Calls), EC2CallsTotal: s.EC2CallsTotal, ThrottledCalls: s.ThrottledCalls,
+		TraceEvents: s.TraceEvents, EventsProcessed: s.EventsProcessed, SimulatedSeconds: s.SimulatedSeconds}
+	for _, g := range s.Groups {
+		t.AddsBeforeReady += g.AddsBeforeReady
+	}
+	return t
 }
 
 // WriteText prints a cluster summary for a person to read.

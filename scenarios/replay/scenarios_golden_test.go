@@ -2,60 +2,35 @@ package replay_test
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/ipamsim/ipamsim/ipam"
-	"github.com/ipamsim/ipamsim/ipam/catalog"
-	"github.com/ipamsim/ipamsim/ipam/cluster"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
-	"github.com/ipamsim/ipamsim/sim"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden from this run")
 
-// defaultDrain is `ipamsim run`'s --drain default.
-const defaultDrain = 10 * time.Minute
-
-// runScenario replays one run of a shipped scenario (variant "" for the base)
-// as `ipamsim run --scenario NAME` does with its default flags: seed 1,
+// prepare builds one run of a shipped scenario (variant "" for the base) as
+// `ipamsim run --scenario NAME` does with its default flags: seed 1,
 // first-fit order.
+func prepare(t *testing.T, s *scenarios.Scenario, variant string) *replay.Setup {
+	t.Helper()
+	setup, err := replay.Prepare(replay.Request{Scenario: s, Variant: variant, Overrides: replay.Overrides{Seed: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return setup
+}
+
+// runScenario replays one run of a shipped single-node scenario.
 func runScenario(t *testing.T, s *scenarios.Scenario, variant string) replay.Summary {
 	t.Helper()
-	settings := ipam.DefaultSettings()
-	if err := s.ApplySettings(&settings, variant); err != nil {
-		t.Fatal(err)
-	}
-	inst, err := catalog.Lookup(s.InstanceType)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ec2 := s.EC2
-	if ec2 == "" {
-		ec2 = "default"
-	}
-	prof, err := ipam.ProfileByName(ec2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	drain := s.Drain
-	if drain == 0 {
-		drain = defaultDrain
-	}
-	src, err := s.Workload(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := replay.Spec{Instance: inst, Settings: settings, MaxPods: s.MaxPods, Order: ipam.FirstFit,
-		Profile: prof, Seed: 1, Drain: sim.Time(drain)}
-	out, err := replay.Execute(spec, src, replay.Options{})
+	out, err := prepare(t, s, variant).Execute(replay.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,10 +151,7 @@ func TestScenariosGolden(t *testing.T) {
 			continue
 		}
 		t.Run(s.Name, func(t *testing.T) {
-			runs := []string{scenarios.BaseName}
-			for _, v := range s.Variants {
-				runs = append(runs, v.Name)
-			}
+			runs := s.RunNames()
 			sums := map[string]replay.Summary{}
 			list := make([]replay.Summary, len(runs))
 			for i, run := range runs {
@@ -213,55 +185,14 @@ func TestScenariosGolden(t *testing.T) {
 	}
 }
 
-// runClusterScenario replays one run of a shipped cluster scenario as
-// `ipamsim run --scenario NAME` does with its default flags.
+// runClusterScenario replays one run of a shipped cluster scenario.
 func runClusterScenario(t *testing.T, s *scenarios.Scenario, variant string) replay.ClusterSummary {
 	t.Helper()
-	prof, err := ipam.ProfileByName(cmp.Or(s.EC2, "default"))
+	out, err := prepare(t, s, variant).ExecuteCluster(replay.ClusterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	placement, err := cluster.ParsePlacement(s.Placement)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := cluster.Spec{Placement: placement, Order: ipam.FirstFit, Profile: prof, Seed: 1}
-	for _, sn := range s.Subnets {
-		spec.Subnets = append(spec.Subnets, cluster.SubnetSpec{Name: sn.Name, CIDR: sn.CIDR,
-			PrefixReservations: sn.Reserve, ForeignEvery: sn.ForeignEvery, CNI: sn.CNI})
-	}
-	for _, g := range s.Groups {
-		inst, err := catalog.Lookup(g.InstanceType)
-		if err != nil {
-			t.Fatal(err)
-		}
-		settings := ipam.DefaultSettings()
-		if err := s.GroupSettings(&settings, variant, g); err != nil {
-			t.Fatal(err)
-		}
-		gs := cluster.GroupSpec{Name: g.Name, Instance: inst, Count: g.Count, Settings: settings,
-			MaxPods: g.MaxPods, DaemonSetPods: g.DaemonSetPods, Subnets: g.Subnets, PodSubnet: g.PodSubnet,
-			JoinAt: sim.Time(g.Join), JoinStagger: sim.Time(g.Stagger), LeaveAt: sim.Time(g.Leave)}
-		if g.AutoscaleMax > 0 {
-			gs.Autoscale = &cluster.Autoscale{Max: g.AutoscaleMax, BootDelay: sim.Time(g.BootDelay)}
-		}
-		spec.Groups = append(spec.Groups, gs)
-	}
-	eng := sim.NewEngine()
-	c, err := cluster.New(eng, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := s.Workload(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := replay.RunCluster(eng, c, src, replay.ClusterOptions{Drain: sim.Time(cmp.Or(s.Drain, defaultDrain))},
-		prof.Name, placement.String(), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sum
+	return out.Summary
 }
 
 // clusterFacts are the hand-checkable claims of the shipped cluster scenarios.
@@ -291,10 +222,7 @@ var clusterFacts = map[string]func(t *testing.T, sums map[string]replay.ClusterS
 }
 
 func clusterGolden(t *testing.T, s *scenarios.Scenario) {
-	runs := []string{scenarios.BaseName}
-	for _, v := range s.Variants {
-		runs = append(runs, v.Name)
-	}
+	runs := s.RunNames()
 	sums := map[string]replay.ClusterSummary{}
 	for _, run := range runs {
 		variant, file := "", s.Name+".json"
