@@ -6,94 +6,42 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/ipamsim/ipamsim/ipam"
-	"github.com/ipamsim/ipamsim/ipam/catalog"
 	"github.com/ipamsim/ipamsim/ipam/cluster"
-	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/promexport"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// clusterSpec builds the cluster a scenario describes, for one variant, with
-// the command line's settings applied to every group.
-func (o *runOptions) clusterSpec(sc *scenarios.Scenario, variant string, order ipam.AssignOrder, profile ipam.Profile) (cluster.Spec, error) {
-	placement, err := cluster.ParsePlacement(sc.Placement)
-	if err != nil {
-		return cluster.Spec{}, usageError{err}
-	}
-	spec := cluster.Spec{Placement: placement, Order: order, Profile: profile, Seed: o.seed}
-	for _, sn := range sc.Subnets {
-		spec.Subnets = append(spec.Subnets, cluster.SubnetSpec{Name: sn.Name, CIDR: sn.CIDR,
-			PrefixReservations: sn.Reserve, ForeignEvery: sn.ForeignEvery, CNI: sn.CNI})
-	}
-	for _, g := range sc.Groups {
-		inst, err := catalog.Lookup(g.InstanceType)
-		if err != nil {
-			return spec, fmt.Errorf("group %s: %w", g.Name, err)
-		}
-		settings := ipam.DefaultSettings()
-		if err := sc.GroupSettings(&settings, variant, g); err != nil {
-			return spec, err
-		}
-		if err := o.applySettings(&settings); err != nil {
-			return spec, err
-		}
-		gs := cluster.GroupSpec{Name: g.Name, Instance: inst, Count: g.Count, Settings: settings,
-			MaxPods: g.MaxPods, DaemonSetPods: g.DaemonSetPods, Subnets: g.Subnets, PodSubnet: g.PodSubnet,
-			JoinAt: sim.Time(g.Join), JoinStagger: sim.Time(g.Stagger), LeaveAt: sim.Time(g.Leave)}
-		if o.changed["max-pods"] {
-			gs.MaxPods = o.maxPods
-		}
-		if g.AutoscaleMax > 0 {
-			gs.Autoscale = &cluster.Autoscale{Max: g.AutoscaleMax, BootDelay: sim.Time(g.BootDelay)}
-		}
-		spec.Groups = append(spec.Groups, gs)
-	}
-	return spec, nil
-}
-
-// runClusterScenario runs a cluster scenario's variants.
-func (o *runOptions) runClusterScenario(sc *scenarios.Scenario, variants []string, order ipam.AssignOrder, profile ipam.Profile, stdout io.Writer) error {
+// runCluster runs a cluster scenario's runs (its base and variants, or the
+// one --variant names).
+func (o *runOptions) runCluster(setups []*replay.Setup, variants []string, stdout, stderr io.Writer) error {
 	if o.timeline != "" {
-		return usageError{fmt.Errorf("--timeline describes one node; scenario %s is a cluster: use --series", sc.Name)}
+		return usageError{fmt.Errorf("--timeline describes one node; scenario %s is a cluster: use --series", setups[0].Scenario.Name)}
 	}
 	var sums []replay.ClusterSummary
-	for _, variant := range variants {
-		spec, err := o.clusterSpec(sc, variant, order, profile)
-		if err != nil {
-			return err
-		}
-		eng := sim.NewEngine()
-		c, err := cluster.New(eng, spec)
-		if err != nil {
-			return usageError{err}
-		}
-		src, err := sc.Workload(o.seed)
-		if err != nil {
-			return err
-		}
-		opt := replay.ClusterOptions{Drain: sim.Time(o.drain), SampleEvery: sim.Time(o.sampleEvery)}
+	for _, setup := range setups {
+		opt := replay.ClusterOptions{SampleEvery: sim.Time(o.sampleEvery)}
 		var series *atomicFile
 		var sw *bufio.Writer
 		if o.series != "" {
+			var err error
 			if series, err = createAtomic(o.series); err != nil {
 				return err
 			}
 			defer series.abort()
 			sw = bufio.NewWriter(series)
-			writeSeriesHeader(sw, c)
+			opt.OnStart = func(c *cluster.Cluster) { writeSeriesHeader(sw, c) }
 			opt.OnSample = func(s replay.ClusterSample) { writeSeriesRow(sw, s) }
 		}
-		sum, err := replay.RunCluster(eng, c, src, opt, profile.Name, spec.Placement.String(), o.seed)
-		if cl, ok := src.(io.Closer); ok {
-			cl.Close()
-		}
+		out, err := setup.ExecuteCluster(opt)
 		if err != nil {
 			return err
 		}
+		for _, w := range setup.Warnings {
+			fmt.Fprintf(stderr, "ipamsim run: warning: %s\n", w)
+		}
 		if o.metricsFile != "" {
-			if err := promexport.WriteCluster(o.metricsFile, c, sum); err != nil {
+			if err := promexport.WriteCluster(o.metricsFile, out.Cluster, out.Summary); err != nil {
 				return err
 			}
 		}
@@ -105,7 +53,7 @@ func (o *runOptions) runClusterScenario(sc *scenarios.Scenario, variants []strin
 				return err
 			}
 		}
-		sums = append(sums, sum)
+		sums = append(sums, out.Summary)
 	}
 	out := bufio.NewWriter(stdout)
 	if o.output == "json" {
@@ -114,7 +62,7 @@ func (o *runOptions) runClusterScenario(sc *scenarios.Scenario, variants []strin
 		}
 		return out.Flush()
 	}
-	fmt.Fprintf(out, "scenario      %s: %s\n", sc.Name, sc.Question)
+	fmt.Fprintf(out, "scenario      %s\n", setups[0].Heading())
 	for i, s := range sums {
 		if len(sums) > 1 {
 			fmt.Fprintf(out, "\n== variant %s\n", variants[i])

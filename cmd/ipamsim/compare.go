@@ -2,7 +2,7 @@ package main
 
 import (
 	"bufio"
-	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ipamsim/ipamsim/ipam"
-	"github.com/ipamsim/ipamsim/ipam/catalog"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/scenarios/report"
@@ -33,6 +32,7 @@ type compareOptions struct {
 	policySets      []string
 	trace           string
 	scenario        string
+	variant         string
 	instanceType    string
 	sets            []string
 	seed            uint64
@@ -44,6 +44,8 @@ type compareOptions struct {
 	sampleInterval  time.Duration
 	instanceTypeSet bool
 	sampleSet       bool
+	ec2Set          bool
+	drainSet        bool
 }
 
 // compareRun is one policy's run in a comparison.
@@ -57,6 +59,7 @@ type compareRun struct {
 // comparison is the whole output of `ipamsim compare -o json`.
 type comparison struct {
 	Workload     string       `json:"workload"`
+	Variant      string       `json:"variant,omitempty"` // a scenario with variants: the run compared
 	InstanceType string       `json:"instance_type"`
 	Seed         uint64       `json:"seed"`
 	EC2Profile   string       `json:"ec2_profile"`
@@ -71,12 +74,13 @@ func runCompare(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.policies, "policies", defaultComparePolicies, "Comma-separated `LIST` of pool policies to run ("+strings.Join(ipam.PolicyNames(), ", ")+")")
 	fs.StringArrayVar(&o.policySets, "policy-set", nil, "Set a policy parameter, `POLICY.KEY=VALUE` (repeatable; e.g. cilium-eni.pre-allocate=16)")
 	fs.StringVar(&o.trace, "trace", "", "Replay the trace in `FILE` (CSV, JSONL or Kubernetes audit log; - for stdin)")
-	fs.StringVar(&o.scenario, "scenario", "", "Run the built-in scenario `NAME` (default: the README's default scenario)")
-	fs.StringVar(&o.instanceType, "instance-type", "m5.large", "EC2 instance `TYPE` of the node")
+	fs.StringVar(&o.scenario, "scenario", "", "Run the shipped scenario `NAME`, or a .scn scenario file (default: the default scenario)")
+	fs.StringVar(&o.variant, "variant", "", "Run the scenario's variant `NAME` (default: base, the scenario's own settings)")
+	fs.StringVar(&o.instanceType, "instance-type", "m5.large", "EC2 instance `TYPE` of the node (default: the scenario's)")
 	fs.StringArrayVar(&o.sets, "set", nil, "Set a VPC CNI variable for every run, `KEY=VALUE` (repeatable)")
 	fs.Uint64Var(&o.seed, "seed", 1, "Seed `N` for every random choice (the same for every policy)")
-	fs.StringVar(&o.ec2, "ec2", "default", "EC2 latency `PROFILE`: default or zero (instant, never throttled)")
-	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event")
+	fs.StringVar(&o.ec2, "ec2", "default", "EC2 latency `PROFILE`: default or zero (instant, never throttled; default: the scenario's, or default)")
+	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event (default: the scenario's, or 10m)")
 	fs.StringVarP(&o.output, "output", "o", "text", "Output format: text, json or csv")
 	fs.StringVar(&o.out, "out", "", "Write the output to `FILE` instead of stdout")
 	fs.StringVar(&o.report, "report", "", "Write a self-contained HTML report (the table and a timeline per policy) to `FILE`")
@@ -92,47 +96,12 @@ func runCompare(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	o.instanceTypeSet = fs.Changed("instance-type")
 	o.sampleSet = fs.Changed("sample-interval")
+	o.ec2Set, o.drainSet = fs.Changed("ec2"), fs.Changed("drain")
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "ipamsim compare: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
 	return exitStatus(stderr, "ipamsim compare", o.run(stdin, stdout, stderr))
-}
-
-// ParsePolicyFlags builds the named pool policy from KEY=VALUE parameter
-// settings (`ipamsim run --policy NAME --policy-set KEY=VALUE`). Errors are
-// usage errors naming the valid policies or parameters.
-func ParsePolicyFlags(name string, sets []string) (ipam.Policy, error) {
-	params := map[string]string{}
-	for _, kv := range sets {
-		k, v, ok := strings.Cut(kv, "=")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" {
-			return nil, usageError{fmt.Errorf("--policy-set %q: want KEY=VALUE", kv)}
-		}
-		params[k] = v
-	}
-	p, err := ipam.NewPolicy(name, params)
-	if err != nil {
-		return nil, usageError{err}
-	}
-	return p, nil
-}
-
-// applyPolicySettings applies the VPC CNI variables a policy needs its node to
-// run with (ipam.PolicySettings: no IP cooldown, prefix-mode blocks) on top of
-// s. `ipamsim run --policy` must do the same.
-func applyPolicySettings(p ipam.Policy, s *ipam.Settings) error {
-	for _, kv := range ipam.PolicySettings(p) {
-		k, v, err := ipam.ParseAssignment("policy "+p.Name(), kv)
-		if err != nil {
-			return err
-		}
-		if err := s.Set("policy "+p.Name(), k, v); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // policyList parses --policies and the --policy-set entries into each
@@ -143,7 +112,7 @@ func (o *compareOptions) policyList() ([]string, map[string]map[string]string, e
 	for _, p := range strings.Split(o.policies, ",") {
 		p = strings.TrimSpace(p)
 		if p == "" {
-			continue
+			return nil, nil, usageError{fmt.Errorf("--policies %q: an empty item (valid: %s)", o.policies, strings.Join(ipam.PolicyNames(), ", "))}
 		}
 		if seen[p] {
 			return nil, nil, usageError{fmt.Errorf("--policies: %s given twice", p)}
@@ -198,81 +167,51 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	policies := make([]ipam.Policy, len(names))
-	for i, name := range names {
-		if policies[i], err = ipam.NewPolicy(name, params[name]); err != nil {
-			return usageError{err}
-		}
-	}
-	profile, err := ipam.ProfileByName(o.ec2)
-	if err != nil {
-		return usageError{fmt.Errorf("--ec2: %w", err)}
-	}
 
-	var sc *scenarios.Builtin
-	workload := "trace " + o.trace
+	// The workload: a scenario, or a trace read once and replayed from
+	// memory (or re-opened, if large) for each policy.
+	var sc *scenarios.Scenario
+	var trace *scenarios.TraceSource
 	if o.trace == "" {
-		name := o.scenario
-		if name == "" {
-			name = scenarios.DefaultScenarioName
-		}
-		if sc, err = scenarios.LookupBuiltin(name); err != nil {
+		if sc, err = scenarios.LoadScenario(cmp.Or(o.scenario, scenarios.DefaultScenarioName)); err != nil {
 			return usageError{err}
 		}
-		workload = "scenario " + sc.Name
-	}
-	instName := o.instanceType
-	base := ipam.DefaultSettings()
-	if sc != nil {
-		if !o.instanceTypeSet {
-			instName = sc.InstanceType
+	} else {
+		if o.variant != "" {
+			return usageError{errors.New("--variant needs --scenario")}
 		}
-		for _, kv := range sc.Settings {
-			k, v, err := ipam.ParseAssignment("scenario "+sc.Name, kv)
-			if err != nil {
-				return err
-			}
-			if err := base.Set("scenario "+sc.Name, k, v); err != nil {
-				return err
-			}
+		if trace, err = scenarios.LoadTrace(o.trace, scenarios.TraceOptions{Stdin: stdin}); err != nil {
+			return traceOpenError(err)
+		}
+		if trace.Audit != nil {
+			fmt.Fprintf(stderr, "ipamsim compare: %s: %s\n", trace.Name, trace.Audit)
 		}
 	}
-	inst, err := catalog.Lookup(instName)
-	if err != nil {
-		return err
-	}
-	for _, kv := range o.sets {
-		k, v, err := ipam.ParseAssignment("--set", kv)
-		if err != nil {
-			return err
+	// One run per policy, each prepared as `ipamsim run --policy P` would
+	// prepare it, before any runs.
+	setups := make([]*replay.Setup, len(names))
+	for i, name := range names {
+		ov := replay.Overrides{Settings: o.sets, Seed: o.seed, Policy: name, PolicyParams: params[name]}
+		if o.instanceTypeSet {
+			ov.InstanceType = o.instanceType
 		}
-		if err := base.Set("--set", k, v); err != nil {
-			return err
+		if o.ec2Set {
+			ov.EC2 = o.ec2
 		}
-	}
-
-	// A trace from stdin is read once and replayed from memory for each run.
-	var stdinTrace []byte
-	if o.trace == "-" {
-		if stdinTrace, err = io.ReadAll(stdin); err != nil {
+		if o.drainSet {
+			ov.Drain = &o.drain
+		}
+		req := replay.Request{Scenario: sc, Variant: o.variant, Overrides: ov}
+		if trace != nil {
+			req.Trace, req.TraceName = trace.Open, o.trace
+		}
+		if setups[i], err = replay.Prepare(req); err != nil {
 			return err
 		}
 	}
-	open := func(first bool) (scenarios.Reader, func(), error) {
-		if sc != nil {
-			r, err := sc.Workload(o.seed)
-			return r, func() {}, err
-		}
-		ro := &runOptions{trace: o.trace}
-		in := stdin
-		if stdinTrace != nil {
-			in = bytes.NewReader(stdinTrace)
-		}
-		diag := stderr
-		if !first {
-			diag = io.Discard // the audit summary is printed once
-		}
-		return ro.source(nil, in, diag)
+	first := setups[0]
+	if first.IsCluster() {
+		return usageError{fmt.Errorf("scenario %s is a cluster, and compare's table describes one node: compare the policies on the cluster with 'ipamsim run --scenario %s --policy P' for each", sc.Name, o.scenario)}
 	}
 
 	// The report file is created first, so that a path that cannot be
@@ -286,19 +225,13 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		defer rep.abort()
 	}
 
-	res := comparison{Workload: workload, InstanceType: inst.Name, Seed: o.seed, EC2Profile: profile.Name}
+	res := comparison{Workload: first.Workload(), InstanceType: first.Node.Instance.Name, Seed: o.seed, EC2Profile: first.Node.Profile.Name}
+	if sc != nil && len(sc.Variants) > 0 {
+		res.Variant = first.Variant
+	}
 	warned := map[string]bool{}
-	for i, p := range policies {
-		settings := base
-		if err := applyPolicySettings(p, &settings); err != nil {
-			return err
-		}
-		src, closeSrc, err := open(i == 0)
-		if err != nil {
-			return err
-		}
-		spec := replay.Spec{Instance: inst, Settings: settings, Profile: profile, Seed: o.seed,
-			Drain: sim.Time(o.drain), Policy: p}
+	for i, setup := range setups {
+		p := names[i]
 		var opt replay.Options
 		var ser *report.Series
 		if rep != nil {
@@ -306,24 +239,23 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 			ser.Hook(&opt, sim.Time(o.sampleInterval))
 			series = append(series, ser)
 		}
-		out, err := replay.Execute(spec, src, opt)
-		closeSrc()
+		out, err := setup.Execute(opt)
 		if err != nil {
-			return fmt.Errorf("policy %s: %w", p.Name(), err)
+			return fmt.Errorf("policy %s: %w", p, err)
 		}
 		if ser != nil {
 			// The samples are the report's, not the run's: the figures stay
 			// those of a run without --report.
 			out.Summary.EventsProcessed -= ser.SamplerEvents()
 		}
-		for _, w := range out.Warnings {
+		for _, w := range append(setup.Warnings, out.Warnings...) {
 			if !warned[w] {
 				warned[w] = true
-				fmt.Fprintf(stderr, "ipamsim compare: %s: warning: %s\n", p.Name(), w)
+				fmt.Fprintf(stderr, "ipamsim compare: %s: warning: %s\n", p, w)
 			}
 		}
-		res.Runs = append(res.Runs, compareRun{Policy: p.Name(), Params: params[p.Name()],
-			NodeSettings: ipam.PolicySettings(p), Summary: out.Summary})
+		res.Runs = append(res.Runs, compareRun{Policy: p, Params: params[p],
+			NodeSettings: ipam.PolicySettings(setup.Node.Policy), Summary: out.Summary})
 	}
 
 	w := stdout
@@ -345,7 +277,7 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		err = writeCompareCSV(bw, res)
 	default:
 		if sc != nil {
-			fmt.Fprintf(bw, "scenario  %s: %s\n", sc.Name, sc.Question)
+			fmt.Fprintf(bw, "scenario  %s\n", compareHeading(first, res.Variant))
 		} else {
 			fmt.Fprintf(bw, "trace     %s\n", o.trace)
 		}
@@ -359,7 +291,7 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	if rep != nil {
 		question := ""
-		if sc != nil {
+		if sc != nil && len(compareOverrides(first)) == 0 {
 			question = sc.Question
 		}
 		if err := report.WriteCompare(rep, compareReport(res, series, question, sim.Time(o.sampleInterval))); err != nil {
@@ -373,6 +305,32 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		return af.commit()
 	}
 	return nil
+}
+
+// compareOverrides are the overrides that change what a scenario's question
+// is about, but for the policy: the policies are what compare varies.
+func compareOverrides(s *replay.Setup) []string {
+	var out []string
+	for _, o := range s.Overridden {
+		if !strings.HasPrefix(o, "--policy ") {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// compareHeading introduces a scenario's comparison: its name, the variant
+// compared (for a scenario with variants) and its question, or what
+// overrode the node or settings the question is about.
+func compareHeading(s *replay.Setup, variant string) string {
+	h := s.Scenario.Name
+	if variant != "" {
+		h += ", variant " + variant
+	}
+	if ov := compareOverrides(s); len(ov) > 0 {
+		return h + ", overridden: " + strings.Join(ov, " ")
+	}
+	return h + ": " + s.Scenario.Question
 }
 
 // compareRows are the figures of the comparison, in table order.

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios/replay"
 )
 
 func runCompareCapture(stdin string, args ...string) (code int, stdout, stderr string) {
@@ -119,26 +122,37 @@ func TestCompareTraceFromStdin(t *testing.T) {
 	}
 }
 
-func TestParsePolicyFlags(t *testing.T) {
-	p, err := ParsePolicyFlags("terway", []string{"max_pool_size=8", "min_pool_size=2"})
+func TestParsePolicySets(t *testing.T) {
+	params, err := parsePolicySets([]string{"max_pool_size=8", " min_pool_size =2"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := p.(*ipam.Terway); w.MaxPoolSize != 8 || w.MinPoolSize != 2 {
+	setup, err := replay.Prepare(replay.Request{Scenario: mustScenario(t, "default"),
+		Overrides: replay.Overrides{Policy: "terway", PolicyParams: params}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := setup.Node.Policy.(*ipam.Terway); w.MaxPoolSize != 8 || w.MinPoolSize != 2 {
 		t.Errorf("terway parsed as %+v", w)
 	}
-	if _, err := ParsePolicyFlags("terway", []string{"max_pool_size"}); err == nil {
-		t.Error("KEY without =VALUE accepted")
-	}
 	var ue usageError
-	if _, err := ParsePolicyFlags("nosuch", nil); err == nil || !asUsage(err, &ue) {
-		t.Errorf("unknown policy: %v, want a usage error", err)
+	if _, err := parsePolicySets([]string{"max_pool_size"}); err == nil || !asUsage(err, &ue) {
+		t.Errorf("KEY without =VALUE: %v, want a usage error", err)
 	}
-	s := ipam.DefaultSettings()
-	p, _ = ParsePolicyFlags("cilium-eni", nil)
-	if err := applyPolicySettings(p, &s); err != nil || s.IPCooldown != 0 {
-		t.Errorf("applyPolicySettings: %v, cooldown %v", err, s.IPCooldown)
+	var code int
+	var errb bytes.Buffer
+	if code = run([]string{"run", "--policy", "nosuch"}, nil, io.Discard, &errb); code != 2 || !strings.Contains(errb.String(), `unknown policy "nosuch"`) {
+		t.Errorf("unknown policy: exit %d, %s", code, errb.String())
 	}
+}
+
+func mustScenario(t *testing.T, name string) *scenarios.Scenario {
+	t.Helper()
+	sc, err := scenarios.LoadScenario(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
 }
 
 func asUsage(err error, ue *usageError) bool {

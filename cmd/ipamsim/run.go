@@ -2,12 +2,11 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -15,11 +14,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ipamsim/ipamsim/ipam"
-	"github.com/ipamsim/ipamsim/ipam/catalog"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/promexport"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
-	"github.com/ipamsim/ipamsim/sim"
 )
 
 // runOptions are the flags of `ipamsim run` (design.md "Command-line contract").
@@ -119,130 +116,75 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	if o.trace != "" && o.scenario != "" {
 		return usageError{errors.New("--trace and --scenario exclude each other")}
 	}
-	if o.maxPods < 0 {
-		return usageError{fmt.Errorf("--max-pods %d: must not be negative", o.maxPods)}
-	}
-	order, err := ipam.ParseAssignOrder(o.assignOrder)
-	if err != nil {
-		return usageError{fmt.Errorf("--assign-order: %w", err)}
-	}
-	subnetPrefix, err := netip.ParsePrefix(o.subnet)
-	if err != nil {
-		return usageError{fmt.Errorf("--subnet: %v", err)}
-	}
-	if _, err := ipam.NewSubnet(subnetPrefix); err != nil {
-		return usageError{fmt.Errorf("--subnet: %v", err)}
-	}
-
-	// The scenario gives defaults that flags override.
-	var sc *scenarios.Scenario
-	if o.trace == "" {
-		name := o.scenario
-		if name == "" {
-			name = scenarios.DefaultScenarioName
-		}
-		if sc, err = scenarios.LoadScenario(name); err != nil {
-			return usageError{err}
-		}
-		if !o.changed["instance-type"] {
-			o.instanceType = sc.InstanceType
-		}
-		if !o.changed["ec2"] && sc.EC2 != "" {
-			o.ec2 = sc.EC2
-		}
-		if !o.changed["drain"] && sc.Drain > 0 {
-			o.drain = sc.Drain
-		}
-		if !o.changed["max-pods"] && sc.MaxPods > 0 {
-			o.maxPods = sc.MaxPods
-		}
-	}
-	profile, err := ipam.ProfileByName(o.ec2)
-	if err != nil {
-		return usageError{fmt.Errorf("--ec2: %w", err)}
-	}
-	if o.kubeletJitter >= 0 {
-		if o.kubeletJitter > 10 {
-			return usageError{fmt.Errorf("--kubelet-jitter %g: want 0 to 10", o.kubeletJitter)}
-		}
-		profile.KubeletJitter = o.kubeletJitter
-	} else if o.kubeletJitter != -1 {
+	if o.kubeletJitter != -1 && o.kubeletJitter < 0 {
 		return usageError{fmt.Errorf("--kubelet-jitter %g: must not be negative", o.kubeletJitter)}
 	}
-	if o.drain < 0 {
-		return usageError{fmt.Errorf("--drain %s: must not be negative", o.drain)}
-	}
-	var inst catalog.InstanceType
-	if sc == nil || !sc.IsCluster() {
-		if inst, err = o.instance(o.instanceType); err != nil {
-			return err
-		}
+	policyParams, err := parsePolicySets(o.policySets)
+	if err != nil {
+		return err
 	}
 
-	// One run per variant: the scenario's base and each of its variants, or
-	// just the one --variant names.
-	variants := []string{scenarios.BaseName}
-	if sc != nil {
-		for _, v := range sc.Variants {
-			variants = append(variants, v.Name)
+	// The workload: a scenario (the default one without --trace) and its
+	// runs, or a trace.
+	var sc *scenarios.Scenario
+	runs := []string{""}
+	if o.trace == "" {
+		if sc, err = scenarios.LoadScenario(cmp.Or(o.scenario, scenarios.DefaultScenarioName)); err != nil {
+			return usageError{err}
 		}
+		runs = sc.RunNames()
 		if o.variant != "" {
-			if !slices.Contains(variants, o.variant) {
-				return usageError{fmt.Errorf("--variant %q: scenario %s has %s", o.variant, sc.Name, strings.Join(variants, ", "))}
+			if !slices.Contains(runs, o.variant) {
+				return usageError{fmt.Errorf("--variant %q: scenario %s has %s", o.variant, sc.Name, strings.Join(runs, ", "))}
 			}
-			variants = []string{o.variant}
+			runs = []string{o.variant}
 		}
 	} else if o.variant != "" {
 		return usageError{errors.New("--variant needs --scenario")}
 	}
-	if len(variants) > 1 && (o.timeline != "" || o.metricsFile != "") {
-		return usageError{fmt.Errorf("--timeline and --metrics-file describe one run; scenario %s has %d variants: choose one with --variant", sc.Name, len(variants))}
+	if len(runs) > 1 && (o.timeline != "" || o.metricsFile != "" || o.series != "") {
+		return usageError{fmt.Errorf("--timeline, --metrics-file and --series describe one run; scenario %s has %d variants: choose one with --variant", sc.Name, len(runs))}
 	}
-	if err := o.validateVisual(sc, variants); err != nil {
+	if err := o.validateVisual(sc, runs); err != nil {
 		return err
 	}
 
-	if sc != nil && sc.IsCluster() {
+	// Every run is prepared before any starts, so that a bad override or
+	// setting fails first.
+	ov := o.overrides(policyParams)
+	setups := make([]*replay.Setup, len(runs))
+	for i, variant := range runs {
+		req := replay.Request{Scenario: sc, Variant: variant, Overrides: ov}
+		if sc == nil {
+			req.Trace, req.TraceName = o.openTrace(stdin, stderr), o.trace
+		}
+		if setups[i], err = replay.Prepare(req); err != nil {
+			return err
+		}
+	}
+	if setups[0].IsCluster() {
 		if o.sampleEvery <= 0 {
 			return usageError{fmt.Errorf("--sample-every %s: must be positive", o.sampleEvery)}
 		}
-		return o.runClusterScenario(sc, variants, order, profile, stdout)
+		return o.runCluster(setups, runs, stdout, stderr)
 	}
 	if o.series != "" {
 		return usageError{errors.New("--series is for cluster scenarios")}
+	}
+	if o.changed["sample-every"] {
+		return usageError{errors.New("--sample-every samples the series of a cluster scenario: it needs one")}
 	}
 	if o.live, err = o.startLive(stderr); err != nil {
 		return err
 	}
 	defer o.live.Stop()
-	if _, err := ParsePolicyFlags(o.policy, o.policySets); err != nil {
-		return err
+	sums := make([]replay.Summary, len(setups))
+	for i, setup := range setups {
+		if sums[i], err = o.runOne(setup, stderr); err != nil {
+			return err
+		}
 	}
-	var sums []replay.Summary
-	for _, variant := range variants {
-		settings := ipam.DefaultSettings()
-		if sc != nil {
-			if err := sc.ApplySettings(&settings, variant); err != nil {
-				return err
-			}
-		}
-		if err := o.applySettings(&settings); err != nil {
-			return err
-		}
-		// A fresh policy per run: policies keep per-node state.
-		policy, err := ParsePolicyFlags(o.policy, o.policySets)
-		if err != nil {
-			return err
-		}
-		spec := replay.Spec{Instance: inst, Settings: settings, MaxPods: o.maxPods, Order: order,
-			Profile: profile, Subnet: subnetPrefix, Seed: o.seed, Drain: sim.Time(o.drain), Policy: policy}
-		sum, err := o.runOne(spec, sc, stdin, stderr)
-		if err != nil {
-			return err
-		}
-		sums = append(sums, sum)
-	}
-	if err := o.print(stdout, sc, variants, sums); err != nil {
+	if err := o.print(stdout, setups[0], runs, sums); err != nil {
 		return err
 	}
 	return o.live.ServeFinal(func(format string, args ...any) {
@@ -250,40 +192,77 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	})
 }
 
-// applySettings applies --env-file, then each --set, on top of the scenario's.
-func (o *runOptions) applySettings(settings *ipam.Settings) error {
-	if o.envFile != "" {
-		body, err := os.ReadFile(o.envFile)
-		if err != nil {
-			return usageError{fmt.Errorf("--env-file: %v", err)}
-		}
-		if err := ipam.ParseEnvFile(o.envFile, string(body), settings); err != nil {
-			return err
-		}
+// overrides are the flags that change what the scenario (or, for a trace,
+// the defaults) say; flags left at their defaults change nothing.
+func (o *runOptions) overrides(policyParams map[string]string) replay.Overrides {
+	ov := replay.Overrides{ENIs: o.enis, IPv4PerENI: o.ipv4PerENI, EnvFile: o.envFile, Settings: o.sets,
+		MaxPods: o.maxPods, Policy: o.policy, PolicyParams: policyParams, Order: o.assignOrder, Seed: o.seed,
+		StrictEntrypoint: o.strictEntrypoint}
+	if o.changed["instance-type"] {
+		ov.InstanceType = o.instanceType
 	}
-	for _, kv := range o.sets {
-		k, v, err := ipam.ParseAssignment("--set", kv)
-		if err != nil {
-			return err
-		}
-		if err := settings.Set("--set", k, v); err != nil {
-			return err
-		}
+	if o.changed["ec2"] {
+		ov.EC2 = o.ec2
 	}
-	if w := settings.EntrypointWarnings(); len(w) > 0 && o.strictEntrypoint {
-		return usageError{errors.New(w[0])}
+	if o.changed["drain"] {
+		ov.Drain = &o.drain
 	}
-	return nil
+	if o.changed["subnet"] {
+		ov.Subnet = o.subnet
+	}
+	if o.kubeletJitter >= 0 {
+		ov.KubeletJitter = &o.kubeletJitter
+	}
+	if !o.changed["policy"] && len(o.policySets) == 0 {
+		ov.Policy = "" // the VPC CNI, as the scenario runs it
+	}
+	return ov
 }
 
-// runOne replays the workload once and writes the run's files.
-func (o *runOptions) runOne(spec replay.Spec, sc *scenarios.Scenario, stdin io.Reader, stderr io.Writer) (replay.Summary, error) {
-	src, closeSrc, err := o.source(sc, stdin, stderr)
-	if err != nil {
-		return replay.Summary{}, err
+// parsePolicySets parses --policy-set KEY=VALUE arguments into a policy's
+// parameters (the policy checks them).
+func parsePolicySets(sets []string) (map[string]string, error) {
+	params := map[string]string{}
+	for _, kv := range sets {
+		k, v, ok := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, usageError{fmt.Errorf("--policy-set %q: want KEY=VALUE", kv)}
+		}
+		params[k] = v
 	}
-	defer closeSrc()
+	return params, nil
+}
+
+// openTrace returns the opener of --trace: the file, or standard input for
+// "-", read once; an audit log's import summary goes to stderr.
+func (o *runOptions) openTrace(stdin io.Reader, stderr io.Writer) func() (scenarios.Reader, error) {
+	return func() (scenarios.Reader, error) {
+		t, err := scenarios.OpenTrace(o.trace, scenarios.TraceOptions{Stdin: stdin})
+		if err != nil {
+			return nil, traceOpenError(err)
+		}
+		if t.Audit != nil {
+			fmt.Fprintf(stderr, "ipamsim run: %s: %s\n", t.Name, t.Audit)
+		}
+		return t, nil
+	}
+}
+
+// traceOpenError makes a trace that cannot be opened a usage error naming
+// --trace.
+func traceOpenError(err error) error {
+	var oe *scenarios.OpenError
+	if errors.As(err, &oe) {
+		return usageError{fmt.Errorf("--trace: %w", err)}
+	}
+	return err
+}
+
+// runOne runs one single-node setup and writes the run's files.
+func (o *runOptions) runOne(setup *replay.Setup, stderr io.Writer) (replay.Summary, error) {
 	var tl *atomicFile
+	var err error
 	opt := replay.Options{}
 	if o.timeline != "" {
 		if tl, err = createAtomic(o.timeline); err != nil {
@@ -297,18 +276,14 @@ func (o *runOptions) runOne(spec replay.Spec, sc *scenarios.Scenario, stdin io.R
 		return replay.Summary{}, err
 	}
 	defer obs.Release()
-	run, err := replay.Execute(spec, src, opt)
-	var re *replay.Error
-	if errors.As(err, &re) && o.trace != "" {
-		re.File = o.trace // name the trace file, not just the line
-	}
+	run, err := setup.Execute(opt)
 	if err != nil {
 		return replay.Summary{}, err
 	}
 	if run.Result.Nodes > 1 {
 		run.Warnings = append(run.Warnings, "the trace places pods on several nodes (its node column); this single-node run puts them all on one node — describe the cluster in a scenario (subnet: and group: lines) to replay it node by node")
 	}
-	for _, w := range run.Warnings {
+	for _, w := range append(setup.Warnings, run.Warnings...) {
 		fmt.Fprintf(stderr, "ipamsim run: warning: %s\n", w)
 	}
 	if o.metricsFile != "" {
@@ -316,8 +291,15 @@ func (o *runOptions) runOne(spec replay.Spec, sc *scenarios.Scenario, stdin io.R
 			return replay.Summary{}, err
 		}
 	}
+	// The report shows the scenario's question only where it applies.
+	sc := setup.Scenario
+	if sc != nil && setup.Question() == "" {
+		c := *sc
+		c.Question = ""
+		sc = &c
+	}
 	obs.Finish(run.Result)
-	if err := o.writeVisual(backfill, rec, run, spec, sc); err != nil {
+	if err := o.writeVisual(backfill, rec, run, *setup.Node, sc); err != nil {
 		return replay.Summary{}, err
 	}
 	if tl != nil {
@@ -348,7 +330,7 @@ func writeJSON[S any](w io.Writer, variants []string, sums []S) error {
 }
 
 // print writes the summaries: one, or each variant's and a comparison table.
-func (o *runOptions) print(stdout io.Writer, sc *scenarios.Scenario, variants []string, sums []replay.Summary) error {
+func (o *runOptions) print(stdout io.Writer, setup *replay.Setup, variants []string, sums []replay.Summary) error {
 	out := bufio.NewWriter(stdout)
 	if o.output == "json" {
 		if err := writeJSON(out, variants, sums); err != nil {
@@ -356,8 +338,8 @@ func (o *runOptions) print(stdout io.Writer, sc *scenarios.Scenario, variants []
 		}
 		return out.Flush()
 	}
-	if sc != nil {
-		fmt.Fprintf(out, "scenario      %s: %s\n", sc.Name, sc.Question)
+	if h := setup.Heading(); h != "" {
+		fmt.Fprintf(out, "scenario      %s\n", h)
 	}
 	for i, s := range sums {
 		if len(sums) > 1 {
@@ -374,70 +356,4 @@ func (o *runOptions) print(stdout io.Writer, sc *scenarios.Scenario, variants []
 		}
 	}
 	return out.Flush()
-}
-
-// instance resolves the node's instance type and the --enis/--ipv4-per-eni
-// overrides.
-func (o *runOptions) instance(name string) (catalog.InstanceType, error) {
-	if o.enis < 0 || o.ipv4PerENI < 0 {
-		return catalog.InstanceType{}, usageError{errors.New("--enis and --ipv4-per-eni must be positive")}
-	}
-	inst, err := catalog.Lookup(name)
-	if err != nil {
-		if o.enis > 0 && o.ipv4PerENI > 0 {
-			return catalog.Custom(name, o.enis, o.ipv4PerENI)
-		}
-		return catalog.InstanceType{}, err
-	}
-	if o.enis > 0 {
-		inst.MaxENIs = o.enis
-	}
-	if o.ipv4PerENI > 0 {
-		if o.ipv4PerENI < 2 {
-			return inst, usageError{errors.New("--ipv4-per-eni must be at least 2")}
-		}
-		inst.IPv4PerENI = o.ipv4PerENI
-	}
-	return inst, nil
-}
-
-// source opens the workload: the trace file (format detected from its first
-// line) or the scenario's generated trace.
-func (o *runOptions) source(sc *scenarios.Scenario, stdin io.Reader, stderr io.Writer) (scenarios.Reader, func(), error) {
-	if sc != nil {
-		r, err := sc.Workload(o.seed)
-		return r, func() {}, err
-	}
-	name := o.trace
-	var in io.Reader
-	closeFn := func() {}
-	if name == "-" {
-		in, name = stdin, "<stdin>"
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, nil, usageError{fmt.Errorf("--trace: %v", err)}
-		}
-		in, closeFn = f, func() { f.Close() }
-	}
-	br := bufio.NewReaderSize(in, 256<<10)
-	head, _ := br.Peek(64 << 10)
-	format, err := scenarios.DetectFormat(head)
-	if err != nil {
-		closeFn()
-		return nil, nil, usageError{fmt.Errorf("%s: %v", name, err)}
-	}
-	switch format {
-	case scenarios.FormatCSV:
-		return scenarios.NewCSVReader(br, name), closeFn, nil
-	case scenarios.FormatJSONL:
-		return scenarios.NewJSONLReader(br, name), closeFn, nil
-	}
-	r, summary, err := scenarios.ReadAudit(br, name, scenarios.DefaultAuditOptions())
-	closeFn()
-	if err != nil {
-		return nil, nil, err
-	}
-	fmt.Fprintf(stderr, "ipamsim run: %s: %s\n", name, summary)
-	return r, func() {}, nil
 }
