@@ -26,6 +26,7 @@ import (
 // running a sweep inline).
 type sweepOptions struct {
 	scenario      string
+	variant       string
 	trace         string
 	grid          []string
 	instanceTypes []string
@@ -55,14 +56,15 @@ type constraintFlags struct {
 
 // sweepFlagNames are the flags that define a sweep (recommend refuses them
 // with --from).
-var sweepFlagNames = []string{"scenario", "trace", "grid", "instance-types", "orders", "repetitions", "set", "ec2",
+var sweepFlagNames = []string{"scenario", "variant", "trace", "grid", "instance-types", "orders", "repetitions", "set", "ec2",
 	"seed", "drain", "max-pods", "workers", "shard", "shard-count", "out-json", "out-csv", "policies", "policy-set"}
 
 func addSweepFlags(fs *pflag.FlagSet, o *sweepOptions) {
-	fs.StringVar(&o.scenario, "scenario", "", "Sweep the scenario `NAME` (shipped) or FILE (.scn); default: the default scenario")
+	fs.StringVar(&o.scenario, "scenario", "", "Sweep the scenario `NAME` (shipped) or FILE (.scn); default: the default scenario. A cluster scenario's points run the cluster")
+	fs.StringVar(&o.variant, "variant", "", "Sweep the scenario's variant `NAME` (default: base, the scenario's own settings)")
 	fs.StringVar(&o.trace, "trace", "", "Sweep the trace in `FILE` (CSV, JSONL or Kubernetes audit log), re-read for every point")
 	fs.StringArrayVar(&o.grid, "grid", nil, "Sweep a VPC CNI setting: `KEY=V1,V2,...` or KEY=LO..HI[:STEP] (repeatable; items mix, e.g. WARM_IP_TARGET=0..4,8)")
-	fs.StringArrayVar(&o.instanceTypes, "instance-types", nil, "Instance `TYPES` to sweep, comma-separated (default: the scenario's, or m5.large)")
+	fs.StringArrayVar(&o.instanceTypes, "instance-types", nil, "Instance `TYPES` to sweep, comma-separated (default: the scenario's, or m5.large; on a cluster, each point's type runs on every group)")
 	fs.StringArrayVar(&o.orders, "orders", nil, "Assign `ORDERS` to sweep, comma-separated: first-fit, random (default first-fit)")
 	fs.IntVar(&o.repetitions, "repetitions", 1, "Run every setting combination with `N` seeds")
 	fs.StringArrayVar(&o.sets, "set", nil, "Set a VPC CNI variable for every point, `KEY=VALUE` (repeatable)")
@@ -170,32 +172,41 @@ func (o *sweepOptions) build(fs *pflag.FlagSet, stderr io.Writer) (*sweep.Sweep,
 	}
 	var w *sweep.Workload
 	if o.trace != "" {
+		if o.variant != "" {
+			return nil, usageError{errors.New("--variant needs --scenario")}
+		}
 		var note string
 		if w, note, err = sweep.TraceWorkload(o.trace); err != nil {
 			var pe *scenarios.ParseError
 			if errors.As(err, &pe) {
 				return nil, err
 			}
-			return nil, usageError{err}
+			return nil, traceOpenError(err)
 		}
 		if note != "" {
 			fmt.Fprintf(stderr, "ipamsim sweep: %s: %s\n", o.trace, note)
 		}
-	} else if w, err = sweep.ScenarioWorkload(o.scenario); err != nil {
+	} else if w, err = sweep.ScenarioWorkload(o.scenario, o.variant); err != nil {
 		return nil, usageError{fmt.Errorf("--scenario: %v", err)}
 	}
 	// The scenario's own ec2, drain and max-pods are defaults the flags
 	// override; the rerun commands give them explicitly.
-	if w.EC2 != "" && !fs.Changed("ec2") {
-		o.ec2 = w.EC2
+	if sc := w.Scenario; sc != nil {
+		if sc.EC2 != "" && !fs.Changed("ec2") {
+			o.ec2 = sc.EC2
+		}
+		if sc.Drain > 0 && !fs.Changed("drain") {
+			o.drain = sc.Drain
+		}
+		if sc.MaxPods > 0 && !fs.Changed("max-pods") {
+			o.maxPods = sc.MaxPods
+		}
 	}
-	if w.Drain > 0 && !fs.Changed("drain") {
-		o.drain = w.Drain
+	def := w.DefaultInstanceType()
+	if def == "" && len(o.instanceTypes) == 0 {
+		return nil, usageError{fmt.Errorf("scenario %s is a cluster whose groups run different instance types, and each sweep point runs one type on every group: give --instance-types", w.Scenario.Name)}
 	}
-	if w.MaxPods > 0 && !fs.Changed("max-pods") {
-		o.maxPods = w.MaxPods
-	}
-	spec := sweep.GridSpec{Grid: o.grid, InstanceTypes: o.instanceTypes, DefaultInstanceType: w.InstanceType,
+	spec := sweep.GridSpec{Grid: o.grid, InstanceTypes: o.instanceTypes, DefaultInstanceType: def,
 		Orders: o.orders, Repetitions: o.repetitions, Base: o.sets, PolicySets: o.policySets}
 	if fs.Changed("policies") {
 		spec.Policies = append([]string{}, o.policies...)

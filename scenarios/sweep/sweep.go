@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +61,9 @@ func (pl *Plan) Rerun(p *Point, maxPods int) string {
 		args = append(args, "--trace", pl.Workload.Trace)
 	} else {
 		args = append(args, "--scenario", pl.Workload.Scenario)
+		if pl.Workload.Variant != "" {
+			args = append(args, "--variant", pl.Workload.Variant)
+		}
 	}
 	args = append(args, "--instance-type", p.InstanceType, "--assign-order", p.AssignOrder,
 		"--ec2", pl.EC2Profile, "--seed", strconv.FormatUint(p.Seed, 10), "--drain", pl.Drain)
@@ -191,9 +195,12 @@ type Result struct {
 	// number of addresses held but not assigned to a pod.
 	MeanIdleAddresses float64 `json:"mean_idle_addresses"`
 	// EC2CallsPerHour is EC2 calls per simulated hour.
-	EC2CallsPerHour float64        `json:"ec2_calls_per_hour"`
-	Warnings        []string       `json:"warnings,omitempty"`
-	Summary         replay.Summary `json:"summary"`
+	EC2CallsPerHour float64  `json:"ec2_calls_per_hour"`
+	Warnings        []string `json:"warnings,omitempty"`
+	// Summary is the run's figures; for a cluster, the cluster's totals
+	// (replay.ClusterSummary.Totals), with Cluster its full summary.
+	Summary replay.Summary         `json:"summary"`
+	Cluster *replay.ClusterSummary `json:"cluster,omitempty"`
 }
 
 // Sweep runs a plan's points.
@@ -214,7 +221,7 @@ type Sweep struct {
 // (lowest index) stops the sweep; its error wraps the replay's or the trace's.
 func (sw *Sweep) Run() (*Document, error) {
 	pl := &sw.Plan
-	if sw.Workload == nil || sw.Workload.Open == nil {
+	if sw.Workload == nil || sw.Workload.Scenario == nil && sw.Workload.Trace == nil {
 		return nil, errors.New("sweep: no workload")
 	}
 	if !sw.Shard.Whole() {
@@ -222,8 +229,7 @@ func (sw *Sweep) Run() (*Document, error) {
 			return nil, err
 		}
 	}
-	profile, err := ipam.ProfileByName(pl.EC2Profile)
-	if err != nil {
+	if _, err := ipam.ProfileByName(pl.EC2Profile); err != nil {
 		return nil, &GridError{Flag: "--ec2", Value: pl.EC2Profile, Msg: err.Error()}
 	}
 	drain, err := pl.DrainTime()
@@ -233,34 +239,10 @@ func (sw *Sweep) Run() (*Document, error) {
 	if pl.MaxPods < 0 {
 		return nil, &GridError{Flag: "--max-pods", Value: strconv.Itoa(pl.MaxPods), Msg: "must not be negative"}
 	}
-	// The base: the scenario's settings, then --set (validated once here).
-	base := ipam.DefaultSettings()
-	for _, kv := range sw.Workload.Settings {
-		src := "scenario " + pl.Workload.Scenario
-		k, v, err := ipam.ParseAssignment(src, kv)
-		if err != nil {
-			return nil, err
-		}
-		if err := base.Set(src, k, v); err != nil {
-			return nil, err
-		}
-	}
-	for _, kv := range pl.BaseSettings {
-		k, v, err := ipam.ParseAssignment("--set", kv)
-		if err != nil {
-			return nil, err
-		}
-		if err := base.Set("--set", k, v); err != nil {
-			return nil, err
-		}
-	}
-	insts := map[string]catalog.InstanceType{}
 	for _, name := range pl.Grid.InstanceTypes {
-		it, err := catalog.Lookup(name)
-		if err != nil {
+		if _, err := catalog.Lookup(name); err != nil {
 			return nil, &GridError{Flag: "--instance-types", Value: name, Msg: err.Error()}
 		}
-		insts[name] = it
 	}
 	for _, o := range pl.Grid.Orders {
 		if _, err := ipam.ParseAssignOrder(o); err != nil {
@@ -293,34 +275,41 @@ func (sw *Sweep) Run() (*Document, error) {
 	results := make([]Result, len(pts))
 	errs := make([]error, len(pts))
 
+	// A point is `ipamsim run` of the workload with the point's instance
+	// type, order, policy, seed and settings on top of the plan's (its
+	// rerun command): replay.Prepare builds it as run does.
+	drainD := time.Duration(drain)
+	prepare := func(p *Point) (*replay.Setup, error) {
+		ov := replay.Overrides{InstanceType: p.InstanceType, Order: p.AssignOrder, EC2: pl.EC2Profile,
+			Seed: p.Seed, Drain: &drainD, MaxPods: pl.MaxPods,
+			Settings: append(append(make([]string, 0, len(pl.BaseSettings)+len(p.Settings)), pl.BaseSettings...), p.Settings...)}
+		if p.Policy != "" {
+			ov.Policy, ov.PolicyParams = p.Policy, policyParams[p.Policy]
+		}
+		return replay.Prepare(sw.Workload.request(ov))
+	}
+	// The scenario and the plan's own settings are checked once, before
+	// any point runs.
+	if len(all) > 0 {
+		if _, err := prepare(&all[0]); err != nil {
+			return nil, err
+		}
+	}
 	runPoint := func(i int) error {
 		p := &pts[i]
-		set := base
-		for _, kv := range p.Settings {
-			k, v, _ := strings.Cut(kv, "=")
-			if err := set.Set("--grid", k, v); err != nil {
-				return err
-			}
-		}
-		order, _ := ipam.ParseAssignOrder(p.AssignOrder)
-		spec := replay.Spec{Instance: insts[p.InstanceType], Settings: set, MaxPods: pl.MaxPods,
-			Order: order, Profile: profile, Seed: p.Seed, Drain: drain}
-		if p.Policy != "" {
-			// A fresh policy per point, never shared across goroutines; the
-			// node applies the settings it needs (ipam.PolicySettings) over
-			// the grid's.
-			pol, err := ipam.NewPolicy(p.Policy, policyParams[p.Policy])
-			if err != nil {
-				return err
-			}
-			spec.Policy = pol
-		}
-		src, release, err := sw.Workload.Open(p.Seed)
+		setup, err := prepare(p)
 		if err != nil {
 			return err
 		}
-		out, err := replay.Execute(spec, src, replay.Options{})
-		release()
+		if setup.IsCluster() {
+			out, err := setup.ExecuteCluster(replay.ClusterOptions{})
+			if err != nil {
+				return err
+			}
+			results[i] = newClusterResult(pl, p, out.Summary)
+			return nil
+		}
+		out, err := setup.Execute(replay.Options{})
 		if err != nil {
 			return err
 		}
@@ -393,6 +382,17 @@ func (e *PointError) Unwrap() error { return e.Err }
 
 func newResult(pl *Plan, p *Point, s replay.Summary, warnings []string) Result {
 	r := Result{Point: *p, Rerun: pl.Rerun(p, s.MaxPods), Warnings: warnings, Summary: s}
+	r.derive()
+	return r
+}
+
+// newClusterResult is a cluster point's result: the cluster's summary, and
+// its totals as the figures every output ranks and lists.
+func newClusterResult(pl *Plan, p *Point, cs replay.ClusterSummary) Result {
+	s := cs.Totals()
+	s.Policy = cmp.Or(p.Policy, "vpc-cni")
+	s.InstanceType, s.AssignOrder = p.InstanceType, p.AssignOrder
+	r := Result{Point: *p, Rerun: pl.Rerun(p, 0), Summary: s, Cluster: &cs}
 	r.derive()
 	return r
 }

@@ -21,11 +21,11 @@ import (
 // newSweep builds a sweep of the default scenario over grid.
 func newSweep(t testing.TB, spec GridSpec, ec2 string, seed uint64, workers int) *Sweep {
 	t.Helper()
-	w, err := ScenarioWorkload("")
+	w, err := ScenarioWorkload("", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec.DefaultInstanceType = w.InstanceType
+	spec.DefaultInstanceType = w.DefaultInstanceType()
 	g, err := ParseGrid(spec)
 	if err != nil {
 		t.Fatal(err)
@@ -335,11 +335,11 @@ func TestTraceWorkloads(t *testing.T) {
 		}
 		return p
 	}
-	defer func(l int64) { PreloadLimit = l }(PreloadLimit)
+	defer func(l int64) { scenarios.PreloadLimit = l }(scenarios.PreloadLimit)
 	g, _ := ParseGrid(GridSpec{Grid: []string{"WARM_IP_TARGET=1,2"}})
 	var ref []byte
 	for _, limit := range []int64{1 << 20, 0} { // preloaded, then streamed
-		PreloadLimit = limit
+		scenarios.PreloadLimit = limit
 		for _, path := range []string{write("t.csv", csv), write("t.jsonl", jsonl)} {
 			w, note, err := TraceWorkload(path)
 			if err != nil || note != "" {
@@ -396,7 +396,7 @@ func TestTraceWorkloads(t *testing.T) {
 }
 
 func TestRunRejectsBadPlan(t *testing.T) {
-	w, _ := ScenarioWorkload("")
+	w, _ := ScenarioWorkload("", "")
 	g, _ := ParseGrid(GridSpec{})
 	cases := map[string]Plan{
 		"--ec2":   {Workload: w.Ref, EC2Profile: "fast", Drain: "0s", Grid: *g},
@@ -409,7 +409,7 @@ func TestRunRejectsBadPlan(t *testing.T) {
 			t.Errorf("%s: error %v", flag, err)
 		}
 	}
-	if _, err := ScenarioWorkload("nope"); err == nil {
+	if _, err := ScenarioWorkload("nope", ""); err == nil {
 		t.Error("unknown scenario accepted")
 	}
 }
