@@ -137,6 +137,13 @@ func (t *Trace) Next() (Event, error) {
 // TraceName returns the trace's name (NamedReader).
 func (t *Trace) TraceName() string { return t.Name }
 
+// HasNodeColumn reports whether a CSV trace's header has the node column,
+// known once Next has read the header; false for the other formats.
+func (t *Trace) HasNodeColumn() bool {
+	c, ok := t.r.(*CSVReader)
+	return ok && c.HasNode()
+}
+
 // Close closes the trace's file if it is still open.
 func (t *Trace) Close() error {
 	if t.closer == nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -159,70 +158,44 @@ type converter struct {
 	path   string
 }
 
-// open opens the input; name is how errors call it.
-func (c *converter) open() (r io.Reader, name string, closeFn func(), err error) {
-	if c.path == "-" {
-		return convertStdin, "<stdin>", func() {}, nil
-	}
-	f, err := os.Open(c.path)
-	if err != nil {
-		return nil, "", nil, convertInputError{err}
-	}
-	return f, c.path, func() { f.Close() }, nil
-}
-
 // convert writes the converted trace to w and returns the summary line.
 func (c *converter) convert(w io.Writer) (string, error) {
-	in, name, closeFn, err := c.open()
+	t, err := scenarios.OpenTrace(c.path, scenarios.TraceOptions{Stdin: convertStdin, Format: c.format, Audit: &c.opts})
 	if err != nil {
-		return "", err
-	}
-	defer closeFn()
-	br := bufio.NewReaderSize(in, 256<<10)
-	format := c.format
-	if format == 0 {
-		head, _ := br.Peek(64 << 10)
-		if format, err = scenarios.DetectFormat(head); err != nil {
-			return "", convertInputError{fmt.Errorf("%s: %v (use --from)", name, err)}
+		var pe *scenarios.ParseError
+		if c.format == 0 && errors.As(err, &pe) && pe.Line == 1 && strings.HasPrefix(pe.Msg, "cannot tell the trace format") {
+			err = fmt.Errorf("%w (use --from)", err)
 		}
+		return "", convertInputError{err}
 	}
+	defer t.Close()
+	name := t.Name
 
 	var (
-		r        scenarios.Reader
+		r        scenarios.Reader = t
 		withNode bool
 		summary  string
 	)
-	switch format {
+	switch t.Format {
 	case scenarios.FormatK8sAudit:
-		ar, sum, err := scenarios.ReadAudit(br, name, c.opts)
-		if err != nil {
-			return "", convertInputError{err}
-		}
-		r, withNode, summary = ar, true, name+": "+sum.String()
+		withNode, summary = true, name+": "+t.Audit.String()
 	case scenarios.FormatCSV:
-		cr := scenarios.NewCSVReader(br, name)
 		// The header is read with the first event: peek at it.
-		first, err := cr.Next()
+		first, err := t.Next()
 		if err != nil && err != io.EOF {
 			return "", convertInputError{err}
 		}
-		r, withNode = &convertPrepend{first: first, firstErr: err, r: cr}, cr.HasNode()
+		r, withNode = &convertPrepend{first: first, firstErr: err, r: t}, t.HasNodeColumn()
 	case scenarios.FormatJSONL:
 		// A JSONL trace may give a node to some events only: keep the
 		// column if any has one. A file is read twice to know; standard
 		// input, which cannot be, always gets the column.
 		withNode = true
-		if f, ok := in.(*os.File); ok && c.path != "-" {
-			if _, err := f.Seek(0, io.SeekStart); err == nil { // not a pipe
-				if withNode, err = jsonlHasNode(f, name); err != nil {
-					return "", err
-				}
-				br.Reset(f)
+		if c.path != "-" {
+			if withNode, err = jsonlHasNode(c.path); err != nil {
+				return "", err
 			}
 		}
-		r = scenarios.NewJSONLReader(br, name)
-	default:
-		return "", convertInputError{fmt.Errorf("%s: cannot convert from %v", name, format)}
 	}
 
 	cw := scenarios.NewCSVWriter(w, withNode)
@@ -251,33 +224,31 @@ func (c *converter) convert(w io.Writer) (string, error) {
 		return "", fmt.Errorf("write: %w", err)
 	}
 	if summary == "" {
-		summary = fmt.Sprintf("%s: %v: events=%d added=%d deleted=%d", name, format, adds+dels, adds, dels)
+		summary = fmt.Sprintf("%s: %v: events=%d added=%d deleted=%d", name, t.Format, adds+dels, adds, dels)
 	}
 	return summary, nil
 }
 
-// jsonlHasNode reads the JSONL trace in f, positioned at its start, and
-// reports whether any event has a node, then rewinds f.
-func jsonlHasNode(f *os.File, name string) (bool, error) {
-	r := scenarios.NewJSONLReader(f, name)
-	has := false
+// jsonlHasNode reads the JSONL trace at path and reports whether any event
+// has a node.
+func jsonlHasNode(path string) (bool, error) {
+	t, err := scenarios.OpenTrace(path, scenarios.TraceOptions{Format: scenarios.FormatJSONL})
+	if err != nil {
+		return false, convertInputError{err}
+	}
+	defer t.Close()
 	for {
-		ev, err := r.Next()
+		ev, err := t.Next()
 		if err == io.EOF {
-			break
+			return false, nil
 		}
 		if err != nil {
 			return false, convertInputError{err}
 		}
 		if len(ev.Node) > 0 {
-			has = true
-			break
+			return true, nil
 		}
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return false, fmt.Errorf("%s: %v", name, err)
-	}
-	return has, nil
 }
 
 // convertPrepend replays an event already read before the rest of r.

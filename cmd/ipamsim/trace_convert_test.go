@@ -219,7 +219,7 @@ func TestTraceConvertErrors(t *testing.T) {
 		{[]string{"--from", "jsonl", "--assume-running=false", csv}, "--assume-running applies to --from k8s-audit only"},
 		{[]string{audit, audit}, "want one FILE, got 2"},
 		{[]string{"-o", "", audit}, "-o must name a file"},
-		{[]string{"no/such/file.jsonl"}, "open no/such/file.jsonl: no such file"},
+		{[]string{"no/such/file.jsonl"}, "no/such/file.jsonl: no such file"},
 		{[]string{"--from", "csv", audit}, audit + ":1: the header must be"},
 		{[]string{filepath.Join(convertTestdata, "traces/bad-decreasing.csv")}, "bad-decreasing.csv:"},
 		{[]string{filepath.Join(convertTestdata, "traces/bad-unknown-key.jsonl")}, "bad-unknown-key.jsonl:"},
