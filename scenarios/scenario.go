@@ -309,6 +309,13 @@ func parseScenario(file string, text []byte, traces fs.FS) (*Scenario, error) {
 		if err := s.checkCluster(settings); err != nil {
 			return nil, err
 		}
+		// Nothing the run would ignore: a cluster's nodes are its groups'.
+		if n, ok := seen["instance-type"]; ok {
+			return nil, s.errorf(n, "instance-type", "a cluster scenario's groups name their instance types (group type=)")
+		}
+		if n, ok := seen["max-pods"]; ok {
+			return nil, s.errorf(n, "max-pods", "a cluster scenario's groups set their max pods (group max-pods=)")
+		}
 	} else if s.Placement != "" {
 		return nil, s.errorf(seen["placement"], "placement", "placement needs a cluster (subnet and group lines)")
 	}
