@@ -43,8 +43,10 @@
 //
 // # Running and sharding
 //
-// Sweep.Run runs the points on Workers goroutines, each point through
-// replay.Execute with a fresh reader of the workload, and returns them in
+// Sweep.Run runs the points on Workers goroutines, each point prepared by
+// replay.Prepare exactly as its rerun command prepares it (a cluster
+// scenario's point runs the cluster; its Result carries the cluster summary
+// and the cluster's totals as Summary), with a fresh reader of the workload, and returns them in
 // point order whatever the scheduling. A Shard INDEX/COUNT runs only the
 // points with index % COUNT == INDEX; Merge combines the shards' JSON
 // documents into exactly the document (and CSV) a single run gives.
