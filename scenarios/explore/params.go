@@ -144,6 +144,7 @@ type runInput struct {
 	scenario  *offered
 	variant   string // scenarios.BaseName when the query names none
 	settings  ipam.Settings
+	sets      []string // the --set KEY=VALUE of the command line
 	instance  catalog.InstanceType
 	order     ipam.AssignOrder
 	orderName string
@@ -194,6 +195,7 @@ func (s *Server) resolve(req request) (*runInput, error) {
 		}
 		if next != in.settings { // a value equal to the scenario's needs no --set
 			args = append(args, "--set", a.key+"="+a.value)
+			in.sets = append(in.sets, a.key+"="+a.value)
 			in.settings = next
 		}
 	}

@@ -3,25 +3,17 @@ package explore
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/netip"
 	"time"
 
-	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// This file is the package's only use of the run machinery: the scenario's
-// workload and replay.Execute. It builds the same replay.Spec `ipamsim run
-// --scenario S --variant V` builds (cmd/ipamsim run.go), so the page's figures
-// are the CLI's; the tests check that they are.
-
-// The CLI's defaults for a scenario run (cmd/ipamsim run.go flags).
-const defaultDrain = 10 * time.Minute
-
-var defaultSubnet = netip.MustParsePrefix("10.0.0.0/16")
+// This file is the package's only use of the run machinery: the run is
+// prepared by replay.Prepare from the same overrides as the equivalent
+// `ipamsim run --scenario S --variant V ...` command line (runInput.args), so
+// the page's figures are the CLI's; the tests check that they are.
 
 // limits bound one run so that no query can hang the server.
 type limits struct {
@@ -47,28 +39,11 @@ type outcome struct {
 
 // execute runs one checked input.
 func execute(ctx context.Context, in *runInput, lim limits) (out *outcome, err error) {
-	sc := in.scenario.sc
-	profile, err := ipam.ProfileByName(sc.EC2)
-	if err != nil {
-		return nil, fieldErr(paramScenario, fmt.Errorf("--ec2: %w", err))
-	}
-	drain := defaultDrain
-	if sc.Drain > 0 {
-		drain = sc.Drain
-	}
-	policy, err := ipam.NewPolicy(in.policy, nil) // fresh: policies keep per-node state
-	if err != nil {
-		return nil, fieldErr(paramPolicy, err)
-	}
-	spec := replay.Spec{Instance: in.instance, Settings: in.settings, MaxPods: sc.MaxPods, Order: in.order,
-		Profile: profile, Subnet: defaultSubnet, Seed: in.seed, Drain: sim.Time(drain), Policy: policy}
-
-	src, err := sc.Workload(in.seed)
+	setup, err := replay.Prepare(replay.Request{Scenario: in.scenario.sc, Variant: in.variant,
+		Overrides: replay.Overrides{InstanceType: in.instance.Name, Order: in.orderName, Seed: in.seed,
+			Policy: in.policy, Settings: in.sets}})
 	if err != nil {
 		return nil, fieldErr(paramScenario, err)
-	}
-	if c, ok := src.(io.Closer); ok {
-		defer c.Close()
 	}
 	rec := newRecorder()
 	g := &guard{ctx: ctx, deadline: time.Now().Add(lim.timeout), timeout: lim.timeout, maxEvents: lim.maxEvents}
@@ -83,7 +58,7 @@ func execute(ctx context.Context, in *runInput, lim limits) (out *outcome, err e
 			out, err = nil, stop.err
 		}
 	}()
-	run, err := replay.Execute(spec, src, opt)
+	run, err := setup.Execute(opt)
 	if err != nil {
 		return nil, err
 	}
