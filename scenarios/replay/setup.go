@@ -108,8 +108,10 @@ type Setup struct {
 	// nodes), settings or policy the scenario's question is about, as flags:
 	// "--instance-type c5.xlarge", "--set WARM_IP_TARGET=5".
 	Overridden []string
-	// Warnings are remarks about the setup for the user (the node's own come
-	// with the run's outcome).
+	// Warnings are remarks about the setup for the user: for a cluster, the
+	// aws-node entrypoint's refusals of each group's settings and an
+	// --instance-type that replaces groups of different types (a single
+	// node's own warnings come with the run's outcome).
 	Warnings []string
 	open     func() (scenarios.Reader, error)
 }
@@ -210,6 +212,7 @@ func Prepare(req Request) (*Setup, error) {
 			return nil, err
 		}
 		s.Cluster = spec
+		s.Warnings = clusterWarnings(sc, spec, ov.InstanceType)
 		return s, nil
 	}
 	spec, err := b.node(s.Variant, order, profile)
@@ -343,6 +346,29 @@ func (b *builder) cluster(variant string, order ipam.AssignOrder, profile ipam.P
 		spec.Groups = append(spec.Groups, gs)
 	}
 	return spec, nil
+}
+
+// clusterWarnings says what a cluster run would otherwise keep quiet about:
+// the groups' settings that the aws-node entrypoint refuses (a cluster's
+// nodes do not report their own warnings), and an --instance-type that makes
+// groups of different types one type.
+func clusterWarnings(sc *scenarios.Scenario, spec *cluster.Spec, override string) []string {
+	var out []string
+	types := map[string]bool{}
+	for i, g := range spec.Groups {
+		for _, w := range g.Settings.EntrypointWarnings() {
+			out = append(out, fmt.Sprintf("group %s: %s", g.Name, w))
+		}
+		types[sc.Groups[i].InstanceType] = true
+	}
+	if override != "" && len(types) > 1 {
+		var names []string
+		for _, g := range sc.Groups {
+			names = append(names, g.Name+" "+g.InstanceType)
+		}
+		out = append(out, fmt.Sprintf("--instance-type %s replaces the types of every group (%s)", override, strings.Join(names, ", ")))
+	}
+	return out
 }
 
 // overridden lists the overrides that change what the scenario's question is

@@ -174,6 +174,17 @@ func TestPrepareCluster(t *testing.T) {
 	if o.Cluster.Profile.Name != "zero" {
 		t.Errorf("EC2 %s", o.Cluster.Profile.Name)
 	}
+	if got := strings.Join(o.Warnings, "|"); got != "--instance-type m5.xlarge replaces the types of every group (small m5.large, big c5.4xlarge)" {
+		t.Errorf("warnings %q", got)
+	}
+	if len(s.Warnings) != 0 {
+		t.Errorf("no override, warnings %q", s.Warnings)
+	}
+	// Group small keeps its MINIMUM_IP_TARGET=5: only big trips the entrypoint.
+	pd, err := replay.Prepare(replay.Request{Scenario: sc, Overrides: replay.Overrides{Settings: []string{"ENABLE_PREFIX_DELEGATION=true", "WARM_PREFIX_TARGET=0"}}})
+	if err != nil || len(pd.Warnings) != 1 || !strings.HasPrefix(pd.Warnings[0], "group big: ENABLE_PREFIX_DELEGATION=true with WARM_PREFIX_TARGET") {
+		t.Errorf("entrypoint warnings: %v %q", err, pd.Warnings)
+	}
 	if got := strings.Join(o.Overridden, " "); !strings.HasPrefix(got, "--instance-type m5.xlarge --enis 2 --ipv4-per-eni 5 --max-pods 17") {
 		t.Errorf("overridden %q", got)
 	}

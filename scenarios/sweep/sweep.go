@@ -306,7 +306,7 @@ func (sw *Sweep) Run() (*Document, error) {
 			if err != nil {
 				return err
 			}
-			results[i] = newClusterResult(pl, p, out.Summary)
+			results[i] = newClusterResult(pl, p, out.Summary, setup.Warnings)
 			return nil
 		}
 		out, err := setup.Execute(replay.Options{})
@@ -388,11 +388,11 @@ func newResult(pl *Plan, p *Point, s replay.Summary, warnings []string) Result {
 
 // newClusterResult is a cluster point's result: the cluster's summary, and
 // its totals as the figures every output ranks and lists.
-func newClusterResult(pl *Plan, p *Point, cs replay.ClusterSummary) Result {
+func newClusterResult(pl *Plan, p *Point, cs replay.ClusterSummary, warnings []string) Result {
 	s := cs.Totals()
 	s.Policy = cmp.Or(p.Policy, "vpc-cni")
 	s.InstanceType, s.AssignOrder = p.InstanceType, p.AssignOrder
-	r := Result{Point: *p, Rerun: pl.Rerun(p, 0), Summary: s, Cluster: &cs}
+	r := Result{Point: *p, Rerun: pl.Rerun(p, 0), Warnings: warnings, Summary: s, Cluster: &cs}
 	r.derive()
 	return r
 }
