@@ -57,6 +57,11 @@ type workloadSpec struct {
 	path string   // trace file, as written
 }
 
+// MaxDuration bounds the durations a scenario gives (drain:, a group's join=,
+// stagger=, leave=, boot-delay=): far beyond any question a scenario asks,
+// and short enough that simulated time cannot overflow.
+const MaxDuration = 1000 * time.Hour
+
 // BaseName is the name of a scenario's run without a variant, as comparison
 // tables label it.
 const BaseName = "base"
@@ -245,8 +250,8 @@ func parseScenario(file string, text []byte, traces fs.FS) (*Scenario, error) {
 			s.EC2 = value
 		case "drain":
 			d, err := time.ParseDuration(value)
-			if err != nil || d <= 0 {
-				return nil, s.errorf(n, key, "%q is not a duration > 0 such as 10m", clip(value))
+			if err != nil || d <= 0 || d > MaxDuration {
+				return nil, s.errorf(n, key, "%q is not a duration > 0 and <= %s such as 10m", clip(value), MaxDuration)
 			}
 			s.Drain = d
 		case "set":

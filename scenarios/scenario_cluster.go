@@ -122,8 +122,8 @@ func parseClusterGroup(value string) (ClusterGroup, error) {
 		}
 		dur := func() (time.Duration, error) {
 			d, err := time.ParseDuration(v)
-			if err != nil || d < 0 {
-				return 0, fmt.Errorf("%s=%q: want a duration >= 0 such as 90s", k, clip(v))
+			if err != nil || d < 0 || d > MaxDuration {
+				return 0, fmt.Errorf("%s=%q: want a duration from 0 to %s such as 90s", k, clip(v), MaxDuration)
 			}
 			return d, nil
 		}
@@ -177,6 +177,9 @@ func parseClusterGroup(value string) (ClusterGroup, error) {
 	if g.AutoscaleMax > 0 && g.AutoscaleMax < g.Count {
 		return g, fmt.Errorf("group %s: autoscale-max=%d is below count=%d", g.Name, g.AutoscaleMax, g.Count)
 	}
+	if g.Count > 1 && (MaxDuration-g.Join)/time.Duration(g.Count-1) < g.Stagger {
+		return g, fmt.Errorf("group %s: its last node would join after %s (join + stagger x (count-1))", g.Name, MaxDuration)
+	}
 	return g, nil
 }
 
@@ -188,7 +191,9 @@ func (s *Scenario) checkCluster(base ipam.Settings) error {
 		return s.errorf(1, "group", "a cluster scenario needs at least one group line")
 	}
 	known := map[string]bool{}
+	size := map[string]int{} // prefix length
 	for _, sn := range s.Subnets {
+		size[sn.Name] = sn.CIDR.Bits()
 		if known[sn.Name] {
 			return s.errorf(1, "subnet", "subnet %q defined twice", sn.Name)
 		}
@@ -200,10 +205,18 @@ func (s *Scenario) checkCluster(base ipam.Settings) error {
 			return s.errorf(g.line, "group", "group %q defined twice", g.Name)
 		}
 		names[g.Name] = true
+		room := 0
 		for _, sn := range append(append([]string{}, g.Subnets...), g.PodSubnet) {
 			if sn != "" && !known[sn] {
 				return s.errorf(g.line, "group", "group %s: unknown subnet %q", g.Name, sn)
 			}
+		}
+		for _, sn := range g.Subnets {
+			room += 1 << (32 - size[sn])
+		}
+		// Every node takes an address of its subnets for its primary ENI.
+		if n := max(g.Count, g.AutoscaleMax); n > room {
+			return s.errorf(g.line, "group", "group %s: %d nodes cannot fit in subnets %s (%d addresses)", g.Name, n, strings.Join(g.Subnets, ","), room)
 		}
 		st := base
 		for _, kv := range g.Settings {

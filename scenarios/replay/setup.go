@@ -32,8 +32,8 @@ const DefaultDrain = 10 * time.Minute
 
 // MaxDrain is the longest drain a run takes: far longer than any pool needs
 // to settle, and short enough that the end of a run cannot overflow
-// simulated time.
-const MaxDrain = 1000 * time.Hour
+// simulated time (a scenario's drain: has the same bound).
+const MaxDrain = scenarios.MaxDuration
 
 // DefaultInstanceType is the node of a plain trace without --instance-type.
 const DefaultInstanceType = "m5.large"
