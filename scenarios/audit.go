@@ -34,14 +34,14 @@ import (
 // AuditOptions tunes ReadAudit.
 type AuditOptions struct {
 	// GracePeriod, when non-nil, is the grace period of every pod delete,
-	// overriding what the log says. It must not be negative.
+	// overriding what the log says. It must be between 0 and MaxTraceTime.
 	GracePeriod *time.Duration
 
-	// AssumeRunning adds the pods that were already running when the log
+	// AssumeRunning keeps the pods that were already running when the log
 	// starts: a pod the log never creates nor binds, but whose status update
-	// or delete names its node, is added at the log's first timestamp.
-	// Without it such pods are left out (and their deletes counted as
-	// UnknownDeletes).
+	// or delete names its node, is a running event (OpRunning) at the log's
+	// first timestamp. Without it such pods are left out (and their deletes
+	// counted as UnknownDeletes).
 	AssumeRunning bool
 }
 
@@ -57,12 +57,17 @@ type ImportSummary struct {
 	Lines  int // lines read, blank ones included
 	Events int // audit events decoded (non-blank lines)
 
-	PodsAdded   int // add events in the trace, AlreadyRunning included
+	PodsAdded   int // add events in the trace (AlreadyRunning not included)
 	PodsDeleted int // del events in the trace
 
-	// AlreadyRunning counts the pods added at the log's first timestamp
-	// because they were running before the log starts (AssumeRunning).
+	// AlreadyRunning counts the running events: pods running before the log
+	// starts (AssumeRunning), at the log's first timestamp.
 	AlreadyRunning int
+	// WithSpec counts the add and running events whose pod spec is in the
+	// log (in a pod object, which audit policies at the Request and
+	// RequestResponse levels record; Metadata level records none), so that
+	// their CPU and memory requests are known. The others have none.
+	WithSpec int
 	// UnknownDeletes counts the pod deletes left out because the log never
 	// placed the pod on a node: pods never seen, pods deleted while pending,
 	// and (without AssumeRunning) pods running before the log starts.
@@ -83,10 +88,12 @@ type ImportSummary struct {
 
 // String returns the counts on one line, e.g.
 // "k8s-audit: lines=412 events=410 added=52 deleted=40 already_running=1 ...".
+// added counts add events and already_running the running events, so
+// added+already_running is the number of pods in the trace.
 func (s ImportSummary) String() string {
-	return fmt.Sprintf("k8s-audit: lines=%d events=%d added=%d deleted=%d already_running=%d unknown_deletes=%d failed_requests=%d duplicate_bindings=%d ignored=%d",
+	return fmt.Sprintf("k8s-audit: lines=%d events=%d added=%d deleted=%d already_running=%d unknown_deletes=%d failed_requests=%d duplicate_bindings=%d ignored=%d with_spec=%d",
 		s.Lines, s.Events, s.PodsAdded, s.PodsDeleted, s.AlreadyRunning, s.UnknownDeletes,
-		s.FailedRequests, s.DuplicateBindings, s.Ignored)
+		s.FailedRequests, s.DuplicateBindings, s.Ignored, s.WithSpec)
 }
 
 // DefaultAuditGracePeriod is the grace period of a pod delete when neither the
@@ -151,11 +158,19 @@ const AuditMaxLineLen = 32 << 20
 //   - A pod whose first event is a status update or a delete, and whose
 //     create is not in the log, was running before the log starts: with
 //     AuditOptions.AssumeRunning and its node known from that event's object
-//     (spec.nodeName) it is added at the log's first timestamp.
+//     (spec.nodeName) it is a running event at time 0, before every add.
+//   - A pod's CPU and memory requests (Event.CPUMilli, MemoryBytes) are
+//     what the scheduler counts, from the pod's spec in the first event
+//     that carries one (the create's response, after the API server's
+//     defaulting and admission, before its request): see podRequests.
+//     Without a spec in the log (an audit policy at Metadata level) they
+//     are 0.
 //
 // Times are relative to the log's first timestamp, which is at 0: the
 // earliest requestReceivedTimestamp or stageTimestamp of any event in the
-// log, whatever its resource or stage.
+// log, whatever its resource or stage. A pod event later than MaxTraceTime
+// after it, a grace period longer than MaxTraceTime, and a delete whose
+// grace period ends after MaxTraceTime are errors naming the line and field.
 //
 // # Errors
 //
@@ -168,14 +183,21 @@ const AuditMaxLineLen = 32 << 20
 // the next call to Next (they are not reused), and Event.Line is the line of
 // the audit event that caused the trace event.
 func ReadAudit(r io.Reader, file string, opts AuditOptions) (Reader, ImportSummary, error) {
-	if opts.GracePeriod != nil && *opts.GracePeriod < 0 {
-		return nil, ImportSummary{}, fmt.Errorf("k8s-audit: grace period %v is negative", *opts.GracePeriod)
+	if g := opts.GracePeriod; g != nil && (*g < 0 || sim.Time(*g) > MaxTraceTime) {
+		return nil, ImportSummary{}, fmt.Errorf("k8s-audit: grace period %v is out of range: want 0 to %v (100 years)", *g, time.Duration(MaxTraceTime))
 	}
 	p := auditParser{file: file, seenIDs: make(map[string]struct{})}
 	if err := p.readAll(r); err != nil {
 		return nil, p.sum, err
 	}
+	for i := range p.items {
+		if it := &p.items[i]; sim.Time(it.at-p.start) > MaxTraceTime {
+			return nil, p.sum, p.errorf(it.line, it.atField, "%s is more than 100 years after the log's first timestamp, %s: a trace spans at most %s seconds",
+				strconv.Quote(time.Unix(0, it.at).UTC().Format(time.RFC3339Nano)), time.Unix(0, p.start).UTC().Format(time.RFC3339Nano), formatSeconds(MaxTraceTime))
+		}
+	}
 	st := auditState{
+		file:  file,
 		opts:  opts,
 		start: p.start,
 		sum:   p.sum,
@@ -187,11 +209,19 @@ func ReadAudit(r io.Reader, file string, opts AuditOptions) (Reader, ImportSumma
 		return cmp.Compare(a.at, b.at)
 	})
 	for i := range p.items {
-		st.apply(&p.items[i])
+		if err := st.apply(&p.items[i]); err != nil {
+			return nil, st.sum, err
+		}
 	}
 	slices.SortStableFunc(st.out, func(a, b auditOut) int {
 		if c := cmp.Compare(a.ev.At, b.ev.At); c != 0 {
 			return c
+		}
+		if ra, rb := a.ev.Op == OpRunning, b.ev.Op == OpRunning; ra != rb {
+			if ra { // running events come before any other
+				return -1
+			}
+			return 1
 		}
 		if c := a.ev.Line - b.ev.Line; c != 0 {
 			return c
@@ -259,6 +289,22 @@ type auditStatus struct {
 	Code int `json:"code"`
 }
 
+// auditQuantity is a resource quantity as the API server writes it: a JSON
+// string ("500m"), or a number.
+type auditQuantity = json.RawMessage
+
+// auditResources is a container's (or the pod's) resources.
+type auditResources struct {
+	Requests map[string]auditQuantity `json:"requests"`
+	Limits   map[string]auditQuantity `json:"limits"`
+}
+
+// auditContainer is the part of a container the import reads.
+type auditContainer struct {
+	Resources     auditResources `json:"resources"`
+	RestartPolicy string         `json:"restartPolicy"` // "Always" for a sidecar (an init container)
+}
+
 type auditMeta struct {
 	Name                       string `json:"name"`
 	Namespace                  string `json:"namespace"`
@@ -271,8 +317,12 @@ type auditPod struct {
 	Kind     string    `json:"kind"`
 	Metadata auditMeta `json:"metadata"`
 	Spec     struct {
-		NodeName                      string `json:"nodeName"`
-		TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds"`
+		NodeName                      string                   `json:"nodeName"`
+		TerminationGracePeriodSeconds *int64                   `json:"terminationGracePeriodSeconds"`
+		Containers                    []auditContainer         `json:"containers"`
+		InitContainers                []auditContainer         `json:"initContainers"`
+		Overhead                      map[string]auditQuantity `json:"overhead"`
+		Resources                     *auditResources          `json:"resources"`
 	} `json:"spec"`
 }
 
@@ -319,9 +369,17 @@ type auditItem struct {
 	uid  string
 	node string // binding target, or the object's spec.nodeName
 
+	atField string // the timestamp at is from
+
 	reqGrace  int64 // seconds, from the request; -1 if absent
 	delGrace  int64 // response metadata.deletionGracePeriodSeconds; -1 if absent
 	specGrace int64 // the object's spec.terminationGracePeriodSeconds; -1 if absent
+	// The fields the grace periods are from, for errors.
+	reqGraceField, delGraceField, specGraceField string
+
+	hasRes bool  // the event carries a pod spec: cpu and mem are its requests
+	cpu    int64 // millicores
+	mem    int64 // bytes
 }
 
 type auditParser struct {
@@ -498,7 +556,10 @@ func (p *auditParser) parseEvent(rec *auditRecord, line int) error {
 	// The event's time is when it completed (stageTimestamp, falling back to
 	// requestReceivedTimestamp); the log starts at its earliest timestamp of
 	// either kind.
-	var at int64
+	var (
+		at      int64
+		atField string
+	)
 	first := true
 	for _, f := range [...]struct{ name, value string }{
 		{"stageTimestamp", rec.StageTimestamp},
@@ -512,7 +573,7 @@ func (p *auditParser) parseEvent(rec *auditRecord, line int) error {
 			return err
 		}
 		if first {
-			at, first = t, false
+			at, atField, first = t, f.name, false
 		}
 		if !p.hasStart || t < p.start {
 			p.start, p.hasStart = t, true
@@ -554,7 +615,7 @@ func (p *auditParser) parseEvent(rec *auditRecord, line int) error {
 		return nil
 	}
 
-	it := auditItem{at: at, line: line, uid: ref.UID, reqGrace: -1, delGrace: -1, specGrace: -1}
+	it := auditItem{at: at, atField: atField, line: line, uid: ref.UID, reqGrace: -1, delGrace: -1, specGrace: -1}
 	switch {
 	case ref.Resource == "bindings" && rec.Verb == "create",
 		ref.Resource == "pods" && ref.Subresource == "binding" && rec.Verb == "create":
@@ -640,21 +701,45 @@ func (p *auditParser) addPod(it *auditItem, pod *auditPod, field string) error {
 		}
 	}
 	if it.specGrace < 0 && pod.Spec.TerminationGracePeriodSeconds != nil {
-		it.specGrace = auditClampGrace(*pod.Spec.TerminationGracePeriodSeconds)
+		f := field + ".spec.terminationGracePeriodSeconds"
+		g, err := p.grace(it.line, f, *pod.Spec.TerminationGracePeriodSeconds)
+		if err != nil {
+			return err
+		}
+		it.specGrace, it.specGraceField = g, f
 	}
 	if it.delGrace < 0 && pod.Metadata.DeletionGracePeriodSeconds != nil {
-		it.delGrace = auditClampGrace(*pod.Metadata.DeletionGracePeriodSeconds)
+		f := field + ".metadata.deletionGracePeriodSeconds"
+		g, err := p.grace(it.line, f, *pod.Metadata.DeletionGracePeriodSeconds)
+		if err != nil {
+			return err
+		}
+		it.delGrace, it.delGraceField = g, f
+	}
+	if !it.hasRes && len(pod.Spec.Containers) > 0 {
+		cpu, mem, err := p.podRequests(it.line, field+".spec", pod)
+		if err != nil {
+			return err
+		}
+		it.hasRes, it.cpu, it.mem = true, cpu, mem
 	}
 	return nil
 }
 
-// auditClampGrace returns a grace period in seconds as the API server applies it:
-// a negative one is 1 s.
-func auditClampGrace(s int64) int64 {
-	if s < 0 {
-		return 1
+// auditMaxGrace is the longest grace period accepted, in seconds.
+const auditMaxGrace = int64(MaxTraceTime / sim.Second)
+
+// grace returns a grace period in seconds as the API server applies it (a
+// negative one is 1 s), or an error naming field if it is longer than
+// MaxTraceTime.
+func (p *auditParser) grace(line int, field string, s int64) (int64, error) {
+	switch {
+	case s < 0:
+		return 1, nil
+	case s > auditMaxGrace:
+		return 0, p.errorf(line, field, "%d seconds is more than 100 years: a grace period is at most %d", s, auditMaxGrace)
 	}
-	return s
+	return s, nil
 }
 
 func (p *auditParser) binding(rec *auditRecord, it *auditItem) error {
@@ -751,17 +836,24 @@ func (p *auditParser) update(rec *auditRecord, it *auditItem) error {
 	return nil
 }
 
-// auditSetReqGrace records the grace period and uid precondition of DeleteOptions.
-func auditSetReqGrace(it *auditItem, o *auditDeleteOptions) {
+// setReqGrace records the grace period and uid precondition of
+// DeleteOptions, read from field.
+func (p *auditParser) setReqGrace(it *auditItem, o *auditDeleteOptions, field string) error {
 	if o == nil {
-		return
+		return nil
 	}
 	if o.GracePeriodSeconds != nil {
-		it.reqGrace = auditClampGrace(*o.GracePeriodSeconds)
+		f := field + ".gracePeriodSeconds"
+		g, err := p.grace(it.line, f, *o.GracePeriodSeconds)
+		if err != nil {
+			return err
+		}
+		it.reqGrace, it.reqGraceField = g, f
 	}
 	if it.uid == "" && o.Preconditions != nil && o.Preconditions.UID != nil {
 		it.uid = *o.Preconditions.UID
 	}
+	return nil
 }
 
 func (p *auditParser) delete(rec *auditRecord, it *auditItem) error {
@@ -778,7 +870,9 @@ func (p *auditParser) delete(rec *auditRecord, it *auditItem) error {
 		if err := p.decodeJSON(it.line, "requestObject", rec.RequestObject, &o); err != nil {
 			return err
 		}
-		auditSetReqGrace(it, &o)
+		if err := p.setReqGrace(it, &o, "requestObject"); err != nil {
+			return err
+		}
 	}
 	if !auditIsNull(rec.ResponseObject) {
 		var resp auditPod
@@ -811,7 +905,9 @@ func (p *auditParser) eviction(rec *auditRecord, it *auditItem) error {
 	if err := p.setKey(it, ns, nsField, name, nameField); err != nil {
 		return err
 	}
-	auditSetReqGrace(it, ev.DeleteOptions)
+	if err := p.setReqGrace(it, ev.DeleteOptions, "requestObject.deleteOptions"); err != nil {
+		return err
+	}
 	// The response of an eviction is a Status, not the pod.
 	it.act = auditActDelete
 	p.items = append(p.items, *it)
@@ -841,7 +937,7 @@ func (p *auditParser) deleteCollection(rec *auditRecord, it *auditItem) error {
 	for i := range list.Items {
 		pod := &list.Items[i]
 		field := fmt.Sprintf("responseObject.items[%d]", i)
-		item := auditItem{at: it.at, line: it.line, reqGrace: -1, delGrace: -1, specGrace: -1, act: auditActDelete}
+		item := auditItem{at: it.at, atField: it.atField, line: it.line, reqGrace: -1, delGrace: -1, specGrace: -1, act: auditActDelete}
 		ns, nsField := auditPick(pod.Metadata.Namespace, field+".metadata.namespace", ref.Namespace, "objectRef.namespace")
 		if pod.Metadata.Name == "" {
 			p.sum.Ignored++
@@ -850,8 +946,8 @@ func (p *auditParser) deleteCollection(rec *auditRecord, it *auditItem) error {
 		if err := p.setKey(&item, ns, nsField, pod.Metadata.Name, field+".metadata.name"); err != nil {
 			return err
 		}
-		if o := opts.GracePeriodSeconds; o != nil {
-			item.reqGrace = auditClampGrace(*o)
+		if err := p.setReqGrace(&item, &auditDeleteOptions{GracePeriodSeconds: opts.GracePeriodSeconds}, "requestObject"); err != nil {
+			return err
 		}
 		pod.Kind = "" // items of a PodList have no kind of their own
 		if err := p.addPod(&item, pod, field); err != nil {
@@ -872,9 +968,14 @@ type auditPodInc struct {
 	created   bool // its create is in the log
 	node      string
 	specGrace int64 // seconds, -1 if unknown
-	state     auditPodState
-	name      []byte // trace name, once added
-	slot      *auditNameSlot
+	// specGraceField and specGraceLine say where specGrace is from.
+	specGraceField string
+	specGraceLine  int
+	hasRes         bool  // cpu and mem are known
+	cpu, mem       int64 // requests: millicores, bytes
+	state          auditPodState
+	name           []byte // trace name, once added
+	slot           *auditNameSlot
 }
 
 type auditPodState uint8
@@ -903,6 +1004,7 @@ type auditOut struct {
 }
 
 type auditState struct {
+	file  string
 	opts  AuditOptions
 	start int64 // the log's first timestamp, Unix ns
 	sum   ImportSummary
@@ -945,17 +1047,20 @@ func (inc *auditPodInc) learn(it *auditItem) {
 		inc.node = it.node
 	}
 	if it.specGrace >= 0 {
-		inc.specGrace = it.specGrace
+		inc.specGrace, inc.specGraceField, inc.specGraceLine = it.specGrace, it.specGraceField, it.line
+	}
+	if it.hasRes && !inc.hasRes {
+		inc.hasRes, inc.cpu, inc.mem = true, it.cpu, it.mem
 	}
 }
 
-func (s *auditState) apply(it *auditItem) {
+func (s *auditState) apply(it *auditItem) error {
 	if it.act == auditActCreate {
 		// A create succeeds only when no pod of that name exists: this is a
 		// new pod, whatever the log said about the name before.
 		s.sum.Ignored++
 		s.newInc(it.key, it, true).learn(it)
-		return
+		return nil
 	}
 	inc := s.current(it.key, it.uid)
 	switch it.act {
@@ -966,18 +1071,18 @@ func (s *auditState) apply(it *auditItem) {
 		}
 		if inc.state == auditPodLive {
 			s.sum.DuplicateBindings++
-			return
+			return nil
 		}
 		node := it.node
 		if node == "" {
 			node = inc.node // a binding logged without its request body
 		}
-		s.add(it.key, inc, s.rel(it.at), node, it.line, auditForever)
+		s.add(it.key, inc, OpAdd, s.rel(it.at), node, it.line, auditForever)
 
 	case auditActUpdate:
 		if inc != nil && inc.state == auditPodGone {
 			s.sum.Ignored++ // status of a terminating pod
-			return
+			return nil
 		}
 		if inc == nil {
 			inc = s.newInc(it.key, it, false)
@@ -987,10 +1092,9 @@ func (s *auditState) apply(it *auditItem) {
 		case inc.state == auditPodLive || inc.node == "":
 			s.sum.Ignored++
 		case inc.created:
-			s.add(it.key, inc, s.rel(it.at), inc.node, it.line, auditForever)
+			s.add(it.key, inc, OpAdd, s.rel(it.at), inc.node, it.line, auditForever)
 		case s.opts.AssumeRunning:
-			s.sum.AlreadyRunning++
-			s.add(it.key, inc, 0, inc.node, it.line, auditForever)
+			s.add(it.key, inc, OpRunning, 0, inc.node, it.line, auditForever)
 		default:
 			s.sum.Ignored++
 		}
@@ -998,55 +1102,59 @@ func (s *auditState) apply(it *auditItem) {
 	case auditActDelete:
 		if inc != nil && inc.state == auditPodGone {
 			s.sum.Ignored++ // the kubelet's final delete, or a repeat
-			return
+			return nil
 		}
 		if inc == nil {
 			inc = s.newInc(it.key, it, false)
 		}
 		inc.learn(it)
 		at := s.rel(it.at)
-		end := auditSatAdd(at, s.grace(it, inc))
+		grace, field, line := s.grace(it, inc)
+		end := at + grace // both at most MaxTraceTime: no overflow
 		switch {
 		case inc.state == auditPodLive:
 		case !inc.created && s.opts.AssumeRunning && inc.node != "":
-			s.sum.AlreadyRunning++
-			s.add(it.key, inc, 0, inc.node, it.line, end)
+			s.add(it.key, inc, OpRunning, 0, inc.node, it.line, end)
 		default:
 			s.sum.UnknownDeletes++
 			inc.state = auditPodGone
-			return
+			return nil
+		}
+		if end > MaxTraceTime {
+			from := ""
+			if line != it.line {
+				from = fmt.Sprintf(" (from line %d)", line)
+			}
+			return &ParseError{File: s.file, Line: it.line, Field: field, Msg: fmt.Sprintf(
+				"the pod deleted at %s s with a grace period of %s s%s would go at %s s, after the latest trace time, %s s (100 years)",
+				formatSeconds(at), formatSeconds(grace), from, formatSeconds(end), formatSeconds(MaxTraceTime))}
 		}
 		s.del(inc, end, it.line)
 	}
+	return nil
 }
 
-// grace returns the grace period of a delete.
-func (s *auditState) grace(it *auditItem, inc *auditPodInc) sim.Time {
+// grace returns the grace period of a delete, and the field and line it
+// comes from ("" and the delete's line for a default or an override).
+func (s *auditState) grace(it *auditItem, inc *auditPodInc) (sim.Time, string, int) {
 	if g := s.opts.GracePeriod; g != nil {
-		return sim.Time(*g)
+		return sim.Time(*g), "", it.line
 	}
-	sec := int64(-1)
-	for _, g := range [...]int64{it.reqGrace, it.delGrace, it.specGrace, inc.specGrace} {
-		if g >= 0 {
-			sec = g
-			break
+	for _, g := range [...]struct {
+		sec   int64
+		field string
+		line  int
+	}{
+		{it.reqGrace, it.reqGraceField, it.line},
+		{it.delGrace, it.delGraceField, it.line},
+		{it.specGrace, it.specGraceField, it.line},
+		{inc.specGrace, inc.specGraceField, inc.specGraceLine},
+	} {
+		if g.sec >= 0 {
+			return sim.Time(g.sec) * sim.Second, g.field, g.line // at most auditMaxGrace: no overflow
 		}
 	}
-	if sec < 0 {
-		return sim.Time(DefaultAuditGracePeriod)
-	}
-	if sec > int64(auditForever/sim.Second) {
-		return auditForever
-	}
-	return sim.Time(sec) * sim.Second
-}
-
-// auditSatAdd returns a+d, saturating at the largest Time.
-func auditSatAdd(a, d sim.Time) sim.Time {
-	if a > auditForever-d {
-		return auditForever
-	}
-	return a + d
+	return sim.Time(DefaultAuditGracePeriod), "", it.line
 }
 
 func (s *auditState) internNode(node string) []byte {
@@ -1065,15 +1173,24 @@ func (s *auditState) emit(at sim.Time, op Op, pod, node []byte, line int) {
 	s.out = append(s.out, auditOut{ev: Event{At: at, Op: op, Pod: pod, Node: node, Line: line}, seq: len(s.out)})
 }
 
-// add puts inc on node at trace time at. end is when it is known to go
+// add puts inc on node at trace time at with op (OpAdd, or OpRunning for
+// a pod running before the log starts). end is when it is known to go
 // (auditForever if not yet known), for choosing its name.
-func (s *auditState) add(key string, inc *auditPodInc, at sim.Time, node string, line int, end sim.Time) {
+func (s *auditState) add(key string, inc *auditPodInc, op Op, at sim.Time, node string, line int, end sim.Time) {
 	inc.node = node
 	inc.state = auditPodLive
 	inc.slot = s.allocName(key, at, end)
 	inc.name = inc.slot.name
-	s.sum.PodsAdded++
-	s.emit(at, OpAdd, inc.name, s.internNode(node), line)
+	if op == OpRunning {
+		s.sum.AlreadyRunning++
+	} else {
+		s.sum.PodsAdded++
+	}
+	if inc.hasRes {
+		s.sum.WithSpec++
+	}
+	s.out = append(s.out, auditOut{ev: Event{At: at, Op: op, Pod: inc.name, Node: s.internNode(node), Line: line,
+		CPUMilli: inc.cpu, MemoryBytes: inc.mem}, seq: len(s.out)})
 }
 
 // del deletes the live pod inc at trace time at.

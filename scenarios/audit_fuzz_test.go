@@ -41,6 +41,12 @@ func FuzzReadAudit(f *testing.F) {
 		auditBind("s", "a", "u1", "n1", "00:00Z") + auditDel("s", "a", "u1", 5, "00:01Z") + auditBind("s", "a", "u2", "n2", "00:02Z"),
 		auditLine("deletecollection", "s", "", "", 200, "00:02Z", `{"gracePeriodSeconds":-3}`, `{"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"a"}}]}`),
 		auditLine("delete", "s", "p", "", 200, "00:05Z", `{"gracePeriodSeconds":9223372036854775807}`, `{"kind":"Pod","spec":{"nodeName":"n"}}`),
+		auditLine("delete", "s", "p", "", 200, "00:05Z", `{"gracePeriodSeconds":3153600000}`, `{"kind":"Pod","spec":{"nodeName":"n"}}`),
+		auditLine("delete", "s", "p", "", 200, "00:05Z", `{"gracePeriodSeconds":1000000000000}`, `{"kind":"Pod","spec":{"nodeName":"n"}}`),
+		auditLine("create", "s", "p", "", 201, "00:00Z", "", `{"kind":"Pod","spec":{"nodeName":"n1","containers":[{"resources":{"requests":{"cpu":"250m","memory":"64Mi"}}},{"resources":{"limits":{"cpu":1,"memory":"1e9"}}}],"initContainers":[{"restartPolicy":"Always","resources":{"requests":{"cpu":"100m"}}},{"resources":{"requests":{"cpu":"2","memory":"-1"}}}],"overhead":{"cpu":"10m"}}}`) +
+			auditBind("s", "p", "", "n1", "00:01Z"),
+		auditLine("create", "s", "p", "", 201, "00:00Z", "", `{"kind":"Pod","spec":{"containers":[{"resources":{"requests":{"cpu":"x"}}}],"resources":{"requests":{"memory":"1Gi"}}}}`),
+		auditBind("s", "a", "u", "n", "00:00Z") + strings.Replace(auditBind("s", "b", "u", "n", "00:00Z"), "2024-01-01", "2124-01-02", 1),
 	} {
 		f.Add(s, true, int64(-1))
 	}
@@ -65,10 +71,10 @@ func FuzzReadAudit(f *testing.F) {
 			return
 		}
 		live := map[string]bool{}
-		adds, dels := 0, 0
+		adds, dels, running := 0, 0, 0
 		var prev Event
 		var csv bytes.Buffer
-		w := NewCSVWriter(&csv, true)
+		w := NewCSVWriterColumns(&csv, Columns{Node: true, CPU: true, Memory: true})
 		for i := 0; ; i++ {
 			ev, err := r.Next()
 			if err == io.EOF {
@@ -85,12 +91,19 @@ func FuzzReadAudit(f *testing.F) {
 			}
 			pod := string(ev.Pod)
 			switch ev.Op {
-			case OpAdd:
+			case OpAdd, OpRunning:
 				if live[pod] {
 					t.Fatalf("event %d adds %q, which is live", i, pod)
 				}
 				live[pod] = true
-				adds++
+				if ev.Op == OpRunning {
+					if ev.At != 0 || adds+dels > 0 {
+						t.Fatalf("event %d: running at %v after %d adds and dels", i, ev.At, adds+dels)
+					}
+					running++
+				} else {
+					adds++
+				}
 			case OpDel:
 				if !live[pod] {
 					t.Fatalf("event %d deletes %q, which is not live", i, pod)
@@ -105,10 +118,10 @@ func FuzzReadAudit(f *testing.F) {
 			}
 			prev = ev
 		}
-		if adds != sum.PodsAdded || dels != sum.PodsDeleted {
-			t.Fatalf("trace has %d adds, %d dels; summary %+v", adds, dels, sum)
+		if adds != sum.PodsAdded || dels != sum.PodsDeleted || running != sum.AlreadyRunning {
+			t.Fatalf("trace has %d adds, %d dels, %d running; summary %+v", adds, dels, running, sum)
 		}
-		if sum.AlreadyRunning > sum.PodsAdded || (!assumeRunning && sum.AlreadyRunning != 0) {
+		if !assumeRunning && sum.AlreadyRunning != 0 {
 			t.Fatalf("summary %+v", sum)
 		}
 		if err := w.Flush(); err != nil {
@@ -117,8 +130,8 @@ func FuzzReadAudit(f *testing.F) {
 		cr := NewCSVReader(&csv, "out.csv")
 		for n := 0; ; n++ {
 			if _, err := cr.Next(); err == io.EOF {
-				if n != adds+dels {
-					t.Fatalf("CSV reads back %d events, want %d", n, adds+dels)
+				if n != adds+dels+running {
+					t.Fatalf("CSV reads back %d events, want %d", n, adds+dels+running)
 				}
 				break
 			} else if err != nil {

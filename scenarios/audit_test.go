@@ -109,8 +109,8 @@ func auditWant(t *testing.T, rows []auditRow, pod string, want ...auditRow) {
 func TestAuditSmallTrace(t *testing.T) {
 	rows, sum := auditReadFile(t, "small.jsonl", DefaultAuditOptions())
 	want := []auditRow{
-		{0, OpAdd, "kube-system/coredns-abc", "node-c", 10},             // running before the log: status patch names node-c
-		{0, OpAdd, "shop/old-1", "node-a", 15},                          // running before the log: first seen in its delete
+		{0, OpRunning, "kube-system/coredns-abc", "node-c", 10},         // running before the log: status patch names node-c
+		{0, OpRunning, "shop/old-1", "node-a", 15},                      // running before the log: first seen in its delete
 		{auditSecs(2.25), OpAdd, "shop/web-1", "node-a", 4},             // binding's stageTimestamp, not its 2.0 receipt
 		{auditSecs(3.5), OpAdd, "shop/web-2", "node-b", 7},              // binding with stageTimestamp only; 409 on line 6 ignored
 		{auditSecs(9), OpAdd, "shop/web-4", "node-c", 25},               // logged out of order, replayed in time order
@@ -130,13 +130,14 @@ func TestAuditSmallTrace(t *testing.T) {
 	wantSum := ImportSummary{
 		Lines:             28, // line 26 is blank
 		Events:            27,
-		PodsAdded:         8,
+		PodsAdded:         6,
 		PodsDeleted:       6,
-		AlreadyRunning:    2, // coredns-abc, old-1
+		AlreadyRunning:    2, // coredns-abc, old-1: running events, not adds
 		UnknownDeletes:    1, // default/unknown-pod
 		FailedRequests:    3, // 409 binding, 403 delete, 403 binding
 		DuplicateBindings: 1, // web-2 bound again to node-c
 		Ignored:           9, // lease, 4 pod creates, RequestReceived, status of a bound pod, kubelet's final delete, metrics.k8s.io
+		WithSpec:          1, // shop/web-1: its create (line 2) carries the spec
 	}
 	if sum != wantSum {
 		t.Errorf("summary %+v\nwant    %+v", sum, wantSum)
@@ -174,10 +175,10 @@ func TestAuditCases(t *testing.T) {
 		auditWant(t, rows, "shop/web-2", auditRow{At: auditSecs(3.5), Op: OpAdd, Node: "node-b"}, auditRow{At: auditSecs(11 + 45), Op: OpDel, Node: "node-b", Line: 12})
 	})
 	t.Run("grace from spec seen before (eviction)", func(t *testing.T) {
-		auditWant(t, rows, "kube-system/coredns-abc", auditRow{At: 0, Op: OpAdd, Node: "node-c"}, auditRow{At: auditSecs(25 + 10), Op: OpDel, Node: "node-c", Line: 18})
+		auditWant(t, rows, "kube-system/coredns-abc", auditRow{At: 0, Op: OpRunning, Node: "node-c"}, auditRow{At: auditSecs(25 + 10), Op: OpDel, Node: "node-c", Line: 18})
 	})
 	t.Run("grace default 30s", func(t *testing.T) {
-		auditWant(t, rows, "shop/old-1", auditRow{At: 0, Op: OpAdd, Node: "node-a"}, auditRow{At: auditSecs(20 + 30), Op: OpDel, Node: "node-a"})
+		auditWant(t, rows, "shop/old-1", auditRow{At: 0, Op: OpRunning, Node: "node-a"}, auditRow{At: auditSecs(20 + 30), Op: OpDel, Node: "node-a"})
 	})
 	t.Run("grace override", func(t *testing.T) {
 		g := 7 * time.Second
@@ -201,8 +202,12 @@ func TestAuditCases(t *testing.T) {
 		if sum.AlreadyRunning != 2 {
 			t.Errorf("AlreadyRunning = %d, want 2", sum.AlreadyRunning)
 		}
-		auditWant(t, rows, "kube-system/coredns-abc", auditRow{At: 0, Op: OpAdd, Node: "node-c", Line: 10}, auditRow{At: auditSecs(35), Op: OpDel, Node: "node-c"})
-		auditWant(t, rows, "shop/old-1", auditRow{At: 0, Op: OpAdd, Node: "node-a", Line: 15}, auditRow{At: auditSecs(50), Op: OpDel, Node: "node-a", Line: 15})
+		auditWant(t, rows, "kube-system/coredns-abc", auditRow{At: 0, Op: OpRunning, Node: "node-c", Line: 10}, auditRow{At: auditSecs(35), Op: OpDel, Node: "node-c"})
+		auditWant(t, rows, "shop/old-1", auditRow{At: 0, Op: OpRunning, Node: "node-a", Line: 15}, auditRow{At: auditSecs(50), Op: OpDel, Node: "node-a", Line: 15})
+		// Running events come first, before the adds at 0 or later.
+		if rows[0].Op != OpRunning || rows[1].Op != OpRunning || rows[2].Op == OpRunning {
+			t.Errorf("running events are not first:\n%s", auditRowsString(rows))
+		}
 	})
 	t.Run("assume running off", func(t *testing.T) {
 		rows, sum := auditReadFile(t, "small.jsonl", AuditOptions{})
@@ -210,7 +215,7 @@ func TestAuditCases(t *testing.T) {
 			t.Errorf("pods running before the log are in the trace:\n%s", auditRowsString(rows))
 		}
 		want := ImportSummary{Lines: 28, Events: 27, PodsAdded: 6, PodsDeleted: 4, UnknownDeletes: 3,
-			FailedRequests: 3, DuplicateBindings: 1, Ignored: 10}
+			FailedRequests: 3, DuplicateBindings: 1, Ignored: 10, WithSpec: 1}
 		if sum != want {
 			t.Errorf("summary %+v\nwant    %+v", sum, want)
 		}
@@ -259,8 +264,8 @@ func TestAuditCases(t *testing.T) {
 
 func TestAuditSummaryString(t *testing.T) {
 	s := ImportSummary{Lines: 1, Events: 2, PodsAdded: 3, PodsDeleted: 4, AlreadyRunning: 5, UnknownDeletes: 6,
-		FailedRequests: 7, DuplicateBindings: 8, Ignored: 9}
-	want := "k8s-audit: lines=1 events=2 added=3 deleted=4 already_running=5 unknown_deletes=6 failed_requests=7 duplicate_bindings=8 ignored=9"
+		FailedRequests: 7, DuplicateBindings: 8, Ignored: 9, WithSpec: 10}
+	want := "k8s-audit: lines=1 events=2 added=3 deleted=4 already_running=5 unknown_deletes=6 failed_requests=7 duplicate_bindings=8 ignored=9 with_spec=10"
 	if got := s.String(); got != want {
 		t.Errorf("String() = %q\nwant        %q", got, want)
 	}
@@ -392,13 +397,14 @@ func TestAuditDeployment(t *testing.T) {
 		// 9 scale-up pods, 3 replacements, debug, redis-0#2; running before
 		// the log: web-...-k2x8p and coredns (status), web-...-r7t2n and
 		// redis-0 (delete).
-		PodsAdded:      18,
-		AlreadyRunning: 4,
+		PodsAdded:      14,
+		AlreadyRunning: 4, // running events, not adds
 		// 7 scale-down deletes, 2 kubectl deletes, debug, 1 eviction, redis-0.
 		PodsDeleted:       12,
-		UnknownDeletes:    1, // default/tmp-shell
-		FailedRequests:    4, // 409, 403 and 422 bindings, 429 eviction
-		DuplicateBindings: 1, // bin-packer binds web-...-kp3zd again
+		UnknownDeletes:    1,  // default/tmp-shell
+		FailedRequests:    4,  // 409, 403 and 422 bindings, 429 eviction
+		DuplicateBindings: 1,  // bin-packer binds web-...-kp3zd again
+		WithSpec:          18, // every pod's spec is in the log (RequestResponse level)
 	}
 	if sum != want {
 		t.Errorf("summary %+v\nwant    %+v", sum, want)
@@ -408,7 +414,7 @@ func TestAuditDeployment(t *testing.T) {
 	}
 	// Spot checks.
 	auditWant(t, rows, "db/redis-0",
-		auditRow{At: 0, Op: OpAdd, Node: auditNodes[1]},
+		auditRow{At: 0, Op: OpRunning, Node: auditNodes[1]},
 		auditRow{At: auditSecs(480.005 + 60), Op: OpDel, Node: auditNodes[1]})
 	auditWant(t, rows, "db/redis-0#2", auditRow{At: auditSecs(482.654), Op: OpAdd, Node: auditNodes[0]})
 	auditWant(t, rows, "default/debug",
@@ -423,7 +429,7 @@ func TestAuditDeployment(t *testing.T) {
 	auditWant(t, rows, "shop/web-7d4b9c6f5-c2vrk", // evicted, 45 s from its create
 		auditRow{At: auditSecs(30.064 + 0.065 + 0.004), Op: OpAdd, Node: auditNodes[2]},
 		auditRow{At: auditSecs(400.008 + 45), Op: OpDel, Node: auditNodes[2]})
-	auditWant(t, rows, "shop/web-7d4b9c6f5-k2x8p", auditRow{At: 0, Op: OpAdd, Node: auditNodes[0]})
+	auditWant(t, rows, "shop/web-7d4b9c6f5-k2x8p", auditRow{At: 0, Op: OpRunning, Node: auditNodes[0]})
 	auditWant(t, rows, "shop/web-7d4b9c6f5-m9q4z") // never in the log
 }
 
@@ -601,7 +607,7 @@ func TestAuditNames(t *testing.T) {
 }
 
 // TestAuditRunningBeforeNames: a pod running before the log, seen only in
-// its delete, is added at 0; its name must not clash with a pod of the same
+// its delete, is a running event at 0; its name must not clash with a pod of the same
 // name that the log binds (and deletes) before that delete.
 func TestAuditRunningBeforeNames(t *testing.T) {
 	in := `{"verb":"get","objectRef":{"resource":"configmaps"},"requestReceivedTimestamp":"2024-01-01T00:00:00Z"}` + "\n" +
@@ -610,7 +616,7 @@ func TestAuditRunningBeforeNames(t *testing.T) {
 		auditLine("delete", "s", "a", "", 200, "00:20Z", `{}`, `{"kind":"Pod","metadata":{"uid":"u-old"},"spec":{"nodeName":"n2"}}`)
 	rows, sum := auditRead(t, in, DefaultAuditOptions())
 	want := []auditRow{
-		{0, OpAdd, "s/a#2", "n2", 4},
+		{0, OpRunning, "s/a#2", "n2", 4},
 		{auditSecs(10), OpAdd, "s/a", "n1", 2},
 		{auditSecs(11), OpDel, "s/a", "n1", 3},
 		{auditSecs(50), OpDel, "s/a#2", "n2", 4},
@@ -643,14 +649,14 @@ func TestAuditDeleteCollection(t *testing.T) {
 	}
 }
 
-// TestAuditGraceEdges: negative grace periods count as 1 s, huge ones
-// saturate instead of wrapping.
+// TestAuditGraceEdges: negative grace periods count as 1 s; the longest
+// accepted is 100 years, and only if the pod then goes by MaxTraceTime.
 func TestAuditGraceEdges(t *testing.T) {
 	in := auditBind("s", "a", "ua", "n1", "00:00Z") + auditDel("s", "a", "ua", -5, "00:01Z") +
-		auditBind("s", "b", "ub", "n1", "00:00Z") + auditDel("s", "b", "ub", math.MaxInt64, "00:01Z")
+		auditBind("s", "b", "ub", "n1", "00:00Z") + auditDel("s", "b", "ub", auditMaxGrace, "00:00Z")
 	rows, _ := auditRead(t, in, DefaultAuditOptions())
 	auditWant(t, rows, "s/a", auditRow{At: 0, Op: OpAdd, Node: "n1"}, auditRow{At: auditSecs(2), Op: OpDel, Node: "n1"})
-	auditWant(t, rows, "s/b", auditRow{At: 0, Op: OpAdd, Node: "n1"}, auditRow{At: math.MaxInt64, Op: OpDel, Node: "n1"})
+	auditWant(t, rows, "s/b", auditRow{At: 0, Op: OpAdd, Node: "n1"}, auditRow{At: MaxTraceTime, Op: OpDel, Node: "n1"})
 }
 
 // TestAuditPendingDelete: a pod created and deleted before it was bound

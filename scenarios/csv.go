@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -16,34 +18,69 @@ import (
 // counting the line terminator. Longer lines are a *ParseError.
 const MaxLineLen = 64 << 10
 
-// CSVReader streams a CSV trace: a header line "at,op,pod" or
-// "at,op,pod,node", then one event per line. Blank lines and lines whose first
-// non-space character is '#' are ignored anywhere. A UTF-8 byte order mark at
-// the start of the file is skipped, and lines may end in "\n" or "\r\n".
+// CSVReader streams a CSV trace: a header line, then one event per line.
+// The header starts with the columns at, op and pod, in that order; the
+// optional columns node, cpu and memory may follow, in any order, each at
+// most once ("at,op,pod", "at,op,pod,node", "at,op,pod,cpu,memory",
+// "at,op,pod,memory,node,cpu", ...). Blank lines and lines whose first
+// non-space character is '#' are ignored anywhere. A UTF-8 byte order mark
+// at the start of the file is skipped, and lines may end in "\n" or "\r\n".
 // Spaces and tabs around fields are ignored; fields are not quoted.
 //
-// Every line has as many fields as the header. "at" is a plain decimal number
-// of seconds with at most 9 fractional digits, read exactly (no sign, no
-// exponent, at most 9223372036.854775807) and never less than the previous
-// event's; "op" is add or del; "pod" is a non-empty name without spaces or
-// control characters; "node", when present, may be empty.
+// Every line has as many fields as the header:
+//   - "at" is a plain decimal number of seconds with at most 9 fractional
+//     digits, read exactly (no sign, no exponent), at most MaxTraceTime and
+//     never less than the previous event's.
+//   - "op" is add, del or running. Running pods (already running when the
+//     trace starts) are at 0 and come before any add or del.
+//   - "pod" is a non-empty name without spaces, control characters, commas
+//     or double quotes.
+//   - "node", when present, may be empty; otherwise as pod.
+//   - "cpu" and "memory", when present, are the pod's requests as
+//     Kubernetes quantities ("500m", "0.5", "128Mi", "1Gi"; ParseCPU,
+//     ParseMemory), or empty for none. A del line leaves them empty.
 //
-// The reader holds one line at a time and does not allocate per event: the
-// Pod and Node of a returned Event alias its buffer and are valid only until
-// the next call to Next.
+// The reader holds one line at a time and does not allocate per event
+// (unless the cpu or memory column is present): the Pod and Node of a
+// returned Event alias its buffer and are valid only until the next call to
+// Next.
 //
 // The first error (a *ParseError, or io.EOF at the end) is sticky: every later
 // call to Next returns it again.
 type CSVReader struct {
-	lr       lineReader
-	header   bool // the header has been read
-	withNode bool // the header has the node column
-	prev     sim.Time
-	prevLine int
-	err      error
+	lr     lineReader
+	header bool                // the header has been read
+	cols   []csvColumn         // the header's columns
+	idx    [csvMaxColumns]int8 // field index of each column, -1 if absent
+	has    Columns             // which optional columns the header has
+	order  traceOrder
+	colBuf [csvMaxColumns]csvColumn
+	err    error
 }
 
 var _ Reader = (*CSVReader)(nil)
+
+// Columns says which optional columns a CSV trace has (or a writer writes).
+type Columns struct {
+	Node   bool // node: the node a pod runs on (cluster traces)
+	CPU    bool // cpu: the pod's CPU request
+	Memory bool // memory: the pod's memory request
+}
+
+// csvColumn is a column of a CSV trace.
+type csvColumn uint8
+
+const (
+	colAt csvColumn = iota
+	colOp
+	colPod
+	colNode
+	colCPU
+	colMemory
+	csvMaxColumns
+)
+
+var csvColumnNames = [csvMaxColumns]string{"at", "op", "pod", "node", "cpu", "memory"}
 
 // NewCSVReader returns a reader of the CSV trace in r. file names the source
 // in errors ("-" or "<stdin>" for standard input).
@@ -62,7 +99,11 @@ func (c *CSVReader) Reset(r io.Reader, file string) {
 
 // HasNode reports whether the header has the node column. It is false until
 // the header has been read by the first call to Next.
-func (c *CSVReader) HasNode() bool { return c.withNode }
+func (c *CSVReader) HasNode() bool { return c.has.Node }
+
+// Columns reports which optional columns the header has. It is the zero
+// value until the header has been read by the first call to Next.
+func (c *CSVReader) Columns() Columns { return c.has }
 
 // Next returns the next event, io.EOF after the last one, or a *ParseError.
 func (c *CSVReader) Next() (Event, error) {
@@ -73,7 +114,7 @@ func (c *CSVReader) Next() (Event, error) {
 		line, err := c.lr.next()
 		if err != nil {
 			if err == io.EOF && !c.header {
-				err = c.lr.errorf(max(c.lr.line, 1), "", "no header line: a CSV trace starts with %q or %q", csvHeader3, csvHeader4)
+				err = c.lr.errorf(max(c.lr.line, 1), "", "no header line: a CSV trace starts with %q, %q or more columns", csvHeader3, csvHeader4)
 			}
 			c.err = err
 			return Event{}, err
@@ -97,30 +138,68 @@ func (c *CSVReader) Next() (Event, error) {
 	}
 }
 
-var csvColumns = []string{"at", "op", "pod", "node"}
-
 const (
 	csvHeader3 = "at,op,pod"
 	csvHeader4 = "at,op,pod,node"
 )
 
 func (c *CSVReader) readHeader(line []byte) error {
-	var names [5][]byte
+	var names [csvMaxColumns + 1][]byte
 	n := splitFields(line, names[:])
-	if n == 3 || n == 4 {
-		ok := true
-		for i, want := range csvColumns[:n] {
-			if string(trimSpace(names[i])) != want {
-				ok = false
-			}
-		}
-		if ok {
-			c.header = true
-			c.withNode = n == 4
-			return nil
+	bad := func() error {
+		return c.lr.errorf(c.lr.line, "", "the header must be %q, then any of node, cpu and memory in any order (e.g. %q), got %s",
+			csvHeader3, csvHeader4, quote(trimSpace(line)))
+	}
+	if n < 3 {
+		return bad()
+	}
+	for i, want := range csvColumnNames[:3] {
+		if string(trimSpace(names[i])) != want {
+			return bad()
 		}
 	}
-	return c.lr.errorf(c.lr.line, "", "the header must be %q or %q, got %s", csvHeader3, csvHeader4, quote(trimSpace(line)))
+	if n > len(names) {
+		return c.lr.errorf(c.lr.line, "", "the header has %d columns, more than the %d a trace has (%s): %s",
+			n, csvMaxColumns, strings.Join(csvColumnNames[:], ","), quote(trimSpace(line)))
+	}
+	cols := c.colBuf[:0]
+	for i := range n {
+		name := string(trimSpace(names[i]))
+		col := csvColumn(0)
+		for k, want := range csvColumnNames {
+			if name == want {
+				col = csvColumn(k)
+				break
+			}
+			if k == len(csvColumnNames)-1 {
+				col = csvMaxColumns
+			}
+		}
+		switch {
+		case col == csvMaxColumns:
+			return c.lr.errorf(c.lr.line, "", "column %d of the header, %s, is not a trace column: after at,op,pod come node, cpu and memory, in any order",
+				i+1, quote(trimSpace(names[i])))
+		case slices.Contains(cols, col):
+			return c.lr.errorf(c.lr.line, "", "column %d of the header, %q, is given twice", i+1, name)
+		}
+		cols = append(cols, col)
+	}
+	c.cols = cols
+	for k := range c.idx {
+		c.idx[k] = int8(slices.Index(cols, csvColumn(k)))
+	}
+	c.header = true
+	c.has = Columns{Node: slices.Contains(cols, colNode), CPU: slices.Contains(cols, colCPU), Memory: slices.Contains(cols, colMemory)}
+	return nil
+}
+
+// headerText returns the header as the reader understood it.
+func (c *CSVReader) headerText() string {
+	names := make([]string, len(c.cols))
+	for i, col := range c.cols {
+		names[i] = csvColumnNames[col]
+	}
+	return strings.Join(names, ",")
 }
 
 // splitFields splits line at commas into fields and returns how many fields
@@ -144,51 +223,79 @@ func splitFields(line []byte, fields [][]byte) int {
 }
 
 func (c *CSVReader) parseRow(line []byte) (Event, error) {
-	var f [4][]byte
+	var f [csvMaxColumns][]byte
 	n := splitFields(line, f[:])
-	want := 3
-	if c.withNode {
-		want = 4
-	}
-	if n != want {
-		hdr := csvHeader3
-		if c.withNode {
-			hdr = csvHeader4
-		}
-		return Event{}, c.lr.errorf(c.lr.line, "", "%d fields, want %d (%s): %s", n, want, hdr, quote(line))
+	if n != len(c.cols) {
+		return Event{}, c.lr.errorf(c.lr.line, "", "%d fields, want %d (%s): %s", n, len(c.cols), c.headerText(), quote(line))
 	}
 	ln := c.lr.line
-	at := trimSpace(f[0])
-	t, terr := parseSeconds(at, false)
+	ev := Event{Line: ln}
+	atText := trimSpace(f[c.idx[colAt]])
+	t, terr := parseSeconds(atText, false)
 	if terr != timeOK {
-		return Event{}, c.lr.errorf(ln, "at", "%s", terr.message(at))
+		return Event{}, c.lr.errorf(ln, "at", "%s", terr.message(atText))
 	}
-	if t < c.prev {
-		return Event{}, c.lr.errorf(ln, "at", "%s is before the previous event's time %s (line %d): times must not decrease",
-			quote(at), formatSeconds(c.prev), c.prevLine)
-	}
-	op, ok := parseOp(trimSpace(f[1]))
+	ev.At = t
+	opText := trimSpace(f[c.idx[colOp]])
+	op, ok := parseOp(opText)
 	if !ok {
-		return Event{}, c.lr.errorf(ln, "op", "%s is not an op: want add or del", quote(trimSpace(f[1])))
+		return Event{}, c.lr.errorf(ln, "op", "%s is not an op: want add, del or running", quote(opText))
 	}
-	pod := trimSpace(f[2])
+	ev.Op = op
+	pod := trimSpace(f[c.idx[colPod]])
 	if msg := checkName(pod, true); msg != "" {
 		return Event{}, c.lr.errorf(ln, "pod", "%s %s", quote(pod), msg)
 	}
-	var node []byte
-	if c.withNode {
-		node = trimSpace(f[3])
+	ev.Pod = pod[:len(pod):len(pod)]
+	if i := c.idx[colNode]; i >= 0 {
+		node := trimSpace(f[i])
 		if msg := checkName(node, false); msg != "" {
 			return Event{}, c.lr.errorf(ln, "node", "%s %s", quote(node), msg)
 		}
-		if len(node) == 0 {
-			node = nil
-		} else {
-			node = node[:len(node):len(node)]
+		if len(node) > 0 {
+			ev.Node = node[:len(node):len(node)]
 		}
 	}
-	c.prev, c.prevLine = t, ln
-	return Event{At: t, Op: op, Pod: pod[:len(pod):len(pod)], Node: node, Line: ln}, nil
+	for _, res := range [...]csvColumn{colCPU, colMemory} {
+		if i := c.idx[res]; i >= 0 {
+			if text := trimSpace(f[i]); len(text) > 0 {
+				if err := parseEventResource(&c.lr, ln, &ev, csvColumnNames[res], text); err != nil {
+					return Event{}, err
+				}
+			}
+		}
+	}
+	if err := c.order.check(&c.lr, ln, t, atText, op); err != nil {
+		return Event{}, err
+	}
+	return ev, nil
+}
+
+// parseEventResource parses text, a Kubernetes quantity, into ev's cpu or
+// memory (field), which a del does not take.
+func parseEventResource(lr *lineReader, ln int, ev *Event, field string, text []byte) *ParseError {
+	if ev.Op == OpDel {
+		return lr.errorf(ln, field, "%s on a del: a pod's requests belong on its add or running line (leave the field empty)", quote(text))
+	}
+	var (
+		v   int64
+		err error
+	)
+	if field == "cpu" {
+		v, err = ParseCPU(string(text))
+		ev.CPUMilli = v
+	} else {
+		v, err = ParseMemory(string(text))
+		ev.MemoryBytes = v
+	}
+	if err != nil {
+		var qe *QuantityError
+		if errors.As(err, &qe) {
+			return lr.errorf(ln, field, "%s is not a %s quantity: %s", quote(text), field, qe.Msg)
+		}
+		return lr.errorf(ln, field, "%v", err)
+	}
+	return nil
 }
 
 func parseOp(b []byte) (Op, bool) {
@@ -197,12 +304,18 @@ func parseOp(b []byte) (Op, bool) {
 		return OpAdd, true
 	case "del":
 		return OpDel, true
+	case "running":
+		return OpRunning, true
 	}
 	return 0, false
 }
 
 // checkName returns "" if b is a valid pod (required) or node name, and
 // otherwise what is wrong with it, to follow the quoted name in a message.
+// A name is any bytes but spaces, control characters, commas and double
+// quotes: it must survive a CSV line, whose fields are not quoted (a quote
+// there is a sign of a file written by a tool that quotes, whose fields
+// would otherwise be read with their quotes).
 func checkName(b []byte, required bool) string {
 	if len(b) == 0 {
 		if required {
@@ -211,12 +324,26 @@ func checkName(b []byte, required bool) string {
 		return ""
 	}
 	for _, ch := range b {
-		if ch <= ' ' || ch == 0x7f {
+		if badNameByte[ch] {
+			switch ch {
+			case ',':
+				return "contains a comma: trace fields are not quoted"
+			case '"':
+				return "contains a double quote: trace fields are not quoted"
+			}
 			return "contains a space or control character"
 		}
 	}
 	return ""
 }
+
+// badNameByte holds the bytes a name may not contain.
+var badNameByte = func() (t [256]bool) {
+	for ch := range t {
+		t[ch] = ch <= ' ' || ch == 0x7f || ch == ',' || ch == '"'
+	}
+	return t
+}()
 
 // skipLine reports whether line is blank or a comment.
 func skipLine(line []byte) bool {
@@ -343,7 +470,7 @@ func (e timeErr) message(b []byte) string {
 	case timeFraction:
 		return q + " has more than 9 fractional digits: the resolution is 1 ns"
 	case timeOverflow:
-		return fmt.Sprintf("%s is too large: the limit is %s seconds", q, formatSeconds(math.MaxInt64))
+		return fmt.Sprintf("%s is after the latest trace time, %s seconds (100 years)", q, formatSeconds(MaxTraceTime))
 	}
 	return q + " is not a number of seconds"
 }

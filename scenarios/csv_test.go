@@ -23,14 +23,19 @@ type rowEv struct {
 	Pod  string
 	Node string
 	Line int
+	CPU  int64 // millicores
+	Mem  int64 // bytes
 }
 
 func (e rowEv) String() string {
+	if e.CPU != 0 || e.Mem != 0 {
+		return fmt.Sprintf("%d:%s %v %s@%s cpu=%d mem=%d", e.Line, formatSeconds(e.At), e.Op, e.Pod, e.Node, e.CPU, e.Mem)
+	}
 	return fmt.Sprintf("%d:%s %v %s@%s", e.Line, formatSeconds(e.At), e.Op, e.Pod, e.Node)
 }
 
 func toRowEv(e Event) rowEv {
-	return rowEv{At: e.At, Op: e.Op, Pod: string(e.Pod), Node: string(e.Node), Line: e.Line}
+	return rowEv{At: e.At, Op: e.Op, Pod: string(e.Pod), Node: string(e.Node), Line: e.Line, CPU: e.CPUMilli, Mem: e.MemoryBytes}
 }
 
 // readAll reads every event of r, copying the names, up to the first error.
@@ -68,26 +73,26 @@ func TestCSVReaderGood(t *testing.T) {
 		in   string
 		want []rowEv
 	}{
-		{"minimal", "at,op,pod\n0,add,a\n", []rowEv{{0, OpAdd, "a", "", 2}}},
+		{"minimal", "at,op,pod\n0,add,a\n", []rowEv{{0, OpAdd, "a", "", 2, 0, 0}}},
 		{"no final newline", "at,op,pod\n1.5,add,a\n2,del,a", []rowEv{
-			{secsTime(1.5), OpAdd, "a", "", 2}, {secsTime(2), OpDel, "a", "", 3}}},
+			{secsTime(1.5), OpAdd, "a", "", 2, 0, 0}, {secsTime(2), OpDel, "a", "", 3, 0, 0}}},
 		{"header only", "at,op,pod\n", nil},
 		{"comments and blank lines", "# a trace\n\n  # indented comment\nat,op,pod\n\n# mid\n3,add,web-1\n   \n\t\n4,del,web-1\n#end", []rowEv{
-			{secsTime(3), OpAdd, "web-1", "", 7}, {secsTime(4), OpDel, "web-1", "", 10}}},
+			{secsTime(3), OpAdd, "web-1", "", 7, 0, 0}, {secsTime(4), OpDel, "web-1", "", 10, 0, 0}}},
 		{"CRLF", "at,op,pod\r\n1,add,a\r\n\r\n2,del,a\r\n", []rowEv{
-			{secsTime(1), OpAdd, "a", "", 2}, {secsTime(2), OpDel, "a", "", 4}}},
-		{"BOM", "\xef\xbb\xbfat,op,pod\n1,add,a\n", []rowEv{{secsTime(1), OpAdd, "a", "", 2}}},
-		{"BOM before comment", "\xef\xbb\xbf# c\nat,op,pod\n1,add,a\n", []rowEv{{secsTime(1), OpAdd, "a", "", 3}}},
-		{"spaces around fields and header", " at , op ,pod \t\n 1 , add , a \n", []rowEv{{secsTime(1), OpAdd, "a", "", 2}}},
+			{secsTime(1), OpAdd, "a", "", 2, 0, 0}, {secsTime(2), OpDel, "a", "", 4, 0, 0}}},
+		{"BOM", "\xef\xbb\xbfat,op,pod\n1,add,a\n", []rowEv{{secsTime(1), OpAdd, "a", "", 2, 0, 0}}},
+		{"BOM before comment", "\xef\xbb\xbf# c\nat,op,pod\n1,add,a\n", []rowEv{{secsTime(1), OpAdd, "a", "", 3, 0, 0}}},
+		{"spaces around fields and header", " at , op ,pod \t\n 1 , add , a \n", []rowEv{{secsTime(1), OpAdd, "a", "", 2, 0, 0}}},
 		{"node column", "at,op,pod,node\n1,add,a,n1\n1,add,b,\n2,del,a,n1\n", []rowEv{
-			{secsTime(1), OpAdd, "a", "n1", 2}, {secsTime(1), OpAdd, "b", "", 3}, {secsTime(2), OpDel, "a", "n1", 4}}},
+			{secsTime(1), OpAdd, "a", "n1", 2, 0, 0}, {secsTime(1), OpAdd, "b", "", 3, 0, 0}, {secsTime(2), OpDel, "a", "n1", 4, 0, 0}}},
 		{"equal times", "at,op,pod\n5,add,a\n5,add,b\n5,del,a\n", []rowEv{
-			{secsTime(5), OpAdd, "a", "", 2}, {secsTime(5), OpAdd, "b", "", 3}, {secsTime(5), OpDel, "a", "", 4}}},
+			{secsTime(5), OpAdd, "a", "", 2, 0, 0}, {secsTime(5), OpAdd, "b", "", 3, 0, 0}, {secsTime(5), OpDel, "a", "", 4, 0, 0}}},
 		{"decimal forms", "at,op,pod\n0.000000001,add,a\n.5,add,b\n1.,add,c\n007.250,add,d\n123.456789012,add,e\n", []rowEv{
-			{1, OpAdd, "a", "", 2}, {500_000_000, OpAdd, "b", "", 3}, {secsTime(1), OpAdd, "c", "", 4},
-			{7_250_000_000, OpAdd, "d", "", 5}, {123_456_789_012, OpAdd, "e", "", 6}}},
-		{"largest time", "at,op,pod\n9223372036.854775807,add,a\n", []rowEv{{math.MaxInt64, OpAdd, "a", "", 2}}},
-		{"utf-8 pod", "at,op,pod\n1,add,pöd-ü\n", []rowEv{{secsTime(1), OpAdd, "pöd-ü", "", 2}}},
+			{1, OpAdd, "a", "", 2, 0, 0}, {500_000_000, OpAdd, "b", "", 3, 0, 0}, {secsTime(1), OpAdd, "c", "", 4, 0, 0},
+			{7_250_000_000, OpAdd, "d", "", 5, 0, 0}, {123_456_789_012, OpAdd, "e", "", 6, 0, 0}}},
+		{"latest time", "at,op,pod\n3153600000,add,a\n", []rowEv{{MaxTraceTime, OpAdd, "a", "", 2, 0, 0}}},
+		{"utf-8 pod", "at,op,pod\n1,add,pöd-ü\n", []rowEv{{secsTime(1), OpAdd, "pöd-ü", "", 2, 0, 0}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,7 +121,7 @@ func TestCSVReaderErrors(t *testing.T) {
 		{"comments only", "# a\n\n# b\n", 3, "", "no header", 0},
 		{"no header", "1,add,a\n", 1, "", `got "1,add,a"`, 0},
 		{"wrong header", "# c\ntime,op,pod\n", 2, "", `got "time,op,pod"`, 0},
-		{"header extra column", "at,op,pod,node,zone\n", 1, "", "the header must be", 0},
+		{"header extra column", "at,op,pod,node,zone\n", 1, "", `column 5 of the header, "zone", is not a trace column`, 0},
 		{"header reordered", "at,pod,op\n", 1, "", "the header must be", 0},
 		{"too few fields", "at,op,pod\n1,add\n", 2, "", `2 fields, want 3 (at,op,pod): "1,add"`, 0},
 		{"too many fields", "at,op,pod\n1,add,a\n2,add,b,n1\n", 3, "", "4 fields, want 3", 1},
@@ -134,8 +139,9 @@ func TestCSVReaderErrors(t *testing.T) {
 		{"exponent frac", "at,op,pod\n1.5E-3,add,a\n", 2, "at", "exponent notation", 0},
 		{"ten fractional digits", "at,op,pod\n0.0000000001,add,a\n", 2, "at", "more than 9 fractional digits", 0},
 		{"ten zero fractional digits", "at,op,pod\n1.0000000000,add,a\n", 2, "at", "more than 9 fractional digits", 0},
-		{"overflow", "at,op,pod\n9223372036.854775808,add,a\n", 2, "at", "too large", 0},
-		{"overflow long", "at,op,pod\n" + strings.Repeat("9", 40) + ",add,a\n", 2, "at", "too large", 0},
+		{"after the latest time", "at,op,pod\n3153600000.000000001,add,a\n", 2, "at", `"3153600000.000000001" is after the latest trace time, 3153600000 seconds (100 years)`, 0},
+		{"overflow", "at,op,pod\n9223372036.854775808,add,a\n", 2, "at", "after the latest trace time", 0},
+		{"overflow long", "at,op,pod\n" + strings.Repeat("9", 40) + ",add,a\n", 2, "at", "after the latest trace time", 0},
 		{"decreasing", "at,op,pod\n1,add,a\n5,add,b\n# c\n4.5,del,a\n", 5, "at", `"4.5" is before the previous event's time 5 (line 3)`, 2},
 		{"bad op", "at,op,pod\n1,create,a\n", 2, "op", `"create" is not an op`, 0},
 		{"upper-case op", "at,op,pod\n1,ADD,a\n", 2, "op", `"ADD"`, 0},
@@ -233,7 +239,7 @@ func TestCSVReaderReset(t *testing.T) {
 	}
 	r.Reset(strings.NewReader("at,op,pod,node\n1,add,b,n\n"), "b.csv")
 	got, err := readAllEvents(r)
-	if err != nil || !equalEvs(got, []rowEv{{secsTime(1), OpAdd, "b", "n", 2}}) {
+	if err != nil || !equalEvs(got, []rowEv{{secsTime(1), OpAdd, "b", "n", 2, 0, 0}}) {
 		t.Fatalf("after Reset: %v %v", got, err)
 	}
 }

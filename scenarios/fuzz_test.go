@@ -31,6 +31,17 @@ var fuzzSeedsCSV = []string{
 	"at,op\n",
 	"",
 	"\r\n\r",
+	"at,op,pod\n0,running,a\n0,running,b\n0,add,c\n5,del,a\n",
+	"at,op,pod\n0,add,a\n0,running,b\n",
+	"at,op,pod\n1,running,a\n",
+	"at,op,pod,cpu,memory\n0,running,a,500m,1Gi\n1,add,b,0.25,128974848\n2,del,a,,\n",
+	"at,op,pod,memory,node,cpu\n1,add,a,1e9,n1,2\n",
+	"at,op,pod,cpu\n1,del,a,1\n",
+	"at,op,pod,cpu\n1,add,a,-1\n",
+	"at,op,pod,cpu,cpu\n",
+	"at,op,pod,zone\n",
+	"at,op,pod\n1,add,\"web\n",
+	"at,op,pod\n3153600000,add,a\n3153600000.000000001,add,b\n",
 }
 
 // checkStream reads r to the end and checks what every reader promises:
@@ -40,6 +51,7 @@ var fuzzSeedsCSV = []string{
 func checkStream(t *testing.T, r Reader) []rowEv {
 	var evs []rowEv
 	prev := sim.Time(0)
+	started := false
 	for i := 0; ; i++ {
 		e, err := r.Next()
 		if err == io.EOF {
@@ -62,8 +74,26 @@ func checkStream(t *testing.T, r Reader) []rowEv {
 			t.Fatalf("event %d at %d, before the previous %d", i, e.At, prev)
 		}
 		prev = e.At
-		if e.Op != OpAdd && e.Op != OpDel {
+		if e.At > MaxTraceTime {
+			t.Fatalf("event %d at %d, after MaxTraceTime", i, e.At)
+		}
+		switch e.Op {
+		case OpAdd:
+			started = true
+		case OpDel:
+			started = true
+			if e.CPUMilli != 0 || e.MemoryBytes != 0 {
+				t.Fatalf("event %d: a del with resources", i)
+			}
+		case OpRunning:
+			if started || e.At != 0 {
+				t.Fatalf("event %d: running at %d after an add or del", i, e.At)
+			}
+		default:
 			t.Fatalf("event %d has op %v", i, e.Op)
+		}
+		if e.CPUMilli < 0 || e.CPUMilli > MaxCPUMilli || e.MemoryBytes < 0 || e.MemoryBytes > MaxMemoryBytes {
+			t.Fatalf("event %d: resources %d, %d out of range", i, e.CPUMilli, e.MemoryBytes)
 		}
 		if len(e.Pod) == 0 || e.Line <= 0 {
 			t.Fatalf("event %d: pod %q line %d", i, e.Pod, e.Line)
@@ -81,9 +111,9 @@ func FuzzCSVReader(f *testing.F) {
 		evs := checkStream(t, r)
 		// What was accepted writes out and reads back the same.
 		var buf bytes.Buffer
-		w := NewCSVWriter(&buf, r.HasNode())
+		w := NewCSVWriterColumns(&buf, r.Columns())
 		for _, e := range evs {
-			if err := w.Write(Event{At: e.At, Op: e.Op, Pod: []byte(e.Pod), Node: []byte(e.Node)}); err != nil {
+			if err := w.Write(fromRowEv(e)); err != nil {
 				t.Fatalf("writing back %v: %v", e, err)
 			}
 		}
@@ -121,11 +151,48 @@ func FuzzJSONLReader(f *testing.F) {
 		`[1]`,
 		`{"at":1,`,
 		"\xef\xbb\xbf# c\r\n\r\n{\"at\":1,\"op\":\"add\",\"pod\":\"p\\u00f6d\"}\r\n",
+		`{"at":0,"op":"running","pod":"a","cpu":"500m","memory":"1Gi"}` + "\n" + `{"at":1,"op":"add","pod":"b","cpu":0.5,"memory":1e9}`,
+		`{"at":0,"op":"add","pod":"a"}` + "\n" + `{"at":0,"op":"running","pod":"b"}`,
+		`{"at":2,"op":"running","pod":"a"}`,
+		`{"at":1,"op":"del","pod":"a","cpu":"1"}`,
+		`{"at":1,"op":"add","pod":"a","cpu":true}`,
+		`{"at":1,"op":"add","pod":"a","memory":"-1Gi","cpu":null}`,
+		`{"at":1,"op":"add","pod":"a","cpu":""}`,
+		`{"at":1,"op":"add","pod":"a\"b"}`,
+		`{"at":1,"op":"add","pod":"a,b"}`,
+		`{"at":1,"op":"add","pod":"a\\b","node":"n\u00e9"}`,
+		`{"at":3153600000.000000001,"op":"add","pod":"a"}`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		checkStream(t, NewJSONLReader(bytes.NewReader(data), "fuzz.jsonl"))
+		evs := checkStream(t, NewJSONLReader(bytes.NewReader(data), "fuzz.jsonl"))
+		// What was accepted writes out and reads back the same, unless a
+		// name is not valid UTF-8 (which a JSON string cannot hold; the
+		// reader decodes it as U+FFFD, so this cannot happen).
+		var buf bytes.Buffer
+		w := NewJSONLWriter(&buf)
+		for _, e := range evs {
+			if err := w.Write(fromRowEv(e)); err != nil {
+				t.Fatalf("writing back %v: %v", e, err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		back, err := readAllEvents(NewJSONLReader(&buf, "back.jsonl"))
+		if err != nil {
+			t.Fatalf("reading back: %v\n%s", err, buf.Bytes())
+		}
+		if len(back) != len(evs) {
+			t.Fatalf("read back %d events, want %d", len(back), len(evs))
+		}
+		for i := range back {
+			back[i].Line = evs[i].Line
+			if back[i] != evs[i] {
+				t.Fatalf("event %d read back as %v, want %v", i, back[i], evs[i])
+			}
+		}
 		// The scanning reader agrees with the reference over encoding/json's
 		// Decoder: the same events, then the same error.
 		r, slow := NewJSONLReader(bytes.NewReader(data), "fuzz.jsonl"), newSlowJSONLReader(bytes.NewReader(data), "fuzz.jsonl")
@@ -140,6 +207,11 @@ func FuzzJSONLReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fromRowEv returns e as an Event.
+func fromRowEv(e rowEv) Event {
+	return Event{At: e.At, Op: e.Op, Pod: []byte(e.Pod), Node: []byte(e.Node), Line: e.Line, CPUMilli: e.CPU, MemoryBytes: e.Mem}
 }
 
 var decimalRE = regexp.MustCompile(`^([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$`)

@@ -14,7 +14,9 @@ type merger struct {
 
 // Merge returns a Reader of the events of all readers in non-decreasing time
 // order; events at the same time come in reader order (readers[0] first),
-// and each reader's own order is kept. It holds one event per reader, so it
+// except that running events come before all others (so that the merged
+// trace keeps them first, as a trace must), and each reader's own order is
+// kept. It holds one event per reader, so it
 // streams in constant memory.
 //
 // Events are passed through unchanged: a reader whose events have no node
@@ -34,9 +36,12 @@ func Merge(readers ...Reader) Reader {
 }
 
 func (m *merger) less(a, b int) bool {
-	ta, tb := m.heads[a].At, m.heads[b].At
-	if ta != tb {
-		return ta < tb
+	ea, eb := &m.heads[a], &m.heads[b]
+	if ea.At != eb.At {
+		return ea.At < eb.At
+	}
+	if ra, rb := ea.Op == OpRunning, eb.Op == OpRunning; ra != rb {
+		return ra
 	}
 	return a < b
 }

@@ -11,25 +11,29 @@ import (
 
 // JSONLReader streams a JSON Lines trace: one JSON object per line with the
 // keys "at" (seconds from the start of the trace, a JSON number or a string
-// holding one), "op" ("add" or "del"), "pod" and optionally "node":
+// holding one), "op" ("add", "del" or "running"), "pod", and optionally
+// "node", "cpu" and "memory":
 //
-//	{"at": 12.5, "op": "add", "pod": "web-1", "node": "n1"}
+//	{"at": 0, "op": "running", "pod": "db-0", "cpu": "2", "memory": "4Gi"}
+//	{"at": 12.5, "op": "add", "pod": "web-1", "node": "n1", "cpu": "500m", "memory": "256Mi"}
 //
 // Blank lines and lines starting with '#' are ignored, a UTF-8 byte order mark
 // at the start is skipped. The rules are those of CSVReader, except that "at"
 // may use exponent notation (1e-05, as JSON encoders write small numbers) as
-// long as the value is a whole number of nanoseconds. Any other key is an
-// error, as is a key given twice. In a *ParseError, Field is the JSON key.
+// long as the value is a whole number of nanoseconds, and that "cpu" and
+// "memory" are a Kubernetes quantity in a JSON string ("500m", "1Gi", as
+// Kubernetes writes them) or a JSON number (0.5, 1073741824); null, like a
+// missing key, gives none. Any other key is an error, as is a key given
+// twice. In a *ParseError, Field is the JSON key.
 //
 // Pod and Node alias the reader's buffers until the next call to Next. The
 // first error (or io.EOF) is sticky.
 type JSONLReader struct {
-	lr       lineReader
-	pod      []byte
-	node     []byte
-	prev     sim.Time
-	prevLine int
-	err      error
+	lr    lineReader
+	pod   []byte
+	node  []byte
+	order traceOrder
+	err   error
 }
 
 var _ Reader = (*JSONLReader)(nil)
@@ -72,7 +76,7 @@ func (j *JSONLReader) Next() (Event, error) {
 	}
 }
 
-var jsonKeys = []string{"at", "op", "pod", "node"}
+var jsonKeys = []string{"at", "op", "pod", "node", "cpu", "memory"}
 
 // parseLine parses one JSON object. The line is validated with json.Valid
 // first; the walk over its keys and values can then be a simple scan, which
@@ -89,9 +93,10 @@ func (j *JSONLReader) parseLine(line []byte) (Event, error) {
 		return Event{}, j.lr.errorf(ln, "", "want a JSON object, got %s", quote(bytes.TrimSpace(line)))
 	}
 	var (
-		ev    = Event{Line: ln}
-		seen  [4]bool
-		atRaw []byte
+		ev     = Event{Line: ln}
+		seen   [6]bool
+		atRaw  []byte
+		resRaw [2][]byte // cpu, memory: the quantities' text
 	)
 	i = skipJSONSpace(line, i+1)
 	for line[i] != '}' {
@@ -108,7 +113,7 @@ func (j *JSONLReader) parseLine(line []byte) (Event, error) {
 			}
 		}
 		if k < 0 {
-			return Event{}, j.lr.errorf(ln, string(key), "unknown key %q: want at, op, pod and optionally node", key)
+			return Event{}, j.lr.errorf(ln, string(key), "unknown key %q: want at, op, pod and optionally node, cpu and memory", key)
 		}
 		field := jsonKeys[k]
 		if seen[k] {
@@ -124,12 +129,12 @@ func (j *JSONLReader) parseLine(line []byte) (Event, error) {
 			ev.At, atRaw = t, raw
 		case "op":
 			if raw[0] != '"' {
-				return Event{}, j.lr.errorf(ln, field, "%s is not an op: want \"add\" or \"del\"", quote(raw))
+				return Event{}, j.lr.errorf(ln, field, "%s is not an op: want \"add\", \"del\" or \"running\"", quote(raw))
 			}
 			s := jsonStringContent(raw)
 			op, ok := parseOp(s)
 			if !ok {
-				return Event{}, j.lr.errorf(ln, field, "%s is not an op: want add or del", quote(s))
+				return Event{}, j.lr.errorf(ln, field, "%s is not an op: want add, del or running", quote(s))
 			}
 			ev.Op = op
 		case "pod":
@@ -155,6 +160,14 @@ func (j *JSONLReader) parseLine(line []byte) (Event, error) {
 			if len(j.node) > 0 {
 				ev.Node = j.node[:len(j.node):len(j.node)]
 			}
+		case "cpu", "memory":
+			q, ok := jsonQuantity(raw)
+			if !ok {
+				return Event{}, j.lr.errorf(ln, field, "%s is not a %s quantity: want a JSON string such as %s or a number", quote(raw), field, jsonQuantityExample[field])
+			}
+			if q != nil {
+				resRaw[k-4] = q
+			}
 		}
 		i = skipJSONSpace(line, end)
 		if line[i] == ',' {
@@ -166,12 +179,33 @@ func (j *JSONLReader) parseLine(line []byte) (Event, error) {
 			return Event{}, j.lr.errorf(ln, name, "missing: every line needs at, op and pod")
 		}
 	}
-	if ev.At < j.prev {
-		return Event{}, j.lr.errorf(ln, "at", "%s is before the previous event's time %s (line %d): times must not decrease",
-			quote(atRaw), formatSeconds(j.prev), j.prevLine)
+	for i, field := range jsonKeys[4:] {
+		if resRaw[i] != nil {
+			if err := parseEventResource(&j.lr, ln, &ev, field, resRaw[i]); err != nil {
+				return Event{}, err
+			}
+		}
 	}
-	j.prev, j.prevLine = ev.At, ln
+	if err := j.order.check(&j.lr, ln, ev.At, atRaw, ev.Op); err != nil {
+		return Event{}, err
+	}
 	return ev, nil
+}
+
+var jsonQuantityExample = map[string]string{"cpu": `"500m"`, "memory": `"256Mi"`}
+
+// jsonQuantity returns the text of a quantity given as a JSON string or
+// number, nil for null, and false for anything else.
+func jsonQuantity(raw []byte) ([]byte, bool) {
+	switch {
+	case string(raw) == "null":
+		return nil, true
+	case raw[0] == '"':
+		return jsonStringContent(raw), true
+	case raw[0] == '-' || isDigit(raw[0]):
+		return raw, true
+	}
+	return nil, false
 }
 
 // parseAt parses the value of "at": a JSON number, or a string holding one.

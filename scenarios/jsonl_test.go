@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,19 +18,19 @@ func TestJSONLReaderGood(t *testing.T) {
 		in   string
 		want []rowEv
 	}{
-		{"minimal", `{"at":0,"op":"add","pod":"a"}`, []rowEv{{0, OpAdd, "a", "", 1}}},
+		{"minimal", `{"at":0,"op":"add","pod":"a"}`, []rowEv{{0, OpAdd, "a", "", 1, 0, 0}}},
 		{"empty", "", nil},
 		{"spaces, node, key order", "{ \"pod\" : \"web-1\" , \"node\":\"n1\", \"op\":\"add\", \"at\": 12.5 }\n", []rowEv{
-			{secsTime(12.5), OpAdd, "web-1", "n1", 1}}},
+			{secsTime(12.5), OpAdd, "web-1", "n1", 1, 0, 0}}},
 		{"comments, blank lines, CRLF, BOM", "\xef\xbb\xbf# c\r\n\r\n{\"at\":1,\"op\":\"add\",\"pod\":\"a\"}\r\n  \r\n{\"at\":2,\"op\":\"del\",\"pod\":\"a\"}\r\n", []rowEv{
-			{secsTime(1), OpAdd, "a", "", 3}, {secsTime(2), OpDel, "a", "", 5}}},
-		{"string time", `{"at":"0.000000001","op":"add","pod":"a"}`, []rowEv{{1, OpAdd, "a", "", 1}}},
+			{secsTime(1), OpAdd, "a", "", 3, 0, 0}, {secsTime(2), OpDel, "a", "", 5, 0, 0}}},
+		{"string time", `{"at":"0.000000001","op":"add","pod":"a"}`, []rowEv{{1, OpAdd, "a", "", 1, 0, 0}}},
 		{"exponent time", `{"at":1e-05,"op":"add","pod":"a"}` + "\n" + `{"at":"2.5E+1","op":"del","pod":"a"}`, []rowEv{
-			{10 * sim.Microsecond, OpAdd, "a", "", 1}, {25 * sim.Second, OpDel, "a", "", 2}}},
+			{10 * sim.Microsecond, OpAdd, "a", "", 1, 0, 0}, {25 * sim.Second, OpDel, "a", "", 2, 0, 0}}},
 		{"null and empty node", `{"at":1,"op":"add","pod":"a","node":null}` + "\n" + `{"at":1,"op":"add","pod":"b","node":""}`, []rowEv{
-			{secsTime(1), OpAdd, "a", "", 1}, {secsTime(1), OpAdd, "b", "", 2}}},
-		{"escaped names", `{"at":1,"op":"add","pod":"p\u00f6d","node":"n\/1"}`, []rowEv{{secsTime(1), OpAdd, "pöd", "n/1", 1}}},
-		{"largest time", `{"at":9223372036.854775807,"op":"add","pod":"a"}`, []rowEv{{math.MaxInt64, OpAdd, "a", "", 1}}},
+			{secsTime(1), OpAdd, "a", "", 1, 0, 0}, {secsTime(1), OpAdd, "b", "", 2, 0, 0}}},
+		{"escaped names", `{"at":1,"op":"add","pod":"p\u00f6d","node":"n\/1"}`, []rowEv{{secsTime(1), OpAdd, "pöd", "n/1", 1, 0, 0}}},
+		{"latest time", `{"at":3.1536e9,"op":"add","pod":"a"}`, []rowEv{{MaxTraceTime, OpAdd, "a", "", 1, 0, 0}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,7 +76,9 @@ func TestJSONLReaderErrors(t *testing.T) {
 		{"at string sign", `{"at":"+1","op":"add","pod":"a"}`, 1, "at", "has a sign", 0},
 		{"at too precise", `{"at":0.1234567891,"op":"add","pod":"a"}`, 1, "at", "more than 9 fractional digits", 0},
 		{"at float noise", `{"at":0.30000000000000004,"op":"add","pod":"a"}`, 1, "at", "more than 9 fractional digits", 0},
-		{"at too large", `{"at":1e10,"op":"add","pod":"a"}`, 1, "at", "too large", 0},
+		{"at too large", `{"at":1e10,"op":"add","pod":"a"}`, 1, "at", `"1e10" is after the latest trace time, 3153600000 seconds`, 0},
+		{"at just too late", `{"at":3153600000.000000001,"op":"add","pod":"a"}`, 1, "at", "after the latest trace time", 0},
+		{"at overflow", `{"at":9223372036.854775808,"op":"add","pod":"a"}`, 1, "at", "after the latest trace time", 0},
 		{"decreasing", ok + "# c\n" + `{"at":0.5,"op":"del","pod":"a"}`, 3, "at", `"0.5" is before the previous event's time 1 (line 1)`, 1},
 		{"op number", `{"at":1,"op":1,"pod":"a"}`, 1, "op", `"1" is not an op`, 0},
 		{"op bad", `{"at":1,"op":"create","pod":"a"}`, 1, "op", `"create" is not an op`, 0},
@@ -182,12 +183,11 @@ func TestJSONLReaderConstantMemory(t *testing.T) {
 // slowJSONLReader is the reference for JSONLReader in FuzzJSONLReader: the
 // same rules over encoding/json's Decoder, walking each object token by token.
 type slowJSONLReader struct {
-	lr       lineReader
-	pod      []byte
-	node     []byte
-	prev     sim.Time
-	prevLine int
-	err      error
+	lr    lineReader
+	pod   []byte
+	node  []byte
+	order traceOrder
+	err   error
 }
 
 func newSlowJSONLReader(r io.Reader, file string) *slowJSONLReader {
@@ -218,7 +218,7 @@ func (j *slowJSONLReader) Next() (Event, error) {
 	}
 }
 
-var slowJSONKeys = []string{"at", "op", "pod", "node"}
+var slowJSONKeys = []string{"at", "op", "pod", "node", "cpu", "memory"}
 
 func (j *slowJSONLReader) parseLine(line []byte) (Event, error) {
 	ln := j.lr.line
@@ -235,8 +235,9 @@ func (j *slowJSONLReader) parseLine(line []byte) (Event, error) {
 	}
 	var (
 		ev     = Event{Line: ln}
-		seen   [4]bool
+		seen   [6]bool
 		atText json.RawMessage
+		res    [2]*string // cpu, memory
 	)
 	for dec.More() {
 		tok, err := dec.Token()
@@ -255,7 +256,7 @@ func (j *slowJSONLReader) parseLine(line []byte) (Event, error) {
 			}
 		}
 		if k < 0 {
-			return Event{}, j.lr.errorf(ln, key, "unknown key %q: want at, op, pod and optionally node", key)
+			return Event{}, j.lr.errorf(ln, key, "unknown key %q: want at, op, pod and optionally node, cpu and memory", key)
 		}
 		if seen[k] {
 			return Event{}, j.lr.errorf(ln, key, "key %q given twice", key)
@@ -271,11 +272,18 @@ func (j *slowJSONLReader) parseLine(line []byte) (Event, error) {
 		case "op":
 			s, ok := slowJSONString(raw)
 			if !ok {
-				return Event{}, j.lr.errorf(ln, key, "%s is not an op: want \"add\" or \"del\"", quote(raw))
+				return Event{}, j.lr.errorf(ln, key, "%s is not an op: want \"add\", \"del\" or \"running\"", quote(raw))
 			}
-			op, ok := parseOp([]byte(s))
-			if !ok {
-				return Event{}, j.lr.errorf(ln, key, "%s is not an op: want add or del", quote([]byte(s)))
+			var op Op
+			switch s {
+			case "add":
+				op = OpAdd
+			case "del":
+				op = OpDel
+			case "running":
+				op = OpRunning
+			default:
+				return Event{}, j.lr.errorf(ln, key, "%s is not an op: want add, del or running", quote([]byte(s)))
 			}
 			ev.Op = op
 		case "pod":
@@ -303,6 +311,24 @@ func (j *slowJSONLReader) parseLine(line []byte) (Event, error) {
 			if len(j.node) > 0 {
 				ev.Node = j.node[:len(j.node):len(j.node)]
 			}
+		case "cpu", "memory":
+			var v any
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.UseNumber()
+			_ = dec.Decode(&v)
+			var text string
+			switch v := v.(type) {
+			case nil:
+				continue
+			case string:
+				text = v
+			case json.Number:
+				text = string(raw)
+			default:
+				example := map[string]string{"cpu": `"500m"`, "memory": `"256Mi"`}[key]
+				return Event{}, j.lr.errorf(ln, key, "%s is not a %s quantity: want a JSON string such as %s or a number", quote(raw), key, example)
+			}
+			res[k-4] = &text
 		}
 	}
 	for i, name := range slowJSONKeys[:3] {
@@ -310,11 +336,31 @@ func (j *slowJSONLReader) parseLine(line []byte) (Event, error) {
 			return Event{}, j.lr.errorf(ln, name, "missing: every line needs at, op and pod")
 		}
 	}
-	if ev.At < j.prev {
-		return Event{}, j.lr.errorf(ln, "at", "%s is before the previous event's time %s (line %d): times must not decrease",
-			quote(atText), formatSeconds(j.prev), j.prevLine)
+	for i, key := range slowJSONKeys[4:] {
+		if res[i] == nil {
+			continue
+		}
+		text := *res[i]
+		if ev.Op == OpDel {
+			return Event{}, j.lr.errorf(ln, key, "%s on a del: a pod's requests belong on its add or running line (leave the field empty)", quote([]byte(text)))
+		}
+		parse := ParseCPU
+		if key == "memory" {
+			parse = ParseMemory
+		}
+		v, err := parse(text)
+		if err != nil {
+			return Event{}, j.lr.errorf(ln, key, "%s is not a %s quantity: %s", quote([]byte(text)), key, err.(*QuantityError).Msg)
+		}
+		if key == "cpu" {
+			ev.CPUMilli = v
+		} else {
+			ev.MemoryBytes = v
+		}
 	}
-	j.prev, j.prevLine = ev.At, ln
+	if err := j.order.check(&j.lr, ln, ev.At, atText, ev.Op); err != nil {
+		return Event{}, err
+	}
 	return ev, nil
 }
 

@@ -173,7 +173,7 @@ func TestCSVRoundTrip(t *testing.T) {
 		for _, n := range []int{0, 1, 2, 10, 1000} {
 			evs := randomCSVTrace(rng, n, withNode)
 			if n == 1000 {
-				evs[999].At = math.MaxInt64
+				evs[999].At = MaxTraceTime
 			}
 			var buf bytes.Buffer
 			w := NewCSVWriter(&buf, withNode)

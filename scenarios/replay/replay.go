@@ -234,7 +234,7 @@ func (f *feeder) Fire(now sim.Time, _ int64) {
 	ev := f.ev
 	var err error
 	switch ev.Op {
-	case scenarios.OpAdd:
+	case scenarios.OpAdd, scenarios.OpRunning: // interim: running replays as an add until the model holds running pods (issue 10 item 4)
 		if nt, ok := f.target.(nodeTarget); ok && ev.PodName != "" {
 			err = nt.addPodNamed(ev.PodName)
 		} else {
