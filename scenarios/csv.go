@@ -608,3 +608,12 @@ func parseSecondsFast(b []byte) (sim.Time, bool) {
 }
 
 func isDigit(ch byte) bool { return '0' <= ch && ch <= '9' }
+
+// Columns reports which optional columns a CSV trace's header has, known
+// once Next has read the header; the zero value for the other formats.
+func (t *Trace) Columns() Columns {
+	if c, ok := t.r.(*CSVReader); ok {
+		return c.Columns()
+	}
+	return Columns{}
+}

@@ -15,6 +15,17 @@ package scenarios
 // unique among live pods (and over the whole trace). The returned Event's Pod
 // (and Node) alias a buffer of the generator that is overwritten by the next
 // call to Next.
+//
+// Pods a generator has at t=0 before anything happens (churn's --start-pods,
+// rolling's old replicas, diurnal's trough) are running events (OpRunning):
+// they hold their addresses when the trace starts.
+//
+// Every parameter has a range, checked by Validate with a message naming
+// its flag: counts up to MaxGenCount, rates up to MaxGenRate per second,
+// durations up to MaxTraceTime, and the trace must end by MaxTraceTime.
+// Through the command line and scenario files (GenFromArgs, GenFlags) a
+// generator is also refused when its event bound (genParams.workBound)
+// exceeds --max-events, DefaultMaxEvents unless raised.
 
 import (
 	"fmt"
@@ -41,6 +52,22 @@ var GenKinds = []string{KindChurn, KindDeploy, KindRolling, KindCronJob, KindDiu
 
 // maxTime is the largest representable instant; generated times saturate there.
 const maxTime = sim.Time(math.MaxInt64)
+
+// Bounds of generator parameters.
+const (
+	// MaxGenCount bounds every count parameter (replicas, pods per run,
+	// start pods, ...): 10^9.
+	MaxGenCount = 1_000_000_000
+	// MaxGenRate bounds every rate, in pods (or operations) per second: one
+	// a nanosecond, the trace's resolution.
+	MaxGenRate = 1e9
+	// DefaultMaxEvents is the default of --max-events: a generator whose
+	// event bound is larger is refused unless --max-events raises it. Ten
+	// million events are about 300 MB of CSV.
+	DefaultMaxEvents = 10_000_000
+	// MaxMaxEvents is the largest --max-events accepted.
+	MaxMaxEvents = 1_000_000_000_000
+)
 
 // addTime returns a+d (d >= 0), saturating at maxTime instead of overflowing.
 func addTime(a, d sim.Time) sim.Time {
@@ -220,6 +247,8 @@ func checkPrefix(prefix string) error {
 // Validation helpers. Messages name the CLI flag, e.g. "--rate must be > 0,
 // got -1".
 
+// checkRate checks a rate: finite, > 0 (>= 0 with allowZero), at most
+// MaxGenRate.
 func checkRate(flag string, v float64, allowZero bool) error {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
@@ -228,26 +257,46 @@ func checkRate(flag string, v float64, allowZero bool) error {
 		return fmt.Errorf("%s must be >= 0, got %g", flag, v)
 	case !allowZero && v <= 0:
 		return fmt.Errorf("%s must be > 0, got %g", flag, v)
+	case v > MaxGenRate:
+		return fmt.Errorf("%s must be at most %g per second (one a nanosecond), got %g", flag, float64(MaxGenRate), v)
 	}
 	return nil
 }
 
+// checkDur checks a duration: > 0 (>= 0 with allowZero), at most
+// MaxTraceTime.
 func checkDur(flag string, v sim.Time, allowZero bool) error {
-	if allowZero && v < 0 {
+	switch {
+	case allowZero && v < 0:
 		return fmt.Errorf("%s must be >= 0, got %s", flag, v)
-	}
-	if !allowZero && v <= 0 {
+	case !allowZero && v <= 0:
 		return fmt.Errorf("%s must be > 0, got %s", flag, v)
+	case v > MaxTraceTime:
+		return fmt.Errorf("%s must be at most 100 years (%s), got %s", flag, MaxTraceTime, v)
 	}
 	return nil
 }
 
+// checkCount checks a count: > 0 (>= 0 with allowZero), at most
+// MaxGenCount.
 func checkCount(flag string, v int, allowZero bool) error {
-	if allowZero && v < 0 {
+	switch {
+	case allowZero && v < 0:
 		return fmt.Errorf("%s must be >= 0, got %d", flag, v)
-	}
-	if !allowZero && v <= 0 {
+	case !allowZero && v <= 0:
 		return fmt.Errorf("%s must be > 0, got %d", flag, v)
+	case v > MaxGenCount:
+		return fmt.Errorf("%s must be at most %d, got %d", flag, MaxGenCount, v)
+	}
+	return nil
+}
+
+// checkEnd checks that a trace whose last event is at end seconds (a float,
+// so that it cannot overflow) ends by MaxTraceTime; what says how end is
+// computed, for the message.
+func checkEnd(end float64, what string) error {
+	if !(end <= MaxTraceTime.Seconds()) {
+		return fmt.Errorf("the trace would end after 100 years (%s s): %s = %.6g s", formatSeconds(MaxTraceTime), what, end)
 	}
 	return nil
 }

@@ -27,28 +27,32 @@ const (
 
 // ChurnParams configures the Poisson churn generator: pods arrive as a
 // Poisson process of the given rate during [0, Duration) and each lives for
-// an independent random lifetime.
+// an independent random lifetime. A delete that would come after
+// MaxTraceTime (a lifetime drawn from the distribution's far tail) is not
+// generated: that pod stays live at the end of the trace.
 type ChurnParams struct {
 	// Prefix is the pod-name prefix; "" means "churn".
 	Prefix string
-	// Rate is the mean arrival rate in pods per second (--rate), > 0.
+	// Rate is the mean arrival rate in pods per second (--rate), > 0 and
+	// at most MaxGenRate.
 	Rate float64
 	// LifetimeDist is the lifetime distribution (--lifetime-dist); ""
 	// means exponential.
 	LifetimeDist LifetimeDist
-	// MeanLifetime is the mean pod lifetime (--mean-lifetime), > 0.
+	// MeanLifetime is the mean pod lifetime (--mean-lifetime), > 0 and at
+	// most MaxTraceTime.
 	MeanLifetime sim.Time
 	// LifetimeSigma is the lognormal shape (--lifetime-sigma; default 0.5),
-	// > 0 when LifetimeDist is lognormal, ignored otherwise.
+	// in (0, 10] when LifetimeDist is lognormal, ignored otherwise.
 	LifetimeSigma float64
-	// Duration is the length of the trace (--duration), > 0: arrivals happen
-	// in [0, Duration).
+	// Duration is the length of the trace (--duration), > 0 and at most
+	// MaxTraceTime: arrivals happen in [0, Duration).
 	Duration sim.Time
-	// StartPods pods (--start-pods) are already running at t=0: they are
-	// added at t=0 and their remaining lifetimes are drawn from the
-	// stationary residual-life distribution of the lifetime distribution, so
-	// the population starts in steady state. They are not counted as
-	// arrivals.
+	// StartPods pods (--start-pods, 0 to MaxGenCount) are already running
+	// at t=0: they are running events (OpRunning) at t=0 and their
+	// remaining lifetimes are drawn from the stationary residual-life
+	// distribution of the lifetime distribution, so the population starts
+	// in steady state. They are not counted as arrivals.
 	StartPods int
 	// Drain (--drain) keeps the trace going past Duration until every pod
 	// has been deleted at its scheduled time. Without it the trace stops at
@@ -96,6 +100,12 @@ func (p ChurnParams) Validate() error {
 		return err
 	}
 	return checkCount("--start-pods", p.StartPods, true)
+}
+
+// workBound returns the expected number of events: every start pod and
+// arrival added and deleted.
+func (p ChurnParams) workBound() (float64, string) {
+	return 2 * (float64(p.StartPods) + p.Rate*p.Duration.Seconds()), "2 × (--start-pods + --rate × --duration)"
 }
 
 // Churn is the Poisson churn generator, a Reader. Create it with NewChurn.
@@ -184,14 +194,14 @@ func (c *Churn) Next() (Event, error) {
 		id := c.nextID
 		c.nextID++
 		c.dels.push(c.residual(), id)
-		return c.event(0, OpAdd, id), nil
+		return c.event(0, OpRunning, id), nil
 	}
 	arriving := c.nextArrival < c.p.Duration
 	// Deletes go first at equal times: the pod's address is freed before the
 	// newcomer asks for one.
 	if c.dels.len() > 0 && (!arriving || c.dels.peek().at <= c.nextArrival) {
 		top := c.dels.peek()
-		if top.at >= c.p.Duration && !c.p.Drain {
+		if (top.at >= c.p.Duration && !c.p.Drain) || top.at > MaxTraceTime {
 			return Event{}, io.EOF
 		}
 		c.dels.pop()

@@ -65,16 +65,20 @@ func TestGenChurnStats(t *testing.T) {
 }
 
 // TestGenChurnEnd checks start pods and the end of the trace: start pods are
-// added at 0, and without Drain nothing happens at or after Duration.
+// running events at 0, and without Drain nothing happens at or after
+// Duration.
 func TestGenChurnEnd(t *testing.T) {
 	for _, dist := range []LifetimeDist{LifetimeExponential, LifetimeLognormal, LifetimeFixed} {
 		p := ChurnParams{Rate: 2, LifetimeDist: dist, MeanLifetime: 100 * sim.Second,
 			LifetimeSigma: 0.5, Duration: 300 * sim.Second, StartPods: 400, Prefix: "bg"}
 		evs := genDrain(t, genMust[*Churn](t)(NewChurn(p, 9)))
 		for i := 0; i < p.StartPods; i++ {
-			if evs[i].at != 0 || evs[i].op != OpAdd {
-				t.Fatalf("%s: event %d = %+v, want a start add at 0", dist, i, evs[i])
+			if evs[i].at != 0 || evs[i].op != OpRunning {
+				t.Fatalf("%s: event %d = %+v, want a start pod running at 0", dist, i, evs[i])
 			}
+		}
+		if evs[p.StartPods].op == OpRunning {
+			t.Fatalf("%s: %d running events, want %d", dist, p.StartPods+1, p.StartPods)
 		}
 		if evs[0].pod != "bg-000000" {
 			t.Fatalf("first pod %q, want bg-000000", evs[0].pod)

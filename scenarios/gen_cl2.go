@@ -27,21 +27,25 @@ type CL2Params struct {
 	// Prefix is the pod-name prefix; "" means "cl2". Pods are named
 	// "<prefix>-w<workload>-<id>", e.g. "cl2-w0003-000017".
 	Prefix string
-	// Nodes is the number of nodes (--nodes), > 0.
+	// Nodes is the number of nodes (--nodes), > 0; Nodes·PodsPerNode is at
+	// most 2^26.
 	Nodes int
 	// PodsPerNode is the pod density and the per-node cap (--pods-per-node,
 	// default 30), > 0.
 	PodsPerNode int
 	// CreateRate is the cluster-wide pace of creates, resizes and deletes in
-	// pods per second (--create-rate, default 10), > 0.
+	// pods per second (--create-rate, default 10), > 0 and at most
+	// MaxGenRate. The trace (at most 4·Nodes·PodsPerNode operations at this
+	// pace, plus Settle and Hold) must end by MaxTraceTime.
 	CreateRate float64
 	// WorkloadSize is the number of pods per workload (--workload-size,
-	// default 10), > 0.
+	// default 10), 1 to 2^26.
 	WorkloadSize int
 	// Settle is the pause between the last create and the resize
-	// (--settle), >= 0.
+	// (--settle), 0 to MaxTraceTime.
 	Settle sim.Time
-	// Hold is the pause between the resize and the deletion (--hold), >= 0.
+	// Hold is the pause between the resize and the deletion (--hold), 0 to
+	// MaxTraceTime.
 	Hold sim.Time
 }
 
@@ -82,10 +86,24 @@ func (p CL2Params) Validate() error {
 	if err := checkCount("--workload-size", p.WorkloadSize, false); err != nil {
 		return err
 	}
+	if p.WorkloadSize > maxCL2Pods {
+		return fmt.Errorf("--workload-size must be at most %d, got %d", maxCL2Pods, p.WorkloadSize)
+	}
 	if err := checkDur("--settle", p.Settle, true); err != nil {
 		return err
 	}
-	return checkDur("--hold", p.Hold, true)
+	if err := checkDur("--hold", p.Hold, true); err != nil {
+		return err
+	}
+	ops, _ := p.workBound()
+	return checkEnd(p.Settle.Seconds()+p.Hold.Seconds()+ops/p.CreateRate, "--settle + --hold + 4 × --nodes × --pods-per-node / --create-rate")
+}
+
+// workBound returns a bound on the events: the creates, the resize (each
+// workload moves by at most half its size, plus rounding), the deletes of
+// up to 1.5 times the pods created.
+func (p CL2Params) workBound() (float64, string) {
+	return 4 * float64(p.Nodes) * float64(p.PodsPerNode), "4 × --nodes × --pods-per-node"
 }
 
 // ResizeBounds returns the inclusive range of resized workload sizes:

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -29,16 +30,20 @@ const (
 type CronJobParams struct {
 	// Prefix is the pod-name prefix; "" means "cronjob".
 	Prefix string
-	// Period is the schedule period (--period), > 0.
+	// Period is the schedule period (--period), > 0 and at most
+	// MaxTraceTime.
 	Period sim.Time
-	// PodsPerRun is how many pods each run adds (--pods-per-run), > 0.
+	// PodsPerRun is how many pods each run adds (--pods-per-run), 1 to
+	// MaxGenCount.
 	PodsPerRun int
-	// RunLength is each job pod's lifetime (--run-length), > 0.
+	// RunLength is each job pod's lifetime (--run-length), > 0; Duration +
+	// RunLength must be at most MaxTraceTime.
 	RunLength sim.Time
 	// Policy is the concurrency policy (--concurrency-policy); "" means
 	// Allow.
 	Policy ConcurrencyPolicy
-	// Duration is how long runs are scheduled (--duration), > 0.
+	// Duration is how long runs are scheduled (--duration), > 0 and at most
+	// MaxTraceTime.
 	Duration sim.Time
 }
 
@@ -73,7 +78,17 @@ func (p CronJobParams) Validate() error {
 	default:
 		return fmt.Errorf("--concurrency-policy must be Allow, Forbid or Replace, got %q", string(p.Policy))
 	}
-	return checkDur("--duration", p.Duration, false)
+	if err := checkDur("--duration", p.Duration, false); err != nil {
+		return err
+	}
+	return checkEnd(p.Duration.Seconds()+p.RunLength.Seconds(), "--duration + --run-length")
+}
+
+// workBound returns the runs scheduled (each a step, skipped or not) plus
+// their pods' adds and deletes.
+func (p CronJobParams) workBound() (float64, string) {
+	runs := math.Ceil(float64(p.Duration) / float64(p.Period))
+	return runs * (1 + 2*float64(p.PodsPerRun)), "⌈--duration / --period⌉ × (1 + 2 × --pods-per-run)"
 }
 
 // cronRun is a run whose pods are live: ids [first, first+n), deleted at end.

@@ -15,22 +15,23 @@ import (
 type DeployParams struct {
 	// Prefix is the pod-name prefix; "" means "deploy".
 	Prefix string
-	// Replicas is the scaled-up size (--replicas), > 0.
+	// Replicas is the scaled-up size (--replicas), 1 to MaxGenCount.
 	Replicas int
 	// CreateRate is the scale-up pace in pods per second (--create-rate),
-	// >= 0: the k-th pod (from 0) is added at Start + k/CreateRate. 0 adds
-	// them all at Start.
+	// 0 to MaxGenRate: the k-th pod (from 0) is added at Start +
+	// k/CreateRate. 0 adds them all at Start.
 	CreateRate float64
-	// Start is the delay before the scale-up (--start), >= 0.
+	// Start is the delay before the scale-up (--start), 0 to MaxTraceTime.
 	Start sim.Time
-	// Hold is how long the Deployment stays at Replicas (--hold), >= 0,
-	// counted from the last scale-up add.
+	// Hold is how long the Deployment stays at Replicas (--hold), 0 to
+	// MaxTraceTime, counted from the last scale-up add.
 	Hold sim.Time
 	// ScaleDownTo is the size after the scale-down (--scale-down-to), in
 	// [0, Replicas]. As a ReplicaSet does, the newest pods are deleted first.
 	ScaleDownTo int
 	// DeleteRate is the scale-down pace in pods per second (--delete-rate),
-	// >= 0. 0 (the default) deletes them all at the same instant.
+	// 0 to MaxGenRate. 0 (the default) deletes them all at the same
+	// instant.
 	DeleteRate float64
 }
 
@@ -60,7 +61,26 @@ func (p DeployParams) Validate() error {
 	if p.ScaleDownTo < 0 || p.ScaleDownTo > p.Replicas {
 		return fmt.Errorf("--scale-down-to must be between 0 and --replicas (%d), got %d", p.Replicas, p.ScaleDownTo)
 	}
-	return checkRate("--delete-rate", p.DeleteRate, true)
+	if err := checkRate("--delete-rate", p.DeleteRate, true); err != nil {
+		return err
+	}
+	return checkEnd(p.end(), "--start + (--replicas−1)/--create-rate + --hold + (--replicas−--scale-down-to−1)/--delete-rate")
+}
+
+// end returns the time of the last event, in seconds.
+func (p DeployParams) end() float64 {
+	paced := func(n int, rate float64) float64 {
+		if rate == 0 || n <= 0 {
+			return 0
+		}
+		return float64(n) / rate
+	}
+	return p.Start.Seconds() + paced(p.Replicas-1, p.CreateRate) + p.Hold.Seconds() + paced(p.Replicas-p.ScaleDownTo-1, p.DeleteRate)
+}
+
+// workBound returns the number of events.
+func (p DeployParams) workBound() (float64, string) {
+	return float64(2*p.Replicas - p.ScaleDownTo), "2 × --replicas − --scale-down-to"
 }
 
 // Deploy is the Deployment scale-step generator, a Reader. Create it with

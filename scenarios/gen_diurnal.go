@@ -15,21 +15,25 @@ import (
 //
 // is rounded to the nearest integer and pods are added, or the oldest
 // deleted, at that instant to reach it. The cycle starts at the trough
-// (MinPods pods added at t=0) and peaks at Period/2. Pods live at the end
-// stay live.
+// (MinPods pods running at t=0: running events) and peaks at Period/2. Pods
+// live at the end stay live.
 type DiurnalParams struct {
 	// Prefix is the pod-name prefix; "" means "diurnal".
 	Prefix string
-	// MinPods is the trough (--min-pods), >= 0.
+	// MinPods is the trough (--min-pods), 0 to MaxGenCount.
 	MinPods int
-	// MaxPods is the peak (--max-pods), >= MinPods and > 0.
+	// MaxPods is the peak (--max-pods), > 0, >= MinPods and at most
+	// MaxGenCount.
 	MaxPods int
-	// Period is the cycle length (--period, default 24h), > 0.
+	// Period is the cycle length (--period, default 24h), > 0 and at most
+	// MaxTraceTime.
 	Period sim.Time
-	// Duration is the length of the trace (--duration), > 0.
+	// Duration is the length of the trace (--duration), > 0 and at most
+	// MaxTraceTime.
 	Duration sim.Time
 	// Step is how often the target is re-evaluated (--step, default 1m),
-	// > 0.
+	// > 0 and at most MaxTraceTime. Every step costs work even when the
+	// target does not change, so steps count towards --max-events.
 	Step sim.Time
 }
 
@@ -66,6 +70,17 @@ func (p DiurnalParams) Validate() error {
 		return err
 	}
 	return checkDur("--step", p.Step, false)
+}
+
+// workBound returns the steps plus a bound on the events: the target is
+// monotone over each half cycle, so the rounded targets move by at most
+// MaxPods-MinPods within one, and the trace touches ⌈2·Duration/Period⌉+1
+// of them after the MinPods at t=0.
+func (p DiurnalParams) workBound() (float64, string) {
+	steps := math.Ceil(float64(p.Duration) / float64(p.Step))
+	halves := math.Ceil(2*float64(p.Duration)/float64(p.Period)) + 1
+	return steps + float64(p.MinPods) + float64(p.MaxPods-p.MinPods)*halves,
+		"⌈--duration / --step⌉ + --min-pods + (--max-pods − --min-pods) × (⌈2 × --duration / --period⌉ + 1)"
 }
 
 // Target returns the rounded target pod count at time t.
@@ -129,5 +144,9 @@ func (d *Diurnal) Next() (Event, error) {
 	d.adds--
 	id := d.nextID
 	d.nextID++
-	return Event{At: d.at, Op: OpAdd, Pod: d.names.name(id, podIDWidth)}, nil
+	op := OpAdd
+	if d.at == 0 {
+		op = OpRunning // the trough, running when the trace starts
+	}
+	return Event{At: d.at, Op: op, Pod: d.names.name(id, podIDWidth)}, nil
 }

@@ -23,7 +23,10 @@ func TestGenDiurnal(t *testing.T) {
 				if e.at%p.Step != 0 {
 					t.Fatalf("%s: event at %v off the step grid", name, e.at)
 				}
-				if e.op == OpAdd {
+				if (e.op == OpRunning) != (e.at == 0 && e.op != OpDel) {
+					t.Fatalf("%s: %v at %v: the pods at t=0 are running, the later ones added", name, e.op, e.at)
+				}
+				if e.op != OpDel {
 					order = append(order, e.pod)
 				} else {
 					if order[0] != e.pod {

@@ -17,7 +17,8 @@ type IntOrPercent struct {
 	Percent bool // Val is a percentage
 }
 
-// ParseIntOrPercent parses "N" or "N%" with N a non-negative integer.
+// ParseIntOrPercent parses "N" or "N%" with N an integer from 0 to
+// MaxGenCount.
 func ParseIntOrPercent(s string) (IntOrPercent, error) {
 	var v IntOrPercent
 	if err := v.Set(s); err != nil {
@@ -32,6 +33,9 @@ func (v *IntOrPercent) Set(s string) error {
 	n, err := strconv.Atoi(num)
 	if err != nil || n < 0 || strings.HasPrefix(num, "+") {
 		return fmt.Errorf("%q is not a non-negative integer or percentage like 25%%", s)
+	}
+	if n > MaxGenCount {
+		return fmt.Errorf("%q is more than %d", s, MaxGenCount)
 	}
 	*v = IntOrPercent{Val: n, Percent: pct}
 	return nil
@@ -63,7 +67,8 @@ func (v IntOrPercent) Resolve(total int, roundUp bool) int {
 }
 
 // RollingParams configures a rolling update of a Deployment that is already
-// at Replicas: the Replicas old pods are added at t=0 (already Ready), and
+// at Replicas: the Replicas old pods are running at t=0 (running events,
+// already Ready), and
 // from Start every old pod is replaced by a new one as the Deployment
 // controller does it: it adds new pods while the total stays within
 // Replicas+maxSurge, and deletes old pods while the Ready pods (old pods and
@@ -74,7 +79,7 @@ type RollingParams struct {
 	// Prefix is the pod-name prefix; "" means "rolling". Old pods get ids
 	// 0..Replicas-1, new pods Replicas..2*Replicas-1.
 	Prefix string
-	// Replicas is the Deployment's size (--replicas), > 0.
+	// Replicas is the Deployment's size (--replicas), 1 to MaxGenCount.
 	Replicas int
 	// MaxSurge is how many pods may exist above Replicas (--max-surge); a
 	// percentage rounds up.
@@ -86,9 +91,11 @@ type RollingParams struct {
 	// Kubernetes.
 	MaxUnavailable IntOrPercent
 	// PodStart is how long a new pod takes from its add to Ready
-	// (--pod-start), >= 0.
+	// (--pod-start), 0 to MaxTraceTime.
 	PodStart sim.Time
-	// Start is when the rollout begins (--start), >= 0.
+	// Start is when the rollout begins (--start), 0 to MaxTraceTime. The
+	// rollout takes at most Replicas steps of PodStart, and Start +
+	// Replicas·PodStart must be at most MaxTraceTime.
 	Start sim.Time
 }
 
@@ -128,7 +135,16 @@ func (p RollingParams) Validate() error {
 	if err := checkDur("--pod-start", p.PodStart, true); err != nil {
 		return err
 	}
-	return checkDur("--start", p.Start, true)
+	if err := checkDur("--start", p.Start, true); err != nil {
+		return err
+	}
+	return checkEnd(p.Start.Seconds()+float64(p.Replicas)*p.PodStart.Seconds(), "--start + --replicas × --pod-start")
+}
+
+// workBound returns the number of events: the old pods running, the new
+// ones added, the old ones deleted.
+func (p RollingParams) workBound() (float64, string) {
+	return 3 * float64(p.Replicas), "3 × --replicas"
 }
 
 // Resolved returns the surge and unavailable allowances in pods for
@@ -197,7 +213,7 @@ func (r *Rolling) Next() (Event, error) {
 	if r.initLeft > 0 {
 		id := uint64(r.p.Replicas - r.initLeft)
 		r.initLeft--
-		return Event{At: 0, Op: OpAdd, Pod: r.names.name(id, podIDWidth)}, nil
+		return Event{At: 0, Op: OpRunning, Pod: r.names.name(id, podIDWidth)}, nil
 	}
 	for r.outHead >= len(r.out) {
 		r.out, r.outHead = r.out[:0], 0

@@ -68,10 +68,13 @@ func TestGenRolling(t *testing.T) {
 			var lastOldDel sim.Time
 			minReady, maxLive := p.Replicas, 0
 			for i, e := range evs {
-				if e.op == OpAdd {
+				if e.op != OpDel {
+					if isOld(e.pod) != (e.op == OpRunning) {
+						t.Fatalf("%s: %v of pod %s: old pods are running, new ones added", name, e.op, e.pod)
+					}
 					if isOld(e.pod) {
 						if e.at != 0 {
-							t.Fatalf("%s: old pod %s added at %v", name, e.pod, e.at)
+							t.Fatalf("%s: old pod %s running at %v", name, e.pod, e.at)
 						}
 						oldAdded++
 						readyAt[e.pod] = 0

@@ -28,6 +28,7 @@ func genDrain(t testing.TB, r Reader) []genEv {
 	var out []genEv
 	live := map[string]string{}
 	prev := sim.Time(0)
+	started := false // an add or del has been seen
 	for {
 		ev, err := r.Next()
 		if err == io.EOF {
@@ -45,11 +46,16 @@ func genDrain(t testing.TB, r Reader) []genEv {
 		prev = ev.At
 		g := genEv{ev.At, ev.Op, string(ev.Pod), string(ev.Node)}
 		switch ev.Op {
-		case OpAdd:
+		case OpAdd, OpRunning:
 			if _, ok := live[g.pod]; ok {
 				t.Fatalf("event %d: add of live pod %s", len(out)+1, g.pod)
 			}
 			live[g.pod] = g.node
+			if ev.Op == OpAdd {
+				started = true
+			} else if started || ev.At != 0 {
+				t.Fatalf("event %d: running pod %s at %v after an add or del", len(out)+1, g.pod, ev.At)
+			}
 		case OpDel:
 			node, ok := live[g.pod]
 			if !ok {
@@ -59,6 +65,7 @@ func genDrain(t testing.TB, r Reader) []genEv {
 				t.Fatalf("event %d: del of %s on node %q, added on %q", len(out)+1, g.pod, g.node, node)
 			}
 			delete(live, g.pod)
+			started = true
 		default:
 			t.Fatalf("event %d: bad op %v", len(out)+1, ev.Op)
 		}
@@ -206,7 +213,7 @@ func TestGenValidate(t *testing.T) {
 		{"cl2 rate", func() error { p := cl2(); p.CreateRate = 0; return p.Validate() }(), "--create-rate must be > 0, got 0"},
 		{"cl2 size", func() error { p := cl2(); p.WorkloadSize = 0; return p.Validate() }(), "--workload-size must be > 0"},
 		{"cl2 settle", func() error { p := cl2(); p.Settle = -1; return p.Validate() }(), "--settle must be >= 0"},
-		{"cl2 huge", func() error { p := cl2(); p.Nodes = 1 << 30; return p.Validate() }(), "--nodes * --pods-per-node must be at most"},
+		{"cl2 huge", func() error { p := cl2(); p.Nodes = 1 << 24; return p.Validate() }(), "--nodes * --pods-per-node must be at most"},
 	}
 	for _, c := range cases {
 		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {

@@ -13,23 +13,26 @@ import (
 	"github.com/ipamsim/ipamsim/scenarios"
 )
 
-const convertUsageHead = `Usage: ipamsim trace convert [--from FORMAT] [flags] FILE
+const convertUsageHead = `Usage: ipamsim trace convert [--from FORMAT] [--to FORMAT] [flags] FILE
 
 Convert a Kubernetes audit log, or a CSV or JSONL trace, to the canonical CSV
-trace "at,op,pod,node" (times in seconds from the start). FILE is - for
-standard input.
+trace "at,op,pod[,node][,cpu][,memory]" (times in seconds from the start), or
+with --to jsonl to a JSONL trace. FILE is - for standard input.
 
 --from k8s-audit reads audit.k8s.io/v1 Events, one JSON object a line, raw
 (kube-apiserver --audit-log-path) or as exported from CloudWatch Logs (the
 EKS control plane log group, "@message" or "message" records). A pod is added
 when it is bound to a node (pods/binding) and deleted at its delete plus its
-grace period. The import reads the whole log into memory and sorts it: fine
-for a day of audit log; convert once and replay the CSV for longer traces.
-A one-line summary of what was imported, skipped and ignored goes to stderr.
+grace period; a pod running before the log starts is a 'running' event at 0.
+Each pod's cpu and memory requests come from its spec, when the log holds it.
+The import reads the whole log into memory and sorts it: fine for a day of
+audit log; convert once and replay the CSV for longer traces. A one-line
+summary of what was imported, skipped and ignored goes to stderr.
 
---from csv and jsonl normalise a trace to the canonical CSV, keeping the node
-column only if the trace has nodes. Without --from the format is detected
-from the first line.
+--from csv and jsonl normalise a trace, keeping the node, cpu and memory
+columns only if the trace has them (a JSONL trace on standard input, which
+cannot be read twice, gets all three in CSV). Without --from the format is
+detected from the first line.
 
 Flags:
 `
@@ -60,13 +63,15 @@ func runTraceConvert(args []string, stdout, stderr io.Writer) int {
 	fs.SortFlags = false
 	var (
 		from          string
+		to            string
 		grace         time.Duration
 		assumeRunning bool
 		output        string
 		help          bool
 	)
 	fs.StringVar(&from, "from", "auto", "Input `FORMAT`: k8s-audit, csv, jsonl, or auto (detect from the first line)")
-	fs.DurationVar(&grace, "grace-period", 0, "k8s-audit: give every pod delete this grace period `D` (e.g. 30s), whatever the log says (default: from the log, else 30s)")
+	fs.StringVar(&to, "to", "csv", "Output `FORMAT`: csv or jsonl")
+	fs.DurationVar(&grace, "grace-period", 0, "k8s-audit: give every pod delete this grace period `D`, 0s to 100 years (876000h), whatever the log says (default: from the log, else 30s)")
 	fs.BoolVar(&assumeRunning, "assume-running", true, "k8s-audit: add the pods running before the log starts (first seen in a status update or delete that names their node) at its first timestamp")
 	fs.StringVarP(&output, "output", "o", "-", "Write the trace to `FILE` (written whole or not at all; - for stdout)")
 	fs.BoolVarP(&help, "help", "h", false, "Show this help")
@@ -102,8 +107,11 @@ func runTraceConvert(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	if fs.Changed("grace-period") && grace < 0 {
-		return usageErr("--grace-period must not be negative, got %v", grace)
+	if fs.Changed("grace-period") && (grace < 0 || grace > time.Duration(scenarios.MaxTraceTime)) {
+		return usageErr("--grace-period must be between 0s and 100 years (%v), got %v", time.Duration(scenarios.MaxTraceTime), grace)
+	}
+	if to != "csv" && to != "jsonl" {
+		return usageErr("--to must be csv or jsonl, got %q", to)
 	}
 	switch fs.NArg() {
 	case 0:
@@ -120,7 +128,7 @@ func runTraceConvert(args []string, stdout, stderr io.Writer) int {
 	if fs.Changed("grace-period") {
 		opts.GracePeriod = &grace
 	}
-	c := converter{format: format, opts: opts, path: fs.Arg(0)}
+	c := converter{format: format, to: to, opts: opts, path: fs.Arg(0)}
 	var summary string
 	write := func(w io.Writer) error {
 		s, err := c.convert(w)
@@ -154,6 +162,7 @@ func convertFormat(s string) (scenarios.Format, error) {
 // converter converts one input file.
 type converter struct {
 	format scenarios.Format // 0: detect
+	to     string           // output format: csv or jsonl
 	opts   scenarios.AuditOptions
 	path   string
 }
@@ -172,34 +181,53 @@ func (c *converter) convert(w io.Writer) (string, error) {
 	name := t.Name
 
 	var (
-		r        scenarios.Reader = t
-		withNode bool
-		summary  string
+		r       scenarios.Reader = t
+		cols    scenarios.Columns
+		summary string
 	)
 	switch t.Format {
 	case scenarios.FormatK8sAudit:
-		withNode, summary = true, name+": "+t.Audit.String()
+		// The import is in memory already: look at its events for the
+		// columns they need.
+		evs, err := scenarios.ReadEvents(t)
+		if err != nil {
+			return "", convertInputError{err}
+		}
+		cols = scenarios.Columns{Node: true}
+		for i := range evs {
+			cols.CPU = cols.CPU || evs[i].CPUMilli != 0
+			cols.Memory = cols.Memory || evs[i].MemoryBytes != 0
+		}
+		r, summary = scenarios.NewEventReader(name, evs), name+": "+t.Audit.String()
 	case scenarios.FormatCSV:
 		// The header is read with the first event: peek at it.
 		first, err := t.Next()
 		if err != nil && err != io.EOF {
 			return "", convertInputError{err}
 		}
-		r, withNode = &convertPrepend{first: first, firstErr: err, r: t}, t.HasNodeColumn()
+		r, cols = &convertPrepend{first: first, firstErr: err, r: t}, t.Columns()
 	case scenarios.FormatJSONL:
-		// A JSONL trace may give a node to some events only: keep the
-		// column if any has one. A file is read twice to know; standard
-		// input, which cannot be, always gets the column.
-		withNode = true
-		if c.path != "-" {
-			if withNode, err = jsonlHasNode(c.path); err != nil {
+		// A JSONL trace may give a node, cpu or memory to some events
+		// only: keep a column if any has one. A file is read twice to
+		// know; standard input, which cannot be, gets them all.
+		cols = scenarios.Columns{Node: true, CPU: true, Memory: true}
+		if c.path != "-" && c.to == "csv" {
+			if cols, err = jsonlColumns(c.path); err != nil {
 				return "", err
 			}
 		}
 	}
 
-	cw := scenarios.NewCSVWriter(w, withNode)
-	adds, dels := 0, 0
+	var tw interface {
+		Write(scenarios.Event) error
+		Flush() error
+	}
+	if c.to == "jsonl" {
+		tw = scenarios.NewJSONLWriter(w)
+	} else {
+		tw = scenarios.NewCSVWriterColumns(w, cols)
+	}
+	var counts [4]int // by op
 	for {
 		ev, err := r.Next()
 		if err == io.EOF {
@@ -208,47 +236,45 @@ func (c *converter) convert(w io.Writer) (string, error) {
 		if err != nil {
 			return "", convertInputError{err}
 		}
-		if len(ev.Node) > 0 && !withNode {
-			return "", convertInputError{fmt.Errorf("%s:%d: event has a node but the trace has no node column", name, ev.Line)}
-		}
-		if err := cw.Write(ev); err != nil {
+		if err := tw.Write(ev); err != nil {
 			return "", fmt.Errorf("write: %w", err)
 		}
-		if ev.Op == scenarios.OpAdd {
-			adds++
-		} else {
-			dels++
+		if int(ev.Op) < len(counts) {
+			counts[ev.Op]++
 		}
 	}
-	if err := cw.Flush(); err != nil {
+	if err := tw.Flush(); err != nil {
 		return "", fmt.Errorf("write: %w", err)
 	}
 	if summary == "" {
-		summary = fmt.Sprintf("%s: %v: events=%d added=%d deleted=%d", name, t.Format, adds+dels, adds, dels)
+		run, add, del := counts[scenarios.OpRunning], counts[scenarios.OpAdd], counts[scenarios.OpDel]
+		summary = fmt.Sprintf("%s: %v: events=%d running=%d added=%d deleted=%d", name, t.Format, run+add+del, run, add, del)
 	}
 	return summary, nil
 }
 
-// jsonlHasNode reads the JSONL trace at path and reports whether any event
-// has a node.
-func jsonlHasNode(path string) (bool, error) {
+// jsonlColumns reads the JSONL trace at path and reports which of the
+// optional columns its events use.
+func jsonlColumns(path string) (scenarios.Columns, error) {
+	var cols scenarios.Columns
 	t, err := scenarios.OpenTrace(path, scenarios.TraceOptions{Format: scenarios.FormatJSONL})
 	if err != nil {
-		return false, convertInputError{err}
+		return cols, convertInputError{err}
 	}
 	defer t.Close()
-	for {
+	for !(cols.Node && cols.CPU && cols.Memory) {
 		ev, err := t.Next()
 		if err == io.EOF {
-			return false, nil
+			break
 		}
 		if err != nil {
-			return false, convertInputError{err}
+			return cols, convertInputError{err}
 		}
-		if len(ev.Node) > 0 {
-			return true, nil
-		}
+		cols.Node = cols.Node || len(ev.Node) > 0
+		cols.CPU = cols.CPU || ev.CPUMilli != 0
+		cols.Memory = cols.Memory || ev.MemoryBytes != 0
 	}
+	return cols, nil
 }
 
 // convertPrepend replays an event already read before the rest of r.

@@ -192,7 +192,7 @@ func TestTraceConvertStdin(t *testing.T) {
 	}
 	convertStdin = strings.NewReader("{\"at\":1,\"op\":\"add\",\"pod\":\"a\"}\n")
 	code, stdout, _ = traceConvert("-")
-	if code != 0 || stdout != "at,op,pod,node\n1,add,a,\n" {
+	if code != 0 || stdout != "at,op,pod,node,cpu,memory\n1,add,a,,,\n" {
 		t.Errorf("exit %d, %q", code, stdout)
 	}
 	convertStdin = strings.NewReader("{\"verb\":\"get\"}\n")
@@ -213,7 +213,9 @@ func TestTraceConvertErrors(t *testing.T) {
 		{[]string{"--nope", audit}, "unknown flag: --nope"},
 		{[]string{"--from", "xml", audit}, "--from: unknown trace format"},
 		{[]string{"--grace-period", "soon", audit}, "invalid argument"},
-		{[]string{"--grace-period", "-5s", audit}, "must not be negative"},
+		{[]string{"--grace-period", "-5s", audit}, "--grace-period must be between 0s and 100 years (876000h0m0s), got -5s"},
+		{[]string{"--grace-period", "876001h", audit}, "--grace-period must be between 0s and 100 years"},
+		{[]string{"--to", "json", audit}, `--to must be csv or jsonl, got "json"`},
 		{[]string{"--assume-running=maybe", audit}, "invalid argument"},
 		{[]string{"--from", "csv", "--grace-period", "5s", csv}, "--grace-period applies to --from k8s-audit only"},
 		{[]string{"--from", "jsonl", "--assume-running=false", csv}, "--assume-running applies to --from k8s-audit only"},
@@ -274,5 +276,43 @@ func TestTraceConvertWriteError(t *testing.T) {
 	code, _, stderr2 := traceConvert("-o", filepath.Join(t.TempDir(), "no", "dir", "t.csv"), filepath.Join(convertTestdata, "audit/small.jsonl"))
 	if code != 1 || stderr2 == "" {
 		t.Errorf("-o in a missing directory: exit %d, stderr %q", code, stderr2)
+	}
+}
+
+// TestTraceConvertResources: cpu and memory columns survive a conversion,
+// in either direction, and the summary counts running pods apart.
+func TestTraceConvertResources(t *testing.T) {
+	dir := t.TempDir()
+	csvIn := "at,op,pod,memory,cpu\n0,running,db,4Gi,2\n1,add,web,256Mi,0.5\n2,add,job,,\n3,del,web,,\n"
+	csvPath := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(csvPath, []byte(csvIn), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := traceConvert("--to", "jsonl", csvPath)
+	wantJSONL := `{"at":0,"op":"running","pod":"db","cpu":"2","memory":"4Gi"}` + "\n" +
+		`{"at":1,"op":"add","pod":"web","cpu":"500m","memory":"256Mi"}` + "\n" +
+		`{"at":2,"op":"add","pod":"job"}` + "\n" +
+		`{"at":3,"op":"del","pod":"web"}` + "\n"
+	if code != 0 || out != wantJSONL {
+		t.Fatalf("exit %d, stderr %q\n%s", code, errs, out)
+	}
+	if !strings.Contains(errs, "csv: events=4 running=1 added=2 deleted=1") {
+		t.Errorf("summary %q", errs)
+	}
+	jsonlPath := filepath.Join(dir, "in.jsonl")
+	if err := os.WriteFile(jsonlPath, []byte(wantJSONL), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = traceConvert(jsonlPath)
+	wantCSV := "at,op,pod,cpu,memory\n0,running,db,2,4Gi\n1,add,web,500m,256Mi\n2,add,job,,\n3,del,web,,\n"
+	if code != 0 || out != wantCSV {
+		t.Fatalf("exit %d, stderr %q\n%s", code, errs, out)
+	}
+	// A quantity that does not parse is an input error naming file, line
+	// and field.
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("at,op,pod,cpu\n1,add,a,lots\n"), 0o644)
+	if code, _, errs := traceConvert(bad); code != 2 || !strings.Contains(errs, `bad.csv:2: field "cpu": "lots" is not a cpu quantity`) {
+		t.Errorf("exit %d, %q", code, errs)
 	}
 }

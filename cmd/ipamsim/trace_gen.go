@@ -39,8 +39,11 @@ func genKindNames() string {
 func genUsage() string {
 	var b strings.Builder
 	b.WriteString("Usage: ipamsim trace gen KIND [flags]\n\n")
-	b.WriteString("Generate a seeded pod create/delete trace (CSV: at,op,pod[,node]).\n")
-	b.WriteString("The same flags and --seed always give the same bytes.\n\nKinds:\n")
+	b.WriteString("Generate a seeded pod create/delete trace (CSV at,op,pod[,node][,cpu][,memory], or JSONL).\n")
+	b.WriteString("The same flags and --seed always give the same bytes. Pods a kind has at t=0\n")
+	b.WriteString("(churn --start-pods, rolling's old replicas, diurnal's trough) are 'running'.\n")
+	b.WriteString("Every kind also takes --cpu and --memory (each pod's requests) and --max-events\n")
+	b.WriteString(fmt.Sprintf("(default %d): parameters that would give more events are refused.\n\nKinds:\n", scenarios.DefaultMaxEvents))
 	for _, k := range genKinds {
 		fmt.Fprintf(&b, "  %-8s %s\n", k.name, k.summary)
 	}
@@ -65,7 +68,7 @@ type genCommon struct {
 func genCommonFlags(fs *pflag.FlagSet, c *genCommon) {
 	fs.Uint64Var(&c.seed, "seed", 1, "Seed `N` of the generator's random stream")
 	fs.StringVarP(&c.output, "output", "o", "-", "Write the trace to `FILE` (written whole or not at all; - for stdout)")
-	fs.StringVar(&c.format, "format", "csv", "Trace `FORMAT`: csv")
+	fs.StringVar(&c.format, "format", "csv", "Trace `FORMAT`: csv or jsonl")
 	fs.StringVar(&c.prefix, "prefix", "", "Pod name `PREFIX` (default: the kind's name)")
 	fs.BoolVarP(&c.help, "help", "h", false, "Show this help")
 }
@@ -119,8 +122,8 @@ func runTraceGen(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		return usageErr("unexpected argument %q", fs.Arg(0))
 	}
-	if c.format != "csv" {
-		return usageErr("--format must be csv, got %q", c.format)
+	if c.format != "csv" && c.format != "jsonl" {
+		return usageErr("--format must be csv or jsonl, got %q", c.format)
 	}
 	if c.output == "" {
 		return usageErr("-o must name a file, or - for stdout")
@@ -129,7 +132,12 @@ func runTraceGen(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	write := func(w io.Writer) error { return genWriteCSV(w, r, kind.nodes) }
+	cols := scenarios.Columns{
+		Node:   kind.nodes,
+		CPU:    fs.Lookup("cpu").Value.String() != "0",
+		Memory: fs.Lookup("memory").Value.String() != "0",
+	}
+	write := func(w io.Writer) error { return genWrite(w, r, c.format, cols) }
 	if c.output == "-" {
 		err = write(stdout)
 	} else {
@@ -142,9 +150,18 @@ func runTraceGen(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// genWriteCSV streams r to w as a CSV trace.
-func genWriteCSV(w io.Writer, r scenarios.Reader, withNode bool) error {
-	cw := scenarios.NewCSVWriter(w, withNode)
+// genWrite streams r to w as a trace in format (csv or jsonl); a CSV trace
+// has the columns cols.
+func genWrite(w io.Writer, r scenarios.Reader, format string, cols scenarios.Columns) error {
+	var cw interface {
+		Write(scenarios.Event) error
+		Flush() error
+	}
+	if format == "jsonl" {
+		cw = scenarios.NewJSONLWriter(w)
+	} else {
+		cw = scenarios.NewCSVWriterColumns(w, cols)
+	}
 	for {
 		ev, err := r.Next()
 		if err == io.EOF {

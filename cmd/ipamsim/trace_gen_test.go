@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipamsim/ipamsim/scenarios"
 )
@@ -78,7 +79,7 @@ func TestTraceGenDeterminism(t *testing.T) {
 	}
 	// --prefix renames the pods.
 	_, f, _ := traceGen(append(args, "--prefix", "bg")...)
-	if !strings.Contains(f, ",add,bg-000000\n") {
+	if !strings.Contains(f, ",running,bg-000000\n") || !strings.Contains(f, ",add,bg-000010\n") {
 		t.Fatalf("--prefix not applied:\n%.200s", f)
 	}
 }
@@ -137,7 +138,7 @@ func TestTraceGenErrors(t *testing.T) {
 		{[]string{"churn", "--mean-lifetime", "-1s"}, "--mean-lifetime must be > 0, got -1s"},
 		{[]string{"churn", "--lifetime-dist", "pareto"}, "--lifetime-dist must be exponential, lognormal or fixed"},
 		{[]string{"churn", "extra"}, `unexpected argument "extra"`},
-		{[]string{"churn", "--format", "json"}, `--format must be csv, got "json"`},
+		{[]string{"churn", "--format", "json"}, `--format must be csv or jsonl, got "json"`},
 		{[]string{"churn", "--seed", "-3"}, `"--seed"`},
 		{[]string{"churn", "--prefix", "a b"}, "--prefix must not contain"},
 		{[]string{"deploy", "--scale-down-to", "99"}, "--scale-down-to must be between 0 and --replicas"},
@@ -210,7 +211,7 @@ func TestTraceGenMatchesGenFromArgs(t *testing.T) {
 			t.Fatalf("%q: %v", args, err)
 		}
 		var b bytes.Buffer
-		if err := genWriteCSV(&b, r, args[0] == "cl2"); err != nil {
+		if err := genWrite(&b, r, "csv", scenarios.Columns{Node: args[0] == "cl2"}); err != nil {
 			t.Fatal(err)
 		}
 		if b.String() != want {
@@ -219,9 +220,75 @@ func TestTraceGenMatchesGenFromArgs(t *testing.T) {
 		// Without --seed, the seed argument is the seed.
 		r, _ = scenarios.GenFromArgs(args[0], args[1:], 4)
 		b.Reset()
-		genWriteCSV(&b, r, args[0] == "cl2")
+		genWrite(&b, r, "csv", scenarios.Columns{Node: args[0] == "cl2"})
 		if _, want4, _ := traceGen(append(args, "--seed", "4")...); !strings.Contains(strings.Join(args, " "), "--seed") && b.String() != want4 {
 			t.Errorf("%q: seed argument not used", args)
 		}
+	}
+}
+
+// TestTraceGenResourcesAndFormats: --cpu and --memory add their columns,
+// --format jsonl writes the same events as JSON Lines, and start pods are
+// running.
+func TestTraceGenResourcesAndFormats(t *testing.T) {
+	args := []string{"rolling", "--replicas", "2", "--max-surge", "1", "--max-unavailable", "0", "--pod-start", "5s", "--start", "10s"}
+	code, out, errs := traceGen(append(args, "--cpu", "0.5", "--memory", "256Mi")...)
+	want := "at,op,pod,cpu,memory\n" +
+		"0,running,rolling-000000,500m,256Mi\n" +
+		"0,running,rolling-000001,500m,256Mi\n" +
+		"10,add,rolling-000002,500m,256Mi\n" +
+		"15,del,rolling-000000,,\n" +
+		"15,add,rolling-000003,500m,256Mi\n" +
+		"20,del,rolling-000001,,\n"
+	if code != 0 || out != want {
+		t.Fatalf("exit %d, stderr %q\n%s\nwant\n%s", code, errs, out, want)
+	}
+	code, out, errs = traceGen(append(args, "--memory", "1Gi", "--format", "jsonl")...)
+	wantJSONL := `{"at":0,"op":"running","pod":"rolling-000000","memory":"1Gi"}` + "\n" +
+		`{"at":0,"op":"running","pod":"rolling-000001","memory":"1Gi"}` + "\n" +
+		`{"at":10,"op":"add","pod":"rolling-000002","memory":"1Gi"}` + "\n" +
+		`{"at":15,"op":"del","pod":"rolling-000000"}` + "\n" +
+		`{"at":15,"op":"add","pod":"rolling-000003","memory":"1Gi"}` + "\n" +
+		`{"at":20,"op":"del","pod":"rolling-000001"}` + "\n"
+	if code != 0 || out != wantJSONL {
+		t.Fatalf("exit %d, stderr %q\n%s\nwant\n%s", code, errs, out, wantJSONL)
+	}
+}
+
+// TestTraceGenHostile: absurd parameters are refused at once with exit 2,
+// naming the flag, and write nothing.
+func TestTraceGenHostile(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"diurnal", "--step", "1ns"}, "more than --max-events 10000000"},
+		{[]string{"churn", "--rate", "1e9", "--duration", "1h"}, "more than --max-events"},
+		{[]string{"churn", "--rate", "1e10"}, "--rate must be at most 1e+09 per second"},
+		{[]string{"churn", "--rate", "NaN"}, "--rate must be a finite number"},
+		{[]string{"churn", "--rate", "Inf"}, "--rate must be a finite number"},
+		{[]string{"churn", "--duration", "2562047h"}, "--duration must be at most 100 years"},
+		{[]string{"churn", "--start-pods", "9999999999"}, "--start-pods must be at most 1000000000"},
+		{[]string{"deploy", "--create-rate", "1e-12"}, "the trace would end after 100 years"},
+		{[]string{"deploy", "--replicas", "5", "--max-events", "0"}, "--max-events must be between 1 and"},
+		{[]string{"cronjob", "--period", "1ns"}, "more than --max-events"},
+		{[]string{"cl2", "--create-rate", "0"}, "--create-rate must be > 0, got 0"},
+		{[]string{"deploy", "--cpu", "-1"}, `invalid argument "-1" for "--cpu" flag: negative`},
+		{[]string{"deploy", "--memory", "12 Gi"}, `"--memory" flag`},
+		{[]string{"rolling", "--max-surge", "99999999999"}, `"--max-surge"`},
+	}
+	for _, c := range cases {
+		start := time.Now()
+		code, out, errs := traceGen(c.args...)
+		if code != 2 || out != "" || !strings.Contains(errs, c.want) {
+			t.Errorf("%q: exit %d, stdout %.40q, stderr %q; want exit 2 and %q", c.args, code, out, errs, c.want)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%q took %v", c.args, d)
+		}
+	}
+	// --max-events raises the bound.
+	if code, _, errs := traceGen("deploy", "--replicas", "6", "--create-rate", "0", "--max-events", "12"); code != 0 {
+		t.Errorf("--max-events 12: exit %d, %s", code, errs)
 	}
 }
