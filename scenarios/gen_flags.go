@@ -226,7 +226,7 @@ func registerGen(d *genDef, fs *pflag.FlagSet) (GenBuilder, func(prefix string) 
 			return nil, fmt.Errorf("--max-events must be between 1 and %d, got %d", int64(MaxMaxEvents), sh.maxEvents)
 		}
 		if n, formula := p.workBound(); !(n <= float64(sh.maxEvents)) {
-			return nil, fmt.Errorf("these parameters give %.0f events (%s), more than --max-events %d: lower them, or raise --max-events (at most %d)",
+			return nil, fmt.Errorf("these parameters would give %.0f events (counted as %s), more than --max-events %d: lower them, or raise --max-events (at most %d)",
 				n, formula, sh.maxEvents, int64(MaxMaxEvents))
 		}
 		return p, nil

@@ -225,3 +225,80 @@ func newGenFlagSet(d *genDef) genFlagSet {
 	fs.SetOutput(io.Discard)
 	return genFlagSet{fs: fs, params: d.flags(fs)}
 }
+
+// FuzzGenFromArgs feeds generator flags to GenFromArgs: it never panics or
+// hangs, refuses with an error naming something, and what it accepts gives
+// a valid trace (checked over its first events) within MaxTraceTime.
+func FuzzGenFromArgs(f *testing.F) {
+	for _, s := range []string{
+		"churn --rate 3 --duration 1m --start-pods 4 --cpu 250m --memory 64Mi",
+		"churn --rate 1e9 --duration 1h",
+		"churn --rate 1e-300 --mean-lifetime 876000h --drain",
+		"churn --lifetime-dist lognormal --lifetime-sigma 10 --mean-lifetime 1ns",
+		"deploy --replicas 1000000000 --max-events 1000000000000",
+		"deploy --create-rate 1e-9 --delete-rate 0",
+		"rolling --replicas 7 --max-surge 1000000000% --max-unavailable 0",
+		"rolling --max-surge 99999999999",
+		"cronjob --period 1ns --duration 876000h --concurrency-policy Forbid",
+		"cronjob --period 1h --run-length 876000h",
+		"diurnal --step 1ns",
+		"diurnal --min-pods 0 --max-pods 1000000000 --period 1ns --duration 1s --step 1s",
+		"cl2 --nodes 67108864 --pods-per-node 1 --workload-size 67108864",
+		"cl2 --create-rate 1e-300",
+		"deploy --cpu NaN --memory 1e999",
+		"deploy --max-events -1",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			return
+		}
+		r, err := GenFromArgs(fields[0], fields[1:], 1)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		prev := sim.Time(0)
+		started := false
+		live := map[string]bool{}
+		for i := 0; i < 20000; i++ {
+			ev, err := r.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				t.Fatalf("%q: event %d: %v", line, i, err)
+			}
+			if ev.At < prev || ev.At > MaxTraceTime {
+				t.Fatalf("%q: event %d at %v after %v", line, i, ev.At, prev)
+			}
+			prev = ev.At
+			pod := string(ev.Pod)
+			switch ev.Op {
+			case OpRunning:
+				if started || ev.At != 0 {
+					t.Fatalf("%q: running %s after an add or del", line, pod)
+				}
+				fallthrough
+			case OpAdd:
+				if live[pod] {
+					t.Fatalf("%q: %s added twice", line, pod)
+				}
+				live[pod] = true
+				started = started || ev.Op == OpAdd
+			case OpDel:
+				if !live[pod] {
+					t.Fatalf("%q: %s deleted, not live", line, pod)
+				}
+				delete(live, pod)
+				started = true
+			default:
+				t.Fatalf("%q: op %v", line, ev.Op)
+			}
+		}
+	})
+}
