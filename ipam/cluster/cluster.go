@@ -1,9 +1,10 @@
 // Package cluster models many EKS nodes drawing addresses from shared VPC
 // subnets and making EC2 calls against one account's request budget: node
 // groups that join, leave and autoscale, a scheduler that places pods on ready
-// nodes within their max pods, and the subnets' free space, reservations and
-// fragmentation (ipamd-behaviour.md §1 subnet discovery, §4 subnet exhaustion,
-// §7 account-wide throttling, §8 #405/#2294/#2730/#2749).
+// nodes by their max pods and CPU and memory requests, and the subnets' free
+// space, reservations and fragmentation (docs/model.md §1 subnet discovery,
+// §4 subnet exhaustion, §7 account-wide throttling, §8 #405/#2294/#2730/#2749,
+// §10 node resources, scheduling and autoscaling).
 package cluster
 
 import (
@@ -35,9 +36,10 @@ type SubnetSpec struct {
 }
 
 // Autoscale adds nodes to a group while pods are unschedulable, the way the
-// cluster autoscaler does: every ScanInterval, enough nodes for the pending
-// pods (minus nodes already booting), up to Max, each ready for ipamd after
-// BootDelay.
+// cluster autoscaler does (§10.7): every ScanInterval, enough nodes for the
+// pending pods that a node of the group could take (packed first-fit, after
+// filling the nodes already on their way), up to Max, each ready for ipamd
+// after BootDelay. It never removes nodes.
 type Autoscale struct {
 	Max          int
 	BootDelay    sim.Time
@@ -62,15 +64,25 @@ type GroupSpec struct {
 	LeaveAt       sim.Time // 0: never
 	Autoscale     *Autoscale
 	Policy        ipam.Policy // nil: the VPC CNI
+
+	// DaemonSetRequests are the daemonset pods' CPU and memory requests
+	// together, counted on every node (§10.3); nil means
+	// DefaultDaemonSetRequests.
+	DaemonSetRequests *Requests
 }
 
-// Placement is how the scheduler picks a node for a pod without one.
+// Placement is how the scheduler picks a node for a pod without one, among
+// the ready nodes the pod fits on (§10.5, §10.6).
 type Placement uint8
 
 // Placement policies.
 const (
-	LeastAllocated Placement = iota // fewest pods (the default scheduler's spread)
-	MostAllocated                   // most pods that still fit (bin-packing)
+	// LeastAllocated scores nodes as kube-scheduler's NodeResourcesFit
+	// LeastAllocated strategy does (its default): most CPU and memory left.
+	LeastAllocated Placement = iota
+	// MostAllocated scores them as its MostAllocated strategy (bin-packing).
+	MostAllocated
+	// RoundRobin takes the nodes in turn.
 	RoundRobin
 )
 
@@ -107,11 +119,17 @@ type Member struct {
 	Group  int
 	Node   *ipam.Node
 	Subnet string
-	idx    int32
-	cap    int  // pods that fit: max pods − daemonset pods
-	pods   int  // pods placed here (waiting ones included)
-	inTree bool // in the room queue
-	left   bool
+	// Launched is when EC2 launched the node: its join, less the group's
+	// boot delay for a node the autoscaler added. Left is when it was
+	// terminated (0 while it runs). NodeSeconds bills from one to the other.
+	Launched, Left sim.Time
+	idx            int32
+	cap            int      // pods that fit: max pods − daemonset pods
+	pods           int      // pods placed here (waiting ones included)
+	requested      Requests // requests of its pods, daemonset pods included (§10.5)
+	nonZero        Requests // the same as the scoring counts them (§10.4)
+	inTree         bool     // in the room queue
+	left           bool
 }
 
 // Group is a node group's running state.
@@ -124,6 +142,24 @@ type Group struct {
 	// LaunchFailures counts nodes EC2 could not launch for want of an
 	// address in their subnet.
 	LaunchFailures int
+	shape          Shape
+}
+
+// Shape is what the scheduler knows of the group's nodes (§10.2, §10.3).
+func (g *Group) Shape() Shape { return g.shape }
+
+// NodeSeconds is the time the group's nodes have run by now (from launch to
+// termination, or to now), summed over its nodes: what EC2 bills.
+func (g *Group) NodeSeconds(now sim.Time) float64 {
+	var t sim.Time
+	for _, m := range g.Members {
+		end := now
+		if m.left {
+			end = m.Left
+		}
+		t += max(end-m.Launched, 0)
+	}
+	return t.Seconds()
 }
 
 // Subnet is a subnet's running state.
@@ -150,7 +186,20 @@ type Cluster struct {
 	rr      int
 	room    bucketQueue // ready members with room, bucketed by pods placed
 
-	Unplaced      uint64 // pods deleted before any node could take them
+	// The scheduler's knowledge (§10.5, §10.6): resources says whether every
+	// group's shape is known (else it places by max pods alone); sameShape
+	// whether all groups have one shape; firstReq is the first pod's requests
+	// and mixedReq whether any pod has asked for other requests since. With
+	// one shape and one pod size, scores follow the pods placed, and the room
+	// queue's order answers the scheduler without scoring every node.
+	resources, sameShape bool
+	firstReq             Requests
+	haveReq, mixedReq    bool
+
+	Unplaced uint64 // pods deleted before any node could take them
+	// Unschedulable counts pods that no node of any group could ever take,
+	// for their CPU or memory requests (§10.7): they stay pending.
+	Unschedulable uint64
 	PeakPending   int
 	PodsPlaced    uint64
 	Rescheduled   uint64
@@ -159,10 +208,12 @@ type Cluster struct {
 }
 
 // podRef is where a live pod is: a member and its handle there, or member -1
-// while no node can take it.
+// while no node can take it; and what it requests.
 type podRef struct {
 	member int32
 	handle ipam.PodHandle
+	req    Requests
+	never  bool // fits no group's nodes (counted in Unschedulable)
 }
 
 // Timer kinds in the low byte of a Fire arg.
@@ -170,6 +221,7 @@ const (
 	evJoin = iota
 	evLeave
 	evScan
+	evScaleJoin // a join the autoscaler asked for
 )
 
 // New builds a cluster; nothing happens until Start.
@@ -241,13 +293,17 @@ func New(eng *sim.Engine, spec Spec) (*Cluster, error) {
 		if a := gs.Autoscale; a != nil && a.ScanInterval <= 0 {
 			a.ScanInterval = 10 * sim.Second
 		}
-		// Check the group's node configuration once, on a scratch engine and
-		// subnet, so that joins later cannot fail on it.
-		if _, _, err := ipam.NewNode(sim.NewEngine(), ipam.Config{Name: gs.Name, Instance: gs.Instance,
-			Settings: gs.Settings, MaxPods: gs.MaxPods, Profile: spec.Profile, Policy: gs.Policy}); err != nil {
-			return nil, fmt.Errorf("node group %q: %v", gs.Name, err)
+		g := &Group{Spec: spec.Groups[gi]}
+		if err := g.initShape(spec.Profile); err != nil {
+			return nil, err
 		}
-		c.groups = append(c.groups, &Group{Spec: spec.Groups[gi]})
+		c.groups = append(c.groups, g)
+	}
+	c.resources, c.sameShape = true, true
+	for _, g := range c.groups {
+		c.resources = c.resources && g.shape.Known
+		s0, s := c.groups[0].shape, g.shape
+		c.sameShape = c.sameShape && s.Allocatable == s0.Allocatable && s.DaemonSet == s0.DaemonSet
 	}
 	return c, nil
 }
@@ -286,7 +342,9 @@ func (c *Cluster) scanInterval() sim.Time {
 func (c *Cluster) Fire(now sim.Time, arg int64) {
 	switch arg & 0xff {
 	case evJoin:
-		c.join(int(arg >> 8))
+		c.join(int(arg>>8), false)
+	case evScaleJoin:
+		c.join(int(arg>>8), true)
 	case evLeave:
 		c.leave(int(arg >> 8))
 	case evScan:
@@ -296,8 +354,9 @@ func (c *Cluster) Fire(now sim.Time, arg int64) {
 }
 
 // join boots one node of group gi: ipamd starts now and the node takes pods
-// once it is ready (§2 Startup).
-func (c *Cluster) join(gi int) {
+// once it is ready (§2 Startup). scaled says the autoscaler launched it, a
+// boot delay ago.
+func (c *Cluster) join(gi int, scaled bool) {
 	g := c.groups[gi]
 	g.booting--
 	k := len(g.Members)
@@ -314,7 +373,11 @@ func (c *Cluster) join(gi int) {
 			cfg.ENISubnets = append(cfg.ENISubnets, s.Space)
 		}
 	}
-	m := &Member{Name: name, Group: gi, Subnet: sn, idx: int32(len(c.members))}
+	m := &Member{Name: name, Group: gi, Subnet: sn, idx: int32(len(c.members)), Launched: c.eng.Now(),
+		requested: g.shape.DaemonSet, nonZero: daemonSetNonZero(g)}
+	if scaled {
+		m.Launched -= g.Spec.Autoscale.BootDelay
+	}
 	cfg.OnReady = func(*ipam.Node) { c.ready(m) }
 	node, _, err := ipam.NewNode(c.eng, cfg)
 	var le *ipam.LaunchError
@@ -367,11 +430,12 @@ func (c *Cluster) leave(gi int) {
 		}
 		names := m.Node.PodNames()
 		m.left = true
+		m.Left = c.eng.Now()
 		c.treeUpdate(m)
 		m.Node.Terminate()
 		g.live--
 		for _, p := range names {
-			c.pods[p] = podRef{member: -1}
+			c.pods[p] = podRef{member: -1, req: c.pods[p].req}
 			c.pending = append(c.pending, p)
 			c.pendingSince[p] = c.eng.Now()
 			c.npend++
@@ -382,67 +446,18 @@ func (c *Cluster) leave(gi int) {
 	c.drainPending()
 }
 
-// autoscale launches nodes for unschedulable pods (cluster-autoscaler style).
-func (c *Cluster) autoscale() {
-	if c.npend == 0 {
-		return
-	}
-	want := c.npend
-	for gi, g := range c.groups {
-		a := g.Spec.Autoscale
-		if a == nil {
-			continue
-		}
-		capPer := max(catalogCap(g), 1)
-		// Nodes already booting will take some of the pending pods.
-		want -= g.booting * capPer
-		for want > 0 && len(g.Members)+g.booting < a.Max {
-			g.booting++
-			c.eng.After(a.BootDelay, c, evJoin|int64(gi)<<8)
-			want -= capPer
-		}
-		if want <= 0 {
-			return
-		}
-	}
-}
+// AddPod schedules a pod that requests nothing (AddPodRequests).
+func (c *Cluster) AddPod(name, node []byte) error { return c.AddPodRequests(name, node, Requests{}) }
 
-func catalogCap(g *Group) int {
-	mp := g.Spec.MaxPods
-	if mp <= 0 {
-		mp = catalog.MaxPods(g.Spec.Instance, catalog.MaxPodsOptions{})
+// AddPodRequests schedules a pod requesting req: on the named node if node is
+// not empty, else on a ready node chosen by the placement policy among those
+// it fits on (§10.5, §10.6); with none it waits unschedulable (and may make
+// the autoscaler add nodes, §10.7).
+func (c *Cluster) AddPodRequests(name, node []byte, req Requests) error {
+	if req.CPUMilli < 0 || req.MemoryBytes < 0 {
+		return &ipam.PodError{Msg: fmt.Sprintf("pod %q: negative requests %+v", name, req)}
 	}
-	return mp - g.Spec.DaemonSetPods
-}
-
-// pick chooses a ready node with room, or nil.
-func (c *Cluster) pick() *Member {
-	switch c.spec.Placement {
-	case MostAllocated:
-		if i, ok := c.room.max(); ok {
-			return c.members[i]
-		}
-	case RoundRobin:
-		n := len(c.members)
-		for k := 0; k < n; k++ {
-			m := c.members[(c.rr+k)%n]
-			if m.inTree {
-				c.rr = (c.rr + k + 1) % n
-				return m
-			}
-		}
-	default:
-		if i, ok := c.room.min(); ok {
-			return c.members[i]
-		}
-	}
-	return nil
-}
-
-// AddPod schedules a pod: on the named node if node is not empty, else on a
-// ready node chosen by the placement policy; with none free it waits
-// unschedulable (and may make the autoscaler add nodes).
-func (c *Cluster) AddPod(name, node []byte) error {
+	c.noteRequests(req)
 	if len(node) > 0 {
 		if _, dup := c.pods[string(name)]; dup {
 			return &ipam.PodError{Msg: fmt.Sprintf("add of pod %q, which is already live", name)}
@@ -451,66 +466,42 @@ func (c *Cluster) AddPod(name, node []byte) error {
 		if !ok {
 			return &NodeError{&ipam.PodError{Msg: fmt.Sprintf("pod %q names node %q, which the cluster does not have (yet)", name, node)}}
 		}
-		return c.place(string(name), c.members[i])
+		return c.place(string(name), c.members[i], req)
 	}
 	// One map operation for the common case: insert, and detect a duplicate
 	// by the map not growing.
 	p := string(name)
 	n := len(c.pods)
-	c.pods[p] = podRef{member: -1}
+	c.pods[p] = podRef{member: -1, req: req}
 	if len(c.pods) == n {
 		return &ipam.PodError{Msg: fmt.Sprintf("add of pod %q, which is already live", name)}
 	}
-	m := c.pick()
+	m := c.pick(req)
 	if m == nil {
+		if !c.fitsSomeGroup(req) {
+			c.pods[p] = podRef{member: -1, req: req, never: true}
+			c.Unschedulable++
+		}
 		c.pending = append(c.pending, p)
 		c.pendingSince[p] = c.eng.Now()
 		c.npend++
 		c.PeakPending = max(c.PeakPending, c.npend)
 		return nil
 	}
-	return c.place(p, m)
+	return c.place(p, m, req)
 }
 
-func (c *Cluster) place(name string, m *Member) error {
+func (c *Cluster) place(name string, m *Member, req Requests) error {
 	if m.left {
 		return &NodeError{&ipam.PodError{Msg: fmt.Sprintf("pod %q names node %q, which has left the cluster", name, m.Name)}}
 	}
-	c.pods[name] = podRef{member: m.idx, handle: m.Node.AddPodHandle(name)}
+	c.pods[name] = podRef{member: m.idx, handle: m.Node.AddPodHandle(name), req: req}
+	m.requested = m.requested.add(req)
+	m.nonZero = m.nonZero.add(req.nonZero())
 	m.pods++
 	c.PodsPlaced++
 	c.treeUpdate(m)
 	return nil
-}
-
-// drainPending places unschedulable pods while nodes have room.
-func (c *Cluster) drainPending() {
-	for c.npend > 0 {
-		m := c.pick()
-		if m == nil {
-			break
-		}
-		// Skip entries deleted while pending.
-		var p string
-		for len(c.pending) > 0 {
-			p = c.pending[0]
-			c.pending = c.pending[1:]
-			if r, ok := c.pods[p]; ok && r.member == -1 {
-				break
-			}
-			p = ""
-		}
-		if p == "" {
-			break
-		}
-		c.npend--
-		c.PlacementWait.Add(c.eng.Now() - c.pendingSince[p])
-		delete(c.pendingSince, p)
-		delete(c.pods, p)
-		if err := c.place(p, m); err != nil {
-			panic(err) // p was not live on any node
-		}
-	}
 }
 
 // DelPod deletes a pod wherever it is.
@@ -529,6 +520,8 @@ func (c *Cluster) DelPod(name []byte) error {
 	m := c.members[r.member]
 	delete(c.pods, string(name))
 	m.Node.DelPodHandle(r.handle)
+	m.requested = m.requested.sub(r.req)
+	m.nonZero = m.nonZero.sub(r.req.nonZero())
 	m.pods--
 	c.treeUpdate(m)
 	c.drainPending()
@@ -570,64 +563,4 @@ func (c *Cluster) Describe() string {
 	}
 	sort.Strings(sn)
 	return strings.Join(parts, ", ") + "; subnets " + strings.Join(sn, ", ")
-}
-
-// bucketQueue holds members keyed by a small integer (pods placed), with O(1)
-// add and remove and cheap min/max: one bucket per key, a member's position
-// in its bucket remembered for swap-removal.
-type bucketQueue struct {
-	buckets [][]int32
-	where   [][2]int32 // member index → (key, position in its bucket)
-	lo, hi  int        // no non-empty bucket below lo or above hi
-	n       int
-}
-
-func (q *bucketQueue) add(m int32, key int) {
-	for int(m) >= len(q.where) {
-		q.where = append(q.where, [2]int32{})
-	}
-	for len(q.buckets) <= key {
-		q.buckets = append(q.buckets, nil)
-	}
-	q.where[m] = [2]int32{int32(key), int32(len(q.buckets[key]))}
-	q.buckets[key] = append(q.buckets[key], m)
-	if q.n == 0 || key < q.lo {
-		q.lo = key
-	}
-	if q.n == 0 || key > q.hi {
-		q.hi = key
-	}
-	q.n++
-}
-
-func (q *bucketQueue) remove(m int32) {
-	w := q.where[m]
-	b := q.buckets[w[0]]
-	last := b[len(b)-1]
-	b[w[1]] = last
-	q.where[last] = [2]int32{w[0], w[1]}
-	q.buckets[w[0]] = b[:len(b)-1]
-	q.n--
-}
-
-// min returns a member with the lowest key: the earliest-added of its bucket's
-// survivors (deterministic for a given sequence of operations).
-func (q *bucketQueue) min() (int32, bool) {
-	if q.n == 0 {
-		return 0, false
-	}
-	for len(q.buckets[q.lo]) == 0 {
-		q.lo++
-	}
-	return q.buckets[q.lo][0], true
-}
-
-func (q *bucketQueue) max() (int32, bool) {
-	if q.n == 0 {
-		return 0, false
-	}
-	for len(q.buckets[q.hi]) == 0 {
-		q.hi--
-	}
-	return q.buckets[q.hi][0], true
 }
