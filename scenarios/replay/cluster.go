@@ -46,6 +46,7 @@ type GroupSummary struct {
 	InstanceType      string  `json:"instance_type"`
 	PeakNodes         int     `json:"peak_nodes"`
 	FinalNodes        int     `json:"final_nodes"`
+	NodeHours         float64 `json:"node_hours"` // launch to termination or the end of the run, summed (§10.7)
 	LaunchFailures    int     `json:"launch_failures"`
 	PodsAdded         uint64  `json:"pods_added"`
 	PodsWaited        uint64  `json:"pods_waited"`
@@ -85,6 +86,7 @@ type ClusterSummary struct {
 	Seed              uint64            `json:"seed"`
 	EC2Profile        string            `json:"ec2_profile"`
 	PeakNodes         int               `json:"peak_nodes"`
+	NodeHours         float64           `json:"node_hours"`
 	PodsAdded         uint64            `json:"pods_added"`
 	PodsWaited        uint64            `json:"pods_waited"`
 	WaitP50Seconds    float64           `json:"wait_p50_seconds"`
@@ -93,6 +95,7 @@ type ClusterSummary struct {
 	PodsNeverAssigned uint64            `json:"pods_never_assigned"`
 	NoIPAddFailures   uint64            `json:"no_ip_add_failures"`
 	PodsUnplaced      uint64            `json:"pods_unplaced"`
+	PodsUnschedulable uint64            `json:"pods_unschedulable"` // fit no group's nodes (§10.7)
 	PodsPendingAtEnd  int               `json:"pods_pending_at_end"`
 	PeakPending       int               `json:"peak_pending"`
 	PlacementWaitMax  float64           `json:"placement_wait_max_seconds"`
@@ -115,6 +118,16 @@ type clusterTarget struct{ c *cluster.Cluster }
 func (t clusterTarget) Start()                        { t.c.Start() }
 func (t clusterTarget) AddPod(pod, node []byte) error { return t.c.AddPod(pod, node) }
 func (t clusterTarget) DelPod(pod []byte) error       { return t.c.DelPod(pod) }
+
+// requestTarget is a target that schedules pods by their CPU and memory
+// requests (docs/model.md §10.1): the feeder hands it the whole event.
+type requestTarget interface {
+	addPodRequests(ev *scenarios.Event) error
+}
+
+func (t clusterTarget) addPodRequests(ev *scenarios.Event) error {
+	return t.c.AddPodRequests(ev.Pod, ev.Node, cluster.Requests{CPUMilli: ev.CPUMilli, MemoryBytes: ev.MemoryBytes})
+}
 
 // sampler records the cluster-wide series at a fixed simulated interval.
 type sampler struct {
@@ -185,7 +198,7 @@ func RunCluster(eng *sim.Engine, c *cluster.Cluster, src scenarios.Reader, opt C
 
 func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, placement string, seed uint64) ClusterSummary {
 	s := ClusterSummary{Cluster: c.Describe(), Placement: placement, Seed: seed, EC2Profile: profile,
-		PodsUnplaced: c.Unplaced, PodsPendingAtEnd: c.Pending(), PeakPending: c.PeakPending,
+		PodsUnplaced: c.Unplaced, PodsUnschedulable: c.Unschedulable, PodsPendingAtEnd: c.Pending(), PeakPending: c.PeakPending,
 		PlacementWaitMax: c.PlacementWait.Max().Seconds(), Rescheduled: c.Rescheduled,
 		PeakHeldSampled: sm.peak, EC2Calls: map[string]uint64{},
 		TraceEvents: res.TraceEvents, EventsProcessed: res.Events, SimulatedSeconds: res.End.Seconds()}
@@ -193,7 +206,8 @@ func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, plac
 	var held float64
 	insufficient := map[*ipam.Subnet]uint64{}
 	for _, g := range c.Groups() {
-		gs := GroupSummary{Name: g.Spec.Name, InstanceType: g.Spec.Instance.Name, PeakNodes: g.PeakNodes, LaunchFailures: g.LaunchFailures}
+		gs := GroupSummary{Name: g.Spec.Name, InstanceType: g.Spec.Instance.Name, PeakNodes: g.PeakNodes, LaunchFailures: g.LaunchFailures,
+			NodeHours: round3(g.NodeSeconds(res.End) / 3600)}
 		var gw ipam.WaitHistogram
 		for _, m := range g.Members {
 			n := m.Node
@@ -236,6 +250,7 @@ func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, plac
 		gs.WaitMaxSeconds = gw.Max().Seconds()
 		all.Merge(&gw)
 		s.PeakNodes += g.PeakNodes
+		s.NodeHours += gs.NodeHours
 		s.PodsAdded += gs.PodsAdded
 		s.PodsWaited += gs.PodsWaited
 		s.PodsNeverAssigned += gs.PodsNeverAssigned
@@ -246,6 +261,7 @@ func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, plac
 		s.Groups = append(s.Groups, gs)
 	}
 	s.IdleIPSeconds = round3(s.IdleIPSeconds)
+	s.NodeHours = round3(s.NodeHours)
 	if res.End > 0 {
 		s.MeanAddressesHeld = round3(held / res.End.Seconds())
 	}
@@ -293,6 +309,9 @@ func (s ClusterSummary) WriteText(w io.Writer) error {
 		s.PodsAdded, s.PodsWaited, s.PodsNeverAssigned, s.NoIPAddFailures)
 	fmt.Fprintf(&b, "scheduling    %d pods never placed, %d pending at the end (peak %d), %d rescheduled, max wait for a node %.1fs\n",
 		s.PodsUnplaced, s.PodsPendingAtEnd, s.PeakPending, s.Rescheduled, s.PlacementWaitMax)
+	if s.PodsUnschedulable > 0 {
+		fmt.Fprintf(&b, "unschedulable %d pods request more CPU or memory than any group's node has\n", s.PodsUnschedulable)
+	}
 	fmt.Fprintf(&b, "pod IP wait   p50 %.3fs  p99 %.3fs  max %.3fs\n", s.WaitP50Seconds, s.WaitP99Seconds, s.WaitMaxSeconds)
 	fmt.Fprintf(&b, "addresses     mean %.1f held (peak %d sampled), %.0f idle IP-seconds\n", s.MeanAddressesHeld, s.PeakHeldSampled, s.IdleIPSeconds)
 	fmt.Fprintf(&b, "EC2           %d calls, %d throttled\n", s.EC2CallsTotal, s.ThrottledCalls)

@@ -237,6 +237,8 @@ func (f *feeder) Fire(now sim.Time, _ int64) {
 	case scenarios.OpAdd, scenarios.OpRunning: // interim: running replays as an add until the model holds running pods (issue 10 item 4)
 		if nt, ok := f.target.(nodeTarget); ok && ev.PodName != "" {
 			err = nt.addPodNamed(ev.PodName)
+		} else if rt, ok := f.target.(requestTarget); ok {
+			err = rt.addPodRequests(&ev)
 		} else {
 			err = f.target.AddPod(ev.Pod, ev.Node)
 		}
