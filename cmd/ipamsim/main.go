@@ -22,6 +22,7 @@ Usage:
   ipamsim compare [flags]             one workload under several pool policies, side by side
   ipamsim sweep [flags]               run a grid of settings; ipamsim sweep merge FILES... joins shards
   ipamsim recommend [flags]           the cheapest setting that meets a pod-IP-wait target
+  ipamsim plan [flags]                price a workload on candidate instance types; plan merge FILES... joins shards
   ipamsim maxpods [flags] [TYPE...]   max pods per instance type (eni-max-pods.txt format)
   ipamsim trace convert [flags] FILE  convert a Kubernetes audit log (or CSV/JSONL) to a trace
   ipamsim trace gen KIND [flags]      generate a trace (churn, deploy, rolling, cronjob, diurnal, cl2)
@@ -48,6 +49,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runSweep(args[1:], stdin, stdout, stderr)
 	case "recommend":
 		return runRecommend(args[1:], stdout, stderr)
+	case "plan":
+		return runPlan(args[1:], stdout, stderr)
 	case "scenarios":
 		return runScenarios(args[1:], stdout, stderr)
 	case "ui":
