@@ -264,7 +264,7 @@ var issueRef = regexp.MustCompile(`\(aws/amazon-vpc-cni-k8s#\d+`)
 func TestBuiltins(t *testing.T) {
 	all := scenarios.Builtins()
 	want := []string{"churn-cooldown", "cronjob-spike", "default", "pd-fragmented-subnet", "pd-subnet-reservation",
-		"prefix-delegation", "rolling-update", "scale-burst", "scale-up-150-nodes", "subnet-150-nodes", "warm-eni-waste"}
+		"prefix-delegation", "rolling-update", "scale-burst", "scale-up-150-nodes", "subnet-150-nodes", "warm-eni-waste", "web-tier-plan"}
 	var names []string
 	for _, s := range all {
 		names = append(names, s.Name)

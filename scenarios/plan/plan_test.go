@@ -244,3 +244,69 @@ func TestBuildRefusesBadSpecs(t *testing.T) {
 		t.Errorf("--subnet with a cluster scenario: %v", err)
 	}
 }
+
+// TestWebTierPlan is issue 14's done-when: the shipped web tier (300 pods of
+// 500m CPU and 1Gi) planned over four m5 sizes in its /22. Pods per node
+// follow the EKS reservations and the daemonsets' 150m: allocatable CPU is
+// 2000−70 = 1930m on an m5.large (three 500m pods in the 1780m left, not
+// four), 4000−80 = 3920m on an m5.xlarge (7), 8000−90 = 7910m on an
+// m5.2xlarge (15) and 16000−110 = 15890m on an m5.4xlarge (31); memory
+// (7518, 15391, 31775 and 62607 MiB) fits more. An m5.large costs 0.096 $/h
+// in us-east-1 and the family's price doubles with its size. The
+// recommendation meets the objective and no cheaper candidate does.
+func TestWebTierPlan(t *testing.T) {
+	w, err := sweep.ScenarioWorkload("web-tier-plan", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := Build(Spec{Workload: w, Candidates: []string{"m5.large", "m5.xlarge", "m5.2xlarge", "m5.4xlarge"}, Seed: 1,
+		Prices: catalog.EmbeddedPrices(), Objective: Objective{MaxP99Wait: 20 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := pl.Run(2, sweep.Shard{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.PodSize != (PodSize{Size: Size{500, 1 << 30}, Pods: 300, Total: 300}) || doc.SubnetFree != 1019 {
+		t.Fatalf("pod size %+v, subnet free %d", doc.PodSize, doc.SubnetFree)
+	}
+	perNode := []int{3, 7, 15, 31}
+	price := []float64{0.096, 0.192, 0.384, 0.768}
+	for i, c := range doc.Candidates {
+		if c.PodsPerNode != perNode[i] || c.Limit != "cpu" || c.USDPerNode != price[i] {
+			t.Errorf("%s: %d pods per node (%s), %g $/h; want %d (cpu), %g", c.InstanceType, c.PodsPerNode, c.Limit, c.USDPerNode, perNode[i], price[i])
+		}
+		if c.NodesPeak == 0 || c.USDPerHour != round3(float64(c.NodesPeak)*price[i]) || c.AddressesPeak == 0 || len(c.Fails) == 0 != c.Meets {
+			t.Errorf("%s: figures %+v", c.InstanceType, c)
+		}
+	}
+	rec := doc.Recommendation
+	if rec == nil || rec.Best < 0 {
+		t.Fatalf("no recommendation: %+v", rec)
+	}
+	best := &doc.Candidates[rec.Best]
+	if !best.Meets || best.WaitP99Seconds > 20 || best.PodsNeverAssigned != 0 || best.PodsWithoutNode != 0 {
+		t.Fatalf("the recommended %s does not meet the objective: %+v", best.InstanceType, best)
+	}
+	var cheaper []string
+	for i := range doc.Candidates {
+		if c := &doc.Candidates[i]; i != rec.Best && (c.USDPerHour < best.USDPerHour || c.USDPerHour == best.USDPerHour && c.USDTotal < best.USDTotal) {
+			if c.Meets {
+				t.Errorf("%s is cheaper (%g $/h) than the recommended %s (%g) and meets the objective", c.InstanceType, c.USDPerHour, best.InstanceType, best.USDPerHour)
+			}
+			cheaper = append(cheaper, c.Label())
+		}
+	}
+	var listed []string
+	for _, f := range rec.Cheaper {
+		listed = append(listed, f.Candidate)
+	}
+	if len(cheaper) == 0 || strings.Join(listed, ",") != strings.Join(cheaper, ",") {
+		t.Errorf("cheaper candidates %v, the recommendation lists %v", cheaper, listed)
+	}
+	// The m5.large needs 100 nodes for 300 pods; the /22 runs dry first.
+	if c := doc.Candidates[0]; c.SubnetMinFree != 0 || c.PodsWithoutNode == 0 || c.Meets {
+		t.Errorf("m5.large: least free %d, %d pods without a node, meets %v", c.SubnetMinFree, c.PodsWithoutNode, c.Meets)
+	}
+}

@@ -214,6 +214,16 @@ var clusterFacts = map[string]func(t *testing.T, sums map[string]replay.ClusterS
 		b := sums[scenarios.BaseName]
 		check(t, b.PodsNeverAssigned == 0 && b.PodsAdded == 300, "with the reservation every pod gets an address (%d of %d never did)", b.PodsNeverAssigned, b.PodsAdded)
 	},
+	"web-tier-plan": func(t *testing.T, sums map[string]replay.ClusterSummary) {
+		// 300 pods at three per m5.large (500m each, 1780m free after the
+		// reservations and daemonsets) would need 100 nodes.
+		b := sums[scenarios.BaseName]
+		check(t, b.Subnets[0].MinFree == 0, "m5.large nodes run the /22 dry (min free %d)", b.Subnets[0].MinFree)
+		check(t, b.Groups[0].LaunchFailures > 0 && b.PeakNodes < 100, "so nodes fail to launch (%d) before the tier's 100 are up (peak %d)",
+			b.Groups[0].LaunchFailures, b.PeakNodes)
+		check(t, b.PodsUnplaced+uint64(b.PodsPendingAtEnd) > 0 && b.PodsNeverAssigned > 0, "and pods never get a node (%d) or an address (%d)",
+			b.PodsUnplaced+uint64(b.PodsPendingAtEnd), b.PodsNeverAssigned)
+	},
 	"scale-up-150-nodes": func(t *testing.T, sums map[string]replay.ClusterSummary) {
 		b := sums[scenarios.BaseName]
 		check(t, b.ThrottledCalls > 0, "150 simultaneous scale-ups are throttled (%d)", b.ThrottledCalls)
