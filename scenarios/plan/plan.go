@@ -397,7 +397,8 @@ func Build(spec Spec) (*Plan, error) {
 	pl.EC2Profile = first.Cluster.Profile.Name
 	if !w.IsCluster() {
 		a := first.Cluster.Groups[0].Autoscale
-		pl.Group = fmt.Sprintf("%s: from 0 nodes, autoscaled up to %d, booting in %s", GroupName, a.Max, time.Duration(a.BootDelay))
+		pl.Group = fmt.Sprintf("one group (%q) from 0 nodes, autoscaled up to %d, %s from launch to joining; least-allocated placement",
+			GroupName, a.Max, time.Duration(a.BootDelay))
 	}
 	ds := cluster.DefaultDaemonSetRequests
 	if spec.DaemonSet != nil {

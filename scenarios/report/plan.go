@@ -256,6 +256,10 @@ func planChart(doc *plan.Document) *chart {
 	return c
 }
 
+// planCSS widens the candidates' verdicts so that their rows stay short.
+const planCSS = `table.combos td.miss { min-width: 340px; }
+`
+
 var planTmpl = template.Must(template.New("plan").Parse(svgChartHTML + planHTML))
 
 const planHTML = `<!DOCTYPE html>
@@ -265,7 +269,7 @@ const planHTML = `<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ipamsim plan report: {{.Title}}</title>
 <style>
-` + reportCSS + sweepCSS + `</style>
+` + reportCSS + sweepCSS + planCSS + `</style>
 </head>
 <body>
 <main>
