@@ -233,13 +233,13 @@ func ReadDocument(r io.Reader, name string) (*Document, error) {
 // PointsTotal points, one row each, and each point here is in the shard, in
 // index order, with the identity and seed the plan gives it.
 func (d *Document) check(name string) error {
-	want := d.Grid.Points(d.Seed)
-	if len(want) != d.PointsTotal || len(d.Rows) != d.PointsTotal {
-		return fmt.Errorf("%s: points_total %d and %d rows, but the grid has %d points", name, d.PointsTotal, len(d.Rows), len(want))
-	}
 	if d.Grid.Repetitions != 1 {
 		return fmt.Errorf("%s: %d repetitions; a plan has one", name, d.Grid.Repetitions)
 	}
+	if n := d.Grid.Len(); n == 0 || n > MaxPoints || n != d.PointsTotal || len(d.Rows) != n {
+		return fmt.Errorf("%s: points_total %d and %d rows, but the grid has %d points (at most %d)", name, d.PointsTotal, len(d.Rows), n, MaxPoints)
+	}
+	want := d.Grid.Points(d.Seed)
 	sh := sweepShard{}
 	if d.Shard != nil {
 		if err := d.Shard.Validate("shard"); err != nil {

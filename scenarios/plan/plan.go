@@ -132,8 +132,12 @@ func errorf(flag, format string, a ...any) error {
 	return &Error{Flag: flag, Msg: fmt.Sprintf(format, a...)}
 }
 
-// MaxCandidates bounds the instance types of one plan.
-const MaxCandidates = 200
+// MaxCandidates bounds the instance types of one plan, and MaxPoints its
+// runs (candidates × grid settings).
+const (
+	MaxCandidates = 200
+	MaxPoints     = 100_000
+)
 
 // ExpandCandidates resolves instance type names and globs (path.Match
 // patterns such as m6i.*) into candidates, in the order given, each once. A
@@ -375,6 +379,9 @@ func Build(spec Spec) (*Plan, error) {
 	g, err := sweep.ParseGrid(sweep.GridSpec{Grid: spec.Grid, InstanceTypes: spec.Candidates, Base: spec.Settings})
 	if err != nil {
 		return nil, err
+	}
+	if n := g.Len(); n > MaxPoints {
+		return nil, errorf("--grid", "%d candidates × settings, at most %d", n, MaxPoints)
 	}
 	pl := &Plan{spec: spec}
 	pl.Workload, pl.Seed, pl.Grid = w.Ref, spec.Seed, *g
