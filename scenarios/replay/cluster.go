@@ -206,8 +206,7 @@ func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, plac
 	var held float64
 	insufficient := map[*ipam.Subnet]uint64{}
 	for _, g := range c.Groups() {
-		gs := GroupSummary{Name: g.Spec.Name, InstanceType: g.Spec.Instance.Name, PeakNodes: g.PeakNodes, LaunchFailures: g.LaunchFailures,
-			NodeHours: round3(g.NodeSeconds(res.End) / 3600)}
+		gs := GroupSummary{Name: g.Spec.Name, InstanceType: g.Spec.Instance.Name, PeakNodes: g.PeakNodes, LaunchFailures: g.LaunchFailures}
 		var gw ipam.WaitHistogram
 		for _, m := range g.Members {
 			n := m.Node
@@ -245,6 +244,7 @@ func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, plac
 			gs.MeanAddressesHeld = round3(gs.MeanAddressesHeld / res.End.Seconds())
 		}
 		gs.IdleIPSeconds = round3(gs.IdleIPSeconds)
+		gs.NodeHours = round3(g.NodeSeconds(res.End) / 3600)
 		gs.WaitP50Seconds = gw.Quantile(0.5).Seconds()
 		gs.WaitP99Seconds = gw.Quantile(0.99).Seconds()
 		gs.WaitMaxSeconds = gw.Max().Seconds()
