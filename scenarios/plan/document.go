@@ -182,7 +182,7 @@ func (o Objective) failures(c *Candidate) []string {
 		why = append(why, fmt.Sprintf("%d pods never got an address", c.PodsNeverAssigned))
 	}
 	if n := c.PodsUnschedulable; n > 0 {
-		why = append(why, fmt.Sprintf("%d pods request more than a %s has", n, c.InstanceType))
+		why = append(why, fmt.Sprintf("%d pods fit no %s node (their requests and the daemonsets' exceed its allocatable)", n, c.InstanceType))
 	}
 	if n := c.PodsWithoutNode - min(c.PodsWithoutNode, c.PodsUnschedulable); n > 0 {
 		msg := fmt.Sprintf("%d pods never got a node", n)
