@@ -3,16 +3,65 @@
 // ENIs, warm pool, cooldown and EC2 calls, and reports pool exhaustion, pod IP
 // wait, address waste and EC2 calls.
 //
-// Exit status: 0 success, 1 runtime failure, 2 usage or input error.
+// Exit status: 0 success, 1 runtime failure, 2 usage or input error, 3
+// internal error (a bug in ipamsim: please report it with the command line
+// it prints), 130 or 143 when interrupted by SIGINT or SIGTERM.
 package main
 
 import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/ipamsim/ipamsim/internal/outputs"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+func main() { os.Exit(mainCLI(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+
+// mainCLI is main with the process's signals: SIGINT and SIGTERM remove the
+// temporary files of outputs not yet committed and exit 130 or 143, unless
+// a command has claimed the signals (claimSignals) for a graceful stop, in
+// which case a second signal does that.
+func mainCLI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		claimedOnce := false
+		for sig := range sigs {
+			if claimed.Load() > 0 && !claimedOnce {
+				claimedOnce = true
+				continue
+			}
+			outputs.CleanUp()
+			fmt.Fprintf(stderr, "ipamsim: %v: stopped; no output written\n", sig)
+			if sig == syscall.SIGTERM {
+				os.Exit(143)
+			}
+			os.Exit(130)
+		}
+	}()
+	return run(args, stdin, stdout, stderr)
+}
+
+// claimed counts the commands that handle SIGINT and SIGTERM themselves
+// (a live metrics run stops pacing, ui stops serving).
+var claimed atomic.Int32
+
+// claimSignals tells mainCLI that the caller handles the first SIGINT or
+// SIGTERM; the returned function gives them back.
+func claimSignals() (release func()) {
+	claimed.Add(1)
+	return func() { claimed.Add(-1) }
+}
+
+// exitInternal is the exit status of a panic: a bug, never a usage error.
+const exitInternal = 3
 
 const usage = `ipamsim simulates the AWS VPC CNI's ipamd warm pool on EKS nodes.
 
@@ -30,10 +79,57 @@ Usage:
   ipamsim version                     the release, VCS revision and Go version it was built from (also --version)
 
 Run 'ipamsim COMMAND --help' for a command's flags.
+
+Exit status: 0 success, 1 runtime failure, 2 usage or input error (the message
+names the flag, or the file, line and field at fault), 3 internal error (a bug:
+report it with the command line printed), 130/143 interrupted (SIGINT/SIGTERM;
+no output is left half-written).
 `
 
 // run dispatches a command line; it is main without the process around it.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// A panic becomes exit status 3 with "internal error", the stack, and the
+// command line and seed that reproduce it; outputs not committed are
+// removed first (the commands' deferred aborts run as the panic unwinds).
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "ipamsim: internal error: %v\n%s\n", p, debug.Stack())
+			fmt.Fprintf(stderr, "ipamsim: internal error (a bug in ipamsim, not in your input): %v\n", p)
+			fmt.Fprintf(stderr, "ipamsim: to reproduce, run (%s): %s\n", seedOf(args), commandLine(args))
+			code = exitInternal
+		}
+	}()
+	return dispatch(args, stdin, stdout, stderr)
+}
+
+// seedOf says which seed a command line runs with, for the internal-error
+// message.
+func seedOf(args []string) string {
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, "--seed="); ok {
+			return "seed " + v
+		}
+		if a == "--seed" && i+1 < len(args) {
+			return "seed " + args[i+1]
+		}
+	}
+	return "seed 1, the default"
+}
+
+// commandLine quotes args as a shell would need them.
+func commandLine(args []string) string {
+	q := []string{"ipamsim"}
+	for _, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:+@%") == "" {
+			q = append(q, a)
+		} else {
+			q = append(q, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
+		}
+	}
+	return strings.Join(q, " ")
+}
+
+func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2

@@ -361,10 +361,10 @@ func printWarnings(stderr io.Writer, cmd string, doc *sweep.Document) {
 }
 
 // outputs are the sweep's output files, written atomically.
-type outputs struct{ json, csv, report *atomicFile }
+type sweepOutputs struct{ json, csv, report *atomicFile }
 
-func openOutputs(jsonName, csvName string) (*outputs, error) {
-	o := &outputs{}
+func openOutputs(jsonName, csvName string) (*sweepOutputs, error) {
+	o := &sweepOutputs{}
 	var err error
 	if jsonName != "" {
 		if o.json, err = createAtomic(jsonName); err != nil {
@@ -380,7 +380,7 @@ func openOutputs(jsonName, csvName string) (*outputs, error) {
 	return o, nil
 }
 
-func (o *outputs) write(doc *sweep.Document) error {
+func (o *sweepOutputs) write(doc *sweep.Document) error {
 	if o.json != nil {
 		if err := doc.WriteJSON(o.json); err != nil {
 			return err
@@ -403,7 +403,7 @@ func (o *outputs) write(doc *sweep.Document) error {
 
 // openReport creates the --report file (nothing for ""), so that a path that
 // cannot be written fails before the sweep runs.
-func (o *outputs) openReport(name string) error {
+func (o *sweepOutputs) openReport(name string) error {
 	if name == "" {
 		return nil
 	}
@@ -417,7 +417,7 @@ func (o *outputs) openReport(name string) error {
 
 // writeReport renders a complete sweep's HTML report into the --report file
 // and commits it. Nothing without --report.
-func (o *outputs) writeReport(doc *sweep.Document, con sweep.Constraints, hasCon bool) error {
+func (o *sweepOutputs) writeReport(doc *sweep.Document, con sweep.Constraints, hasCon bool) error {
 	if o.report == nil {
 		return nil
 	}
@@ -427,7 +427,7 @@ func (o *outputs) writeReport(doc *sweep.Document, con sweep.Constraints, hasCon
 	return o.report.commit()
 }
 
-func (o *outputs) abort() {
+func (o *sweepOutputs) abort() {
 	for _, f := range []*atomicFile{o.json, o.csv, o.report} {
 		if f != nil {
 			f.abort()
@@ -564,7 +564,7 @@ func runRecommend(args []string, stdout, stderr io.Writer) int {
 			return usageError{errors.New("--max-p99-wait is required")}
 		}
 		var doc *sweep.Document
-		var rep outputs
+		var rep sweepOutputs
 		defer rep.abort()
 		if err := rep.openReport(o.report); err != nil {
 			return err
