@@ -169,8 +169,8 @@ var settingParsers = map[string]settingParser{
 		if err != nil {
 			return err
 		}
-		if n < 0 {
-			return fmt.Errorf("must be a whole number of seconds >= 0")
+		if n < 0 || n > MaxCooldownSeconds {
+			return fmt.Errorf("want a whole number of seconds from 0 to %d (1000 hours)", MaxCooldownSeconds)
 		}
 		s.IPCooldown = sim.Time(n) * sim.Second
 		return nil
@@ -189,12 +189,34 @@ var settingParsers = map[string]settingParser{
 	},
 }
 
+// MaxSettingCount bounds the counts a setting takes (WARM_ENI_TARGET,
+// WARM_IP_TARGET, MINIMUM_IP_TARGET, WARM_PREFIX_TARGET, MAX_ENI): far above
+// any node's limits, so that every value above it means the same as it,
+// and small enough that the pool arithmetic cannot overflow. Upstream
+// parses any int; ipamsim refuses larger values rather than wrap.
+const MaxSettingCount = 1<<31 - 1
+
+// MaxCooldownSeconds bounds IP_COOLDOWN_PERIOD (1000 hours, the longest
+// duration a scenario takes): upstream multiplies the seconds into a
+// time.Duration, which wraps around above 292 years; ipamsim refuses what
+// would not fit a run instead.
+const MaxCooldownSeconds = 1000 * 3600
+
 func parseInt(v string) (int, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(v))
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return 0, fmt.Errorf("out of range: want at most %d", MaxSettingCount)
+		}
 		return 0, fmt.Errorf("not a whole number")
 	}
-	return n, nil
+	if n > MaxSettingCount {
+		return 0, fmt.Errorf("out of range: want at most %d", MaxSettingCount)
+	}
+	if n < -MaxSettingCount {
+		return 0, fmt.Errorf("out of range: want at least %d", -MaxSettingCount)
+	}
+	return int(n), nil
 }
 
 func parseBool(v string) (bool, error) {
@@ -273,8 +295,10 @@ func ParseAssignment(source, kv string) (key, value string, err error) {
 }
 
 // ParseEnvFile reads KEY=VALUE lines (blank lines and # comments ignored, an
-// optional "export " prefix and surrounding quotes accepted) into s.
+// optional "export " prefix and surrounding quotes accepted, a leading UTF-8
+// byte order mark skipped, as editors on Windows write one) into s.
 func ParseEnvFile(name, body string, s *Settings) error {
+	body = strings.TrimPrefix(body, "\ufeff")
 	for i, line := range strings.Split(body, "\n") {
 		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
 		if line == "" || strings.HasPrefix(line, "#") {

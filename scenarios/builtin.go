@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"sort"
@@ -89,7 +90,7 @@ func LoadScenario(nameOrPath string) (*Scenario, error) {
 	if s, err := LookupBuiltin(nameOrPath); err == nil {
 		return s, nil
 	}
-	text, err := os.ReadFile(nameOrPath)
+	text, err := readScenarioFile(nameOrPath)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(nameOrPath, `/\`) && !strings.HasSuffix(nameOrPath, ".scn") {
 			return nil, fmt.Errorf("unknown scenario %q: neither a shipped scenario (%s) nor a file", nameOrPath, strings.Join(BuiltinNames(), ", "))
@@ -97,4 +98,39 @@ func LoadScenario(nameOrPath string) (*Scenario, error) {
 		return nil, fmt.Errorf("scenario: %w", err)
 	}
 	return ParseScenario(nameOrPath, text)
+}
+
+// MaxScenarioSize is the largest scenario file read, in bytes: a scenario
+// is a few dozen lines.
+const MaxScenarioSize = 1 << 20
+
+// readScenarioFile reads a scenario file: a regular file (not a FIFO or a
+// device, which could block or never end) of at most MaxScenarioSize bytes.
+func readScenarioFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, not a scenario file", path)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s); a scenario is a .scn file", path, fi.Mode().Type())
+	}
+	if fi.Size() > MaxScenarioSize {
+		return nil, fmt.Errorf("%s is larger than %d bytes; a scenario file is a few dozen lines", path, MaxScenarioSize)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	text, err := io.ReadAll(io.LimitReader(f, MaxScenarioSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(text) > MaxScenarioSize {
+		return nil, fmt.Errorf("%s is larger than %d bytes; a scenario file is a few dozen lines", path, MaxScenarioSize)
+	}
+	return text, nil
 }

@@ -62,6 +62,10 @@ type workloadSpec struct {
 // and short enough that simulated time cannot overflow.
 const MaxDuration = 1000 * time.Hour
 
+// MaxMaxPods bounds a max-pods value (max-pods:, a group's max-pods= and
+// daemonset-pods=): far above any instance type's eni-max-pods.txt figure.
+const MaxMaxPods = 1_000_000
+
 // BaseName is the name of a scenario's run without a variant, as comparison
 // tables label it.
 const BaseName = "base"
@@ -99,6 +103,24 @@ func (s *Scenario) Workload(seed uint64) (Reader, error) {
 	}
 	w.r = r
 	return w, nil
+}
+
+// TraceFiles returns the paths of the trace files the scenario's workload
+// lines name, as the OS resolves them (none for a shipped scenario), so
+// that a command can keep its outputs off them.
+func (s *Scenario) TraceFiles() []string {
+	if s.traces != nil {
+		return nil
+	}
+	var out []string
+	for _, wl := range s.workloads {
+		if wl.kind == "" {
+			if p, err := s.tracePath(wl.path); err == nil {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // RunNames returns the names of the scenario's runs: BaseName, then its
@@ -205,6 +227,9 @@ func parseScenario(file string, text []byte, traces fs.FS) (*Scenario, error) {
 	}
 	for i, raw := range lines {
 		n := i + 1
+		if len(raw) > MaxLineLen {
+			return nil, s.errorf(n, "", "line is longer than %d bytes", MaxLineLen)
+		}
 		line := strings.TrimSpace(stripComment(strings.TrimSuffix(raw, "\r")))
 		if line == "" {
 			continue
@@ -239,8 +264,8 @@ func parseScenario(file string, text []byte, traces fs.FS) (*Scenario, error) {
 			s.InstanceType = value
 		case "max-pods":
 			v, err := strconv.Atoi(value)
-			if err != nil || v <= 0 {
-				return nil, s.errorf(n, key, "%q is not a whole number > 0", clip(value))
+			if err != nil || v <= 0 || v > MaxMaxPods {
+				return nil, s.errorf(n, key, "%q is not a whole number from 1 to %d", clip(value), MaxMaxPods)
 			}
 			s.MaxPods = v
 		case "ec2":
@@ -273,6 +298,7 @@ func parseScenario(file string, text []byte, traces fs.FS) (*Scenario, error) {
 			if err != nil {
 				return nil, s.errorf(n, key, "%v", err)
 			}
+			sn.line = n
 			s.Subnets = append(s.Subnets, sn)
 		case "group":
 			g, err := parseClusterGroup(value)

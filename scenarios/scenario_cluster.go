@@ -24,6 +24,7 @@ type ClusterSubnet struct {
 	Reserve      []netip.Prefix
 	ForeignEvery int
 	CNI          bool
+	line         int
 }
 
 // ClusterGroup is a "group:" line of a cluster scenario:
@@ -50,6 +51,9 @@ type ClusterGroup struct {
 	line          int
 }
 
+// Line is the line of the scenario file that gives the group.
+func (g ClusterGroup) Line() int { return g.line }
+
 // IsCluster reports whether the scenario describes a cluster.
 func (s *Scenario) IsCluster() bool { return len(s.Groups) > 0 }
 
@@ -66,16 +70,27 @@ func parseClusterSubnet(value string) (ClusterSubnet, error) {
 	if err != nil || !p.Addr().Is4() || p.Bits() < 16 || p.Bits() > 28 {
 		return sn, fmt.Errorf("%q is not an IPv4 subnet /16 to /28", clip(f[1]))
 	}
-	sn.CIDR = p.Masked()
+	if p != p.Masked() {
+		return sn, fmt.Errorf("%s has host bits set (the subnet is %s)", f[1], p.Masked())
+	}
+	sn.CIDR = p
 	for _, opt := range f[2:] {
 		k, v, _ := strings.Cut(opt, "=")
 		switch k {
 		case "reserve":
 			r, err := netip.ParsePrefix(v)
-			if err != nil || !sn.CIDR.Contains(r.Addr()) || r.Bits() > 28 || r.Bits() < sn.CIDR.Bits() {
+			if err != nil || !r.Addr().Is4() || !sn.CIDR.Contains(r.Addr()) || r.Bits() > 28 || r.Bits() < sn.CIDR.Bits() {
 				return sn, fmt.Errorf("reserve=%q: want a /28 or larger block inside %s", clip(v), sn.CIDR)
 			}
-			sn.Reserve = append(sn.Reserve, r.Masked())
+			if r != r.Masked() {
+				return sn, fmt.Errorf("reserve=%s has host bits set (the block is %s)", v, r.Masked())
+			}
+			for _, o := range sn.Reserve {
+				if o.Overlaps(r) {
+					return sn, fmt.Errorf("reserve=%s overlaps reserve=%s", r, o)
+				}
+			}
+			sn.Reserve = append(sn.Reserve, r)
 		case "foreign-every":
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 2 {
@@ -144,8 +159,14 @@ func parseClusterGroup(value string) (ClusterGroup, error) {
 			g.PodSubnet = v
 		case "max-pods":
 			g.MaxPods, err = num(1)
+			if err == nil && g.MaxPods > MaxMaxPods {
+				err = fmt.Errorf("max-pods=%q: want a whole number from 1 to %d", clip(v), MaxMaxPods)
+			}
 		case "daemonset-pods":
 			g.DaemonSetPods, err = num(0)
+			if err == nil && g.DaemonSetPods > MaxMaxPods {
+				err = fmt.Errorf("daemonset-pods=%q: want a whole number from 0 to %d", clip(v), MaxMaxPods)
+			}
 		case "join":
 			g.Join, err = dur()
 		case "stagger":
@@ -192,12 +213,19 @@ func (s *Scenario) checkCluster(base ipam.Settings) error {
 	}
 	known := map[string]bool{}
 	size := map[string]int{} // prefix length
-	for _, sn := range s.Subnets {
+	for i, sn := range s.Subnets {
 		size[sn.Name] = sn.CIDR.Bits()
 		if known[sn.Name] {
-			return s.errorf(1, "subnet", "subnet %q defined twice", sn.Name)
+			return s.errorf(sn.line, "subnet", "subnet %q defined twice", sn.Name)
 		}
 		known[sn.Name] = true
+		// Subnets of one VPC never overlap: overlapping lines would count
+		// the same addresses twice.
+		for _, o := range s.Subnets[:i] {
+			if o.CIDR.Overlaps(sn.CIDR) {
+				return s.errorf(sn.line, "subnet", "subnet %s %s overlaps subnet %s %s (line %d)", sn.Name, sn.CIDR, o.Name, o.CIDR, o.line)
+			}
+		}
 	}
 	names := map[string]bool{}
 	for _, g := range s.Groups {

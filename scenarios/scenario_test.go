@@ -162,7 +162,7 @@ func TestParseScenarioErrors(t *testing.T) {
 		{head + "drain: 10\n" + wl, 4, "drain", `"10" is not a duration`},
 		{head + "drain: -1m\n" + wl, 4, "drain", "not a duration > 0"},
 		{head + "max-pods: many\n" + wl, 4, "max-pods", "not a whole number"},
-		{head + "max-pods: 0\n" + wl, 4, "max-pods", "not a whole number > 0"},
+		{head + "max-pods: 0\n" + wl, 4, "max-pods", "not a whole number from 1 to 1000000"},
 		{head + "ec2: fast\n" + wl, 4, "ec2", "want default or zero"},
 		{head + "set: WARM_IP_TARGT=2\n" + wl, 4, "set", "did you mean WARM_IP_TARGET?"},
 		{head + "set: WARM_IP_TARGET=two\n" + wl, 4, "set", "not a whole number"},

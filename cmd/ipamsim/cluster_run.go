@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/ipamsim/ipamsim/internal/outputs"
 	"github.com/ipamsim/ipamsim/ipam/cluster"
 	"github.com/ipamsim/ipamsim/scenarios/promexport"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
@@ -14,22 +15,16 @@ import (
 
 // runCluster runs a cluster scenario's runs (its base and variants, or the
 // one --variant names).
-func (o *runOptions) runCluster(setups []*replay.Setup, variants []string, stdout, stderr io.Writer) error {
+func (o *runOptions) runCluster(setups []*replay.Setup, variants []string, outs *outputs.Set, files map[string]*outputs.File, stdout, stderr io.Writer) error {
 	if o.timeline != "" {
 		return usageError{fmt.Errorf("--timeline describes one node; scenario %s is a cluster: use --series", setups[0].Scenario.Name)}
 	}
 	var sums []replay.ClusterSummary
 	for _, setup := range setups {
 		opt := replay.ClusterOptions{SampleEvery: sim.Time(o.sampleEvery)}
-		var series *atomicFile
 		var sw *bufio.Writer
-		if o.series != "" {
-			var err error
-			if series, err = createAtomic(o.series); err != nil {
-				return err
-			}
-			defer series.abort()
-			sw = bufio.NewWriter(series)
+		if f := files["--series"]; f != nil {
+			sw = bufio.NewWriter(f)
 			opt.OnStart = func(c *cluster.Cluster) { writeSeriesHeader(sw, c) }
 			opt.OnSample = func(s replay.ClusterSample) { writeSeriesRow(sw, s) }
 		}
@@ -40,20 +35,20 @@ func (o *runOptions) runCluster(setups []*replay.Setup, variants []string, stdou
 		for _, w := range setup.Warnings {
 			fmt.Fprintf(stderr, "ipamsim run: warning: %s\n", w)
 		}
-		if o.metricsFile != "" {
-			if err := promexport.WriteCluster(o.metricsFile, out.Cluster, out.Summary); err != nil {
+		if f := files["--metrics-file"]; f != nil {
+			if err := promexport.WriteCluster(f, out.Cluster, out.Summary); err != nil {
 				return err
 			}
 		}
-		if series != nil {
+		if sw != nil {
 			if err := sw.Flush(); err != nil {
-				return err
-			}
-			if err := series.commit(); err != nil {
 				return err
 			}
 		}
 		sums = append(sums, out.Summary)
+	}
+	if err := outs.Commit(); err != nil {
+		return err
 	}
 	out := bufio.NewWriter(stdout)
 	if o.output == "json" {

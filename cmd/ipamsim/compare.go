@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/ipamsim/ipamsim/internal/outputs"
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
@@ -82,7 +83,7 @@ func runCompare(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.ec2, "ec2", "default", "EC2 latency `PROFILE`: default or zero (instant, never throttled; default: the scenario's, or default)")
 	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event (default: the scenario's, or 10m)")
 	fs.StringVarP(&o.output, "output", "o", "text", "Output format: text, json or csv")
-	fs.StringVar(&o.out, "out", "", "Write the output to `FILE` instead of stdout")
+	fs.StringVar(&o.out, "out", "", "Write the output to `FILE` instead of stdout (- for stdout)")
 	fs.StringVar(&o.report, "report", "", "Write a self-contained HTML report (the table and a timeline per policy) to `FILE`")
 	fs.DurationVar(&o.sampleInterval, "sample-interval", 15*time.Second, "Sample the --report timelines every `D` of simulated time")
 	help := fs.BoolP("help", "h", false, "Show this help")
@@ -214,16 +215,22 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("scenario %s is a cluster, and compare's table describes one node: compare the policies on the cluster with 'ipamsim run --scenario %s --policy P' for each", sc.Name, o.scenario)}
 	}
 
-	// The report file is created first, so that a path that cannot be
-	// written fails before the runs.
-	var rep *atomicFile
-	var series []*report.Series
-	if o.report != "" {
-		if rep, err = createAtomic(o.report); err != nil {
-			return usageError{fmt.Errorf("--report: %v", err)}
-		}
-		defer rep.abort()
+	// The outputs are opened first, so that a path that cannot be written
+	// fails before the runs, and committed together at the end.
+	outs := outputs.New()
+	defer outs.Abort()
+	outs.Input("--trace", o.trace)
+	scenarioInputs(outs, "--scenario", sc)
+	outPath := o.out
+	if outPath == "-" {
+		outPath = "" // standard output
 	}
+	files, err := createOutputs(outs, outFlag{"--out", outPath}, outFlag{"--report", o.report})
+	if err != nil {
+		return err
+	}
+	rep := files["--report"]
+	var series []*report.Series
 
 	res := comparison{Workload: first.Workload(), InstanceType: first.Node.Instance.Name, Seed: o.seed, EC2Profile: first.Node.Profile.Name}
 	if sc != nil && len(sc.Variants) > 0 {
@@ -259,13 +266,8 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 
 	w := stdout
-	var af *atomicFile
-	if o.out != "" {
-		if af, err = createAtomic(o.out); err != nil {
-			return err
-		}
-		defer af.abort()
-		w = af
+	if f := files["--out"]; f != nil {
+		w = f
 	}
 	bw := bufio.NewWriter(w)
 	switch o.output {
@@ -297,14 +299,8 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		if err := report.WriteCompare(rep, compareReport(res, series, question, sim.Time(o.sampleInterval))); err != nil {
 			return err
 		}
-		if err := rep.commit(); err != nil {
-			return err
-		}
 	}
-	if af != nil {
-		return af.commit()
-	}
-	return nil
+	return outs.Commit()
 }
 
 // compareOverrides are the overrides that change what a scenario's question

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/ipamsim/ipamsim/internal/outputs"
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
 	"github.com/ipamsim/ipamsim/scenarios"
@@ -29,6 +30,10 @@ func isInputError(err error) bool {
 		ce  *catalog.UnknownTypeError
 		ge  *sweep.GridError
 	)
+	var oe *outputs.Error
+	if errors.As(err, &oe) {
+		return oe.Usage
+	}
 	return errors.As(err, &ue) || errors.As(err, &pe) || errors.As(err, &re) || errors.As(err, &spe) ||
 		errors.As(err, &se) || errors.As(err, &poe) || errors.As(err, &ce) || errors.As(err, &ge)
 }
@@ -38,6 +43,13 @@ func isInputError(err error) bool {
 func exitStatus(stderr io.Writer, cmd string, err error) int {
 	if err == nil {
 		return 0
+	}
+	var pe *sweep.PanicError
+	if errors.As(err, &pe) {
+		fmt.Fprintf(stderr, "%s: internal error: %v\n%s\n", cmd, err, pe.Stack)
+		fmt.Fprintf(stderr, "ipamsim: internal error (a bug in ipamsim, not in your input): %v\n", err)
+		fmt.Fprintf(stderr, "ipamsim: to reproduce, run (%s): %s\n", seedOf(commandArgs), commandLine(commandArgs))
+		return exitInternal
 	}
 	fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
 	if isInputError(err) {

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"time"
 
+	"github.com/ipamsim/ipamsim/internal/outputs"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/promexport"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
@@ -25,6 +25,13 @@ import (
 // backfills (--start-time).
 const defaultStartTime = "2026-01-01T00:00:00Z"
 
+// The range of --speed (besides 0): from a thousandth of the wall clock (a
+// minute of simulated time in about 17 hours) to a billion times it.
+const (
+	minSpeed = 1e-3
+	maxSpeed = 1e9
+)
+
 // validateVisual checks the live, backfill and report flags: they describe
 // one node, so cluster scenarios and several variants at once are refused.
 func (o *runOptions) validateVisual(sc *scenarios.Scenario, variants []string) error {
@@ -33,14 +40,14 @@ func (o *runOptions) validateVisual(sc *scenarios.Scenario, variants []string) e
 			return usageError{errors.New("--speed and --exit-after pace and end a live run: they need --metrics-addr")}
 		}
 	}
-	if math.IsNaN(o.speed) || math.IsInf(o.speed, 0) || o.speed < 0 {
-		return usageError{fmt.Errorf("--speed %g: want a factor ≥ 0 (0: as fast as possible)", o.speed)}
+	if !(o.speed == 0 || o.speed >= minSpeed && o.speed <= maxSpeed) {
+		return usageError{fmt.Errorf("--speed %g: want 0 (as fast as possible) or a factor from %g to %g", o.speed, minSpeed, maxSpeed)}
 	}
 	if o.exitAfter < 0 {
 		return usageError{fmt.Errorf("--exit-after %s: must not be negative", o.exitAfter)}
 	}
-	if o.sampleInterval < time.Millisecond {
-		return usageError{fmt.Errorf("--sample-interval %s: want at least 1ms", o.sampleInterval)}
+	if o.sampleInterval < time.Millisecond || o.sampleInterval > replay.MaxDrain {
+		return usageError{fmt.Errorf("--sample-interval %s: want 1ms to %s", o.sampleInterval, replay.MaxDrain)}
 	}
 	if o.changed["sample-interval"] && o.openMetricsFile == "" && o.report == "" {
 		return usageError{errors.New("--sample-interval samples the backfill and the report: it needs --openmetrics-file or --report")}
@@ -113,19 +120,18 @@ func (o *runOptions) observe(opt *replay.Options) (*promexport.Observer, *promex
 }
 
 // writeVisual writes the backfill and the report of a finished run (nil:
-// not asked for).
-func (o *runOptions) writeVisual(bf *promexport.Backfill, rec *report.Recorder, run *replay.Outcome, spec replay.Spec, sc *scenarios.Scenario) error {
+// not asked for) into their output files.
+func (o *runOptions) writeVisual(files map[string]*outputs.File, bf *promexport.Backfill, rec *report.Recorder, run *replay.Outcome, spec replay.Spec, sc *scenarios.Scenario) error {
 	if bf != nil {
 		if err := bf.Err(); err != nil {
 			return fmt.Errorf("--openmetrics-file: %w", err)
 		}
-		if err := writeFileAtomic(o.openMetricsFile, bf.WriteOpenMetrics); err != nil {
+		if err := bf.WriteOpenMetrics(files["--openmetrics-file"]); err != nil {
 			return err
 		}
 	}
 	if rec != nil {
-		info := o.reportInfo(run, spec, sc)
-		return writeFileAtomic(o.report, func(w io.Writer) error { return rec.WriteRun(w, info) })
+		return rec.WriteRun(files["--report"], o.reportInfo(run, spec, sc))
 	}
 	return nil
 }

@@ -90,7 +90,14 @@ no output is left half-written).
 // A panic becomes exit status 3 with "internal error", the stack, and the
 // command line and seed that reproduce it; outputs not committed are
 // removed first (the commands' deferred aborts run as the panic unwinds).
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	commandArgs = args
+	return guard(args, stderr, func() int { return dispatch(args, stdin, stdout, stderr) })
+}
+
+// guard runs f, turning a panic into exit status 3 (exitInternal) with the
+// panic, its stack, and the command line and seed that reproduce it.
+func guard(args []string, stderr io.Writer, f func() int) (code int) {
 	defer func() {
 		if p := recover(); p != nil {
 			fmt.Fprintf(stderr, "ipamsim: internal error: %v\n%s\n", p, debug.Stack())
@@ -99,8 +106,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			code = exitInternal
 		}
 	}()
-	return dispatch(args, stdin, stdout, stderr)
+	return f()
 }
+
+// commandArgs is the command line being run, for internal-error messages.
+var commandArgs []string
 
 // seedOf says which seed a command line runs with, for the internal-error
 // message.

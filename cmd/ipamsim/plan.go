@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/ipamsim/ipamsim/internal/outputs"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
 	"github.com/ipamsim/ipamsim/ipam/cluster"
 	"github.com/ipamsim/ipamsim/scenarios"
@@ -105,23 +106,24 @@ func (o *planOptions) run(fs *pflag.FlagSet, stdout, stderr io.Writer) error {
 	if o.report != "" && !shard.Whole() {
 		return usageError{errors.New("--report needs the whole plan: run the shards without it, then 'ipamsim plan merge --report FILE' their outputs")}
 	}
-	var rep *atomicFile
-	if o.report != "" {
-		if rep, err = createAtomic(o.report); err != nil {
-			return usageError{fmt.Errorf("--report: %v", err)}
-		}
-		defer rep.abort()
+	set := outputs.New()
+	defer set.Abort()
+	set.Input("--trace", o.trace)
+	set.Input("--scenario", o.scenario)
+	files, err := createOutputs(set, outFlag{"--report", o.report})
+	if err != nil {
+		return err
 	}
 	doc, err := pl.Run(o.workers, shard)
 	if err != nil {
 		return err
 	}
-	return writePlan(doc, o.output, rep, stdout, stderr)
+	return writePlan(doc, o.output, set, files["--report"], stdout, stderr)
 }
 
 // writePlan prints the document and its report, and says whether a
 // candidate met the objective.
-func writePlan(doc *plan.Document, output string, rep *atomicFile, stdout, stderr io.Writer) error {
+func writePlan(doc *plan.Document, output string, set *outputs.Set, rep *outputs.File, stdout, stderr io.Writer) error {
 	planWarnings(stderr, doc)
 	out := bufio.NewWriter(stdout)
 	var err error
@@ -140,9 +142,9 @@ func writePlan(doc *plan.Document, output string, rep *atomicFile, stdout, stder
 		if err := report.WritePlan(rep, doc); err != nil {
 			return fmt.Errorf("--report: %w", err)
 		}
-		if err := rep.commit(); err != nil {
-			return err
-		}
+	}
+	if err := set.Commit(); err != nil {
+		return err
 	}
 	if r := doc.Recommendation; r != nil && r.Best < 0 {
 		return errNoneMeets
@@ -336,7 +338,13 @@ func runPlanMerge(args []string, stdout, stderr io.Writer) int {
 			return usageError{errors.New("--max-p99-wait must be positive and --min-free-addresses not negative")}
 		}
 		docs := make([]*plan.Document, fs.NArg())
+		set := outputs.New()
+		defer set.Abort()
 		for i, name := range fs.Args() {
+			set.Input("shard", name)
+			if fi, err := os.Stat(name); err == nil && !fi.Mode().IsRegular() {
+				return usageError{fmt.Errorf("%s is not a regular file (%s); want a plan JSON file", name, describeMode(fi.Mode()))}
+			}
 			f, err := os.Open(name)
 			if err != nil {
 				return usageError{err}
@@ -354,14 +362,11 @@ func runPlanMerge(args []string, stdout, stderr io.Writer) int {
 		if fs.Changed("max-p99-wait") {
 			doc.SetObjective(plan.Objective{MaxP99Wait: *maxP99, MinFreeAddresses: *minFree})
 		}
-		var rf *atomicFile
-		if *rep != "" {
-			if rf, err = createAtomic(*rep); err != nil {
-				return usageError{fmt.Errorf("--report: %v", err)}
-			}
-			defer rf.abort()
+		files, err := createOutputs(set, outFlag{"--report", *rep})
+		if err != nil {
+			return err
 		}
-		return writePlan(doc, *output, rf, stdout, stderr)
+		return writePlan(doc, *output, set, files["--report"], stdout, stderr)
 	}()
 	return exitStatus(stderr, "ipamsim plan merge", err)
 }

@@ -183,7 +183,8 @@ func TestHostileProbe(t *testing.T) {
 	}
 	t.Run("cases", func(t *testing.T) {
 		for _, c := range cases {
-			if c.pending == "" && probeOpen[strings.ReplaceAll(c.class+"/"+c.name, " ", "_")] {
+			// IPAMSIM_PROBE_ALL=1 ignores probeOpen, to list what still fails.
+			if c.pending == "" && os.Getenv("IPAMSIM_PROBE_ALL") == "" && probeOpen[strings.ReplaceAll(c.class+"/"+c.name, " ", "_")] {
 				c.pending = "hostile"
 			}
 			t.Run(c.class+"/"+c.name, func(t *testing.T) {

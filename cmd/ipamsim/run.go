@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/ipamsim/ipamsim/internal/outputs"
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/promexport"
@@ -116,8 +117,15 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	if o.trace != "" && o.scenario != "" {
 		return usageError{errors.New("--trace and --scenario exclude each other")}
 	}
-	if o.kubeletJitter != -1 && o.kubeletJitter < 0 {
-		return usageError{fmt.Errorf("--kubelet-jitter %g: must not be negative", o.kubeletJitter)}
+	// 0 is never "the default": a count flag given is in its range (the
+	// upper bounds are checked by replay.Prepare).
+	for _, c := range []struct {
+		flag   string
+		v, min int
+	}{{"enis", o.enis, 1}, {"ipv4-per-eni", o.ipv4PerENI, 2}, {"max-pods", o.maxPods, 1}} {
+		if o.changed[c.flag] && c.v < c.min {
+			return usageError{fmt.Errorf("--%s %d: want at least %d (leave the flag out for the instance type's own)", c.flag, c.v, c.min)}
+		}
 	}
 	policyParams, err := parsePolicySets(o.policySets)
 	if err != nil {
@@ -149,6 +157,19 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	// The outputs are checked and opened before anything runs; they are
+	// committed together when every run has succeeded.
+	outs := outputs.New()
+	defer outs.Abort()
+	outs.Input("--trace", o.trace)
+	outs.Input("--env-file", o.envFile)
+	scenarioInputs(outs, "--scenario", sc)
+	files, err := createOutputs(outs, outFlag{"--timeline", o.timeline}, outFlag{"--metrics-file", o.metricsFile},
+		outFlag{"--series", o.series}, outFlag{"--openmetrics-file", o.openMetricsFile}, outFlag{"--report", o.report})
+	if err != nil {
+		return err
+	}
+
 	// Every run is prepared before any starts, so that a bad override or
 	// setting fails first.
 	ov := o.overrides(policyParams)
@@ -163,10 +184,10 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	if setups[0].IsCluster() {
-		if o.sampleEvery <= 0 {
-			return usageError{fmt.Errorf("--sample-every %s: must be positive", o.sampleEvery)}
+		if o.sampleEvery < time.Millisecond || o.sampleEvery > replay.MaxDrain {
+			return usageError{fmt.Errorf("--sample-every %s: want 1ms to %s", o.sampleEvery, replay.MaxDrain)}
 		}
-		return o.runCluster(setups, runs, stdout, stderr)
+		return o.runCluster(setups, runs, outs, files, stdout, stderr)
 	}
 	if o.series != "" {
 		return usageError{errors.New("--series is for cluster scenarios")}
@@ -180,9 +201,12 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	defer o.live.Stop()
 	sums := make([]replay.Summary, len(setups))
 	for i, setup := range setups {
-		if sums[i], err = o.runOne(setup, stderr); err != nil {
+		if sums[i], err = o.runOne(setup, files, stderr); err != nil {
 			return err
 		}
+	}
+	if err := outs.Commit(); err != nil {
+		return err
 	}
 	if err := o.print(stdout, setups[0], runs, sums); err != nil {
 		return err
@@ -210,8 +234,8 @@ func (o *runOptions) overrides(policyParams map[string]string) replay.Overrides 
 	if o.changed["subnet"] {
 		ov.Subnet = o.subnet
 	}
-	if o.kubeletJitter >= 0 {
-		ov.KubeletJitter = &o.kubeletJitter
+	if o.changed["kubelet-jitter"] {
+		ov.KubeletJitter = &o.kubeletJitter // checked by replay.Prepare: 0 to 10, not NaN
 	}
 	if !o.changed["policy"] && len(o.policySets) == 0 {
 		ov.Policy = "" // the VPC CNI, as the scenario runs it
@@ -259,16 +283,11 @@ func traceOpenError(err error) error {
 	return err
 }
 
-// runOne runs one single-node setup and writes the run's files.
-func (o *runOptions) runOne(setup *replay.Setup, stderr io.Writer) (replay.Summary, error) {
-	var tl *atomicFile
-	var err error
+// runOne runs one single-node setup and writes the run's files (committed
+// by the caller).
+func (o *runOptions) runOne(setup *replay.Setup, files map[string]*outputs.File, stderr io.Writer) (replay.Summary, error) {
 	opt := replay.Options{}
-	if o.timeline != "" {
-		if tl, err = createAtomic(o.timeline); err != nil {
-			return replay.Summary{}, err
-		}
-		defer tl.abort()
+	if tl := files["--timeline"]; tl != nil {
 		opt.Timeline = tl
 	}
 	obs, backfill, rec, err := o.observe(&opt)
@@ -286,8 +305,8 @@ func (o *runOptions) runOne(setup *replay.Setup, stderr io.Writer) (replay.Summa
 	for _, w := range append(setup.Warnings, run.Warnings...) {
 		fmt.Fprintf(stderr, "ipamsim run: warning: %s\n", w)
 	}
-	if o.metricsFile != "" {
-		if err := promexport.WriteNode(o.metricsFile, run.Node, run.Result); err != nil {
+	if f := files["--metrics-file"]; f != nil {
+		if err := promexport.WriteNode(f, run.Node, run.Result); err != nil {
 			return replay.Summary{}, err
 		}
 	}
@@ -299,13 +318,8 @@ func (o *runOptions) runOne(setup *replay.Setup, stderr io.Writer) (replay.Summa
 		sc = &c
 	}
 	obs.Finish(run.Result)
-	if err := o.writeVisual(backfill, rec, run, *setup.Node, sc); err != nil {
+	if err := o.writeVisual(files, backfill, rec, run, *setup.Node, sc); err != nil {
 		return replay.Summary{}, err
-	}
-	if tl != nil {
-		if err := tl.commit(); err != nil {
-			return replay.Summary{}, err
-		}
 	}
 	return run.Summary, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -15,8 +16,10 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/ipamsim/ipamsim/internal/outputs"
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/scenarios"
+	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/scenarios/report"
 	"github.com/ipamsim/ipamsim/scenarios/sweep"
 	"github.com/ipamsim/ipamsim/sim"
@@ -97,8 +100,8 @@ func (c *constraintFlags) constraints(fs *pflag.FlagSet) (sweep.Constraints, boo
 		return sweep.Constraints{}, false, nil
 	}
 	con := sweep.Constraints{MaxP99Wait: c.maxP99Wait, MaxEC2CallsPerHour: c.maxEC2PerHour}
-	if capSet && !(c.maxEC2PerHour > 0) {
-		return con, false, usageError{fmt.Errorf("--max-ec2-calls-per-hour %g: must be positive (every node makes EC2 calls)", c.maxEC2PerHour)}
+	if capSet && !(c.maxEC2PerHour > 0 && c.maxEC2PerHour <= math.MaxFloat64) {
+		return con, false, usageError{fmt.Errorf("--max-ec2-calls-per-hour %g: want a finite number > 0 (every node makes EC2 calls)", c.maxEC2PerHour)}
 	}
 	if err := con.Validate(); err != nil {
 		return con, false, err
@@ -154,11 +157,11 @@ func (o *sweepOptions) build(fs *pflag.FlagSet, stderr io.Writer) (*sweep.Sweep,
 	if o.drain < 0 {
 		return nil, usageError{fmt.Errorf("--drain %s: must not be negative", o.drain)}
 	}
-	if o.maxPods < 0 {
-		return nil, usageError{fmt.Errorf("--max-pods %d: must not be negative", o.maxPods)}
+	if fs.Changed("max-pods") && (o.maxPods < 1 || o.maxPods > replay.MaxMaxPods) {
+		return nil, usageError{fmt.Errorf("--max-pods %d: want 1 to %d (leave the flag out for each type's own)", o.maxPods, replay.MaxMaxPods)}
 	}
-	if o.workers < 1 {
-		return nil, usageError{fmt.Errorf("--workers %d: want at least 1", o.workers)}
+	if o.workers < 1 || o.workers > maxWorkers {
+		return nil, usageError{fmt.Errorf("--workers %d: want 1 to %d", o.workers, maxWorkers)}
 	}
 	if fs.Changed("repetitions") && o.repetitions < 1 {
 		return nil, usageError{fmt.Errorf("--repetitions %d: want at least 1", o.repetitions)}
@@ -271,14 +274,11 @@ func (o *sweepOptions) runSweep(fs *pflag.FlagSet, stdout, stderr io.Writer, con
 	if o.report != "" && !sw.Shard.Whole() {
 		return nil, usageError{errors.New("--report needs the whole sweep: run the shards without it, then 'ipamsim sweep merge --report FILE' their outputs")}
 	}
-	outs, err := openOutputs(o.outJSON, o.outCSV)
+	outs, err := o.openOutputs(sw, o.report)
 	if err != nil {
 		return nil, err
 	}
 	defer outs.abort()
-	if err := outs.openReport(o.report); err != nil {
-		return nil, err
-	}
 	doc, err := sw.Run()
 	if err != nil {
 		return nil, err
@@ -292,6 +292,9 @@ func (o *sweepOptions) runSweep(fs *pflag.FlagSet, stdout, stderr io.Writer, con
 	if !doc.Complete() {
 		fmt.Fprintf(out, "shard %d/%d: %d of %d points; combine the shards' --out-json files with 'ipamsim sweep merge'\n",
 			sw.Shard.Index, sw.Shard.Count, len(doc.Points), doc.PointsTotal)
+		if err := outs.set.Commit(); err != nil {
+			return nil, err
+		}
 		return doc, out.Flush()
 	}
 	if err := summarize(out, doc, con, hasCon); err != nil && !errors.Is(err, sweep.ErrNoneMeets) {
@@ -300,7 +303,21 @@ func (o *sweepOptions) runSweep(fs *pflag.FlagSet, stdout, stderr io.Writer, con
 	if err := outs.writeReport(doc, con, hasCon); err != nil {
 		return nil, err
 	}
+	if err := outs.set.Commit(); err != nil {
+		return nil, err
+	}
 	return doc, out.Flush()
+}
+
+// openOutputs opens a sweep's --out-json, --out-csv and report outputs,
+// keeping them off its workload's files.
+func (o *sweepOptions) openOutputs(sw *sweep.Sweep, reportName string) (*sweepOutputs, error) {
+	set := outputs.New()
+	set.Input("--trace", o.trace)
+	if sw.Workload != nil {
+		scenarioInputs(set, "--scenario", sw.Workload.Scenario)
+	}
+	return newSweepOutputs(set, o.outJSON, o.outCSV, reportName)
 }
 
 // describe prints what was swept.
@@ -360,26 +377,24 @@ func printWarnings(stderr io.Writer, cmd string, doc *sweep.Document) {
 	}
 }
 
-// outputs are the sweep's output files, written atomically.
-type sweepOutputs struct{ json, csv, report *atomicFile }
-
-func openOutputs(jsonName, csvName string) (*sweepOutputs, error) {
-	o := &sweepOutputs{}
-	var err error
-	if jsonName != "" {
-		if o.json, err = createAtomic(jsonName); err != nil {
-			return nil, usageError{fmt.Errorf("--out-json: %v", err)}
-		}
-	}
-	if csvName != "" {
-		if o.csv, err = createAtomic(csvName); err != nil {
-			o.abort()
-			return nil, usageError{fmt.Errorf("--out-csv: %v", err)}
-		}
-	}
-	return o, nil
+// sweepOutputs are a sweep's output files, committed together.
+type sweepOutputs struct {
+	set               *outputs.Set
+	json, csv, report *outputs.File
 }
 
+// newSweepOutputs opens the outputs named ("" for none) in set, whose
+// inputs are registered.
+func newSweepOutputs(set *outputs.Set, jsonName, csvName, reportName string) (*sweepOutputs, error) {
+	files, err := createOutputs(set, outFlag{"--out-json", jsonName}, outFlag{"--out-csv", csvName}, outFlag{"--report", reportName})
+	if err != nil {
+		set.Abort()
+		return nil, err
+	}
+	return &sweepOutputs{set: set, json: files["--out-json"], csv: files["--out-csv"], report: files["--report"]}, nil
+}
+
+// write writes the JSON and CSV outputs (committed with the set).
 func (o *sweepOutputs) write(doc *sweep.Document) error {
 	if o.json != nil {
 		if err := doc.WriteJSON(o.json); err != nil {
@@ -391,32 +406,11 @@ func (o *sweepOutputs) write(doc *sweep.Document) error {
 			return err
 		}
 	}
-	for _, f := range []*atomicFile{o.json, o.csv} {
-		if f != nil {
-			if err := f.commit(); err != nil {
-				return err
-			}
-		}
-	}
 	return nil
 }
 
-// openReport creates the --report file (nothing for ""), so that a path that
-// cannot be written fails before the sweep runs.
-func (o *sweepOutputs) openReport(name string) error {
-	if name == "" {
-		return nil
-	}
-	f, err := createAtomic(name)
-	if err != nil {
-		return usageError{fmt.Errorf("--report: %v", err)}
-	}
-	o.report = f
-	return nil
-}
-
-// writeReport renders a complete sweep's HTML report into the --report file
-// and commits it. Nothing without --report.
+// writeReport renders a complete sweep's HTML report into the --report
+// file. Nothing without --report.
 func (o *sweepOutputs) writeReport(doc *sweep.Document, con sweep.Constraints, hasCon bool) error {
 	if o.report == nil {
 		return nil
@@ -424,16 +418,10 @@ func (o *sweepOutputs) writeReport(doc *sweep.Document, con sweep.Constraints, h
 	if err := report.WriteSweep(o.report, doc, con, hasCon); err != nil {
 		return fmt.Errorf("--report: %w", err)
 	}
-	return o.report.commit()
+	return nil
 }
 
-func (o *sweepOutputs) abort() {
-	for _, f := range []*atomicFile{o.json, o.csv, o.report} {
-		if f != nil {
-			f.abort()
-		}
-	}
-}
+func (o *sweepOutputs) abort() { o.set.Abort() }
 
 // runSweepMerge is `ipamsim sweep merge`.
 func runSweepMerge(args []string, stdout, stderr io.Writer) int {
@@ -476,33 +464,33 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return usageError{err}
 		}
-		outs, err := openOutputs(*outJSON, *outCSV)
+		set := outputs.New()
+		for _, name := range fs.Args() {
+			set.Input("shard", name)
+		}
+		outs, err := newSweepOutputs(set, *outJSON, *outCSV, *report)
 		if err != nil {
 			return err
 		}
 		defer outs.abort()
-		if err := outs.openReport(*report); err != nil {
-			return err
-		}
+		out := bufio.NewWriter(stdout)
 		if *outJSON == "" && *outCSV == "" {
-			out := bufio.NewWriter(stdout)
 			if err := doc.WriteJSON(out); err != nil {
 				return err
 			}
-			if err := outs.writeReport(doc, con, hasCon); err != nil {
+		} else {
+			if err := outs.write(doc); err != nil {
 				return err
 			}
-			return out.Flush()
-		}
-		if err := outs.write(doc); err != nil {
-			return err
-		}
-		out := bufio.NewWriter(stdout)
-		describe(out, doc, 0)
-		if err := summarize(out, doc, con, hasCon); err != nil && !errors.Is(err, sweep.ErrNoneMeets) {
-			return err
+			describe(out, doc, 0)
+			if err := summarize(out, doc, con, hasCon); err != nil && !errors.Is(err, sweep.ErrNoneMeets) {
+				return err
+			}
 		}
 		if err := outs.writeReport(doc, con, hasCon); err != nil {
+			return err
+		}
+		if err := outs.set.Commit(); err != nil {
 			return err
 		}
 		return out.Flush()
@@ -512,6 +500,13 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) int {
 
 // readDocument reads a sweep JSON file; every failure is an input error.
 func readDocument(name string) (*sweep.Document, error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, usageError{fmt.Errorf("%s is not a regular file (%s); want a sweep JSON file", name, describeMode(fi.Mode()))}
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, usageError{err}
@@ -564,17 +559,19 @@ func runRecommend(args []string, stdout, stderr io.Writer) int {
 			return usageError{errors.New("--max-p99-wait is required")}
 		}
 		var doc *sweep.Document
-		var rep sweepOutputs
-		defer rep.abort()
-		if err := rep.openReport(o.report); err != nil {
-			return err
-		}
+		var outs *sweepOutputs
 		if *from != "" {
 			for _, name := range sweepFlagNames {
 				if fs.Changed(name) {
 					return usageError{fmt.Errorf("--from and --%s exclude each other (the sweep is in the file)", name)}
 				}
 			}
+			set := outputs.New()
+			set.Input("--from", *from)
+			if outs, err = newSweepOutputs(set, "", "", o.report); err != nil {
+				return err
+			}
+			defer outs.abort()
 			if doc, err = readDocument(*from); err != nil {
 				return err
 			}
@@ -589,8 +586,7 @@ func runRecommend(args []string, stdout, stderr io.Writer) int {
 			if err != nil {
 				return err
 			}
-			outs, err := openOutputs(o.outJSON, o.outCSV)
-			if err != nil {
+			if outs, err = o.openOutputs(sw, o.report); err != nil {
 				return err
 			}
 			defer outs.abort()
@@ -607,7 +603,10 @@ func runRecommend(args []string, stdout, stderr io.Writer) int {
 			return err
 		}
 		// The report shows the recommendation, or that none meets it.
-		if werr := rep.writeReport(doc, con, true); werr != nil {
+		if werr := outs.writeReport(doc, con, true); werr != nil {
+			return werr
+		}
+		if werr := outs.set.Commit(); werr != nil {
 			return werr
 		}
 		out := bufio.NewWriter(stdout)
@@ -628,6 +627,25 @@ func runRecommend(args []string, stdout, stderr io.Writer) int {
 	return sweepExit(stderr, "ipamsim recommend", err)
 }
 
+// maxWorkers bounds --workers: far more goroutines than any machine has
+// cores.
+const maxWorkers = 1024
+
 // sweepGCPercent is the garbage collector's target while a sweep runs
 // (GOGC=400: measured 2.03× from 1 to 2 workers against 1.79–1.96× at 100).
 const sweepGCPercent = 400
+
+// describeMode names a file type that is not a regular file.
+func describeMode(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return m.Type().String()
+}

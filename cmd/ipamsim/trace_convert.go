@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/ipamsim/ipamsim/internal/outputs"
 	"github.com/ipamsim/ipamsim/scenarios"
 )
 
@@ -138,11 +139,12 @@ func runTraceConvert(args []string, stdout, stderr io.Writer) int {
 	if output == "-" {
 		err = write(stdout)
 	} else {
-		err = writeFileAtomic(output, write)
+		err = writeOutput("-o", output, []outFlag{{"FILE", fs.Arg(0)}}, write)
 	}
 	if err != nil {
 		var ie convertInputError
-		if errors.As(err, &ie) {
+		var oe *outputs.Error
+		if errors.As(err, &ie) || errors.As(err, &oe) && oe.Usage {
 			return fail(2, err)
 		}
 		return fail(1, err)

@@ -273,8 +273,11 @@ func TestTraceConvertWriteError(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr.String(), "disk full") {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
-	code, _, stderr2 := traceConvert("-o", filepath.Join(t.TempDir(), "no", "dir", "t.csv"), filepath.Join(convertTestdata, "audit/small.jsonl"))
-	if code != 1 || stderr2 == "" {
+	// A path whose directory is missing is the user's to fix: exit 2,
+	// naming the path given.
+	out := filepath.Join(t.TempDir(), "no", "dir", "t.csv")
+	code, _, stderr2 := traceConvert("-o", out, filepath.Join(convertTestdata, "audit/small.jsonl"))
+	if code != 2 || !strings.Contains(stderr2, "-o "+out+": directory") {
 		t.Errorf("-o in a missing directory: exit %d, stderr %q", code, stderr2)
 	}
 }

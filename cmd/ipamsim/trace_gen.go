@@ -141,10 +141,13 @@ func runTraceGen(args []string, stdout, stderr io.Writer) int {
 	if c.output == "-" {
 		err = write(stdout)
 	} else {
-		err = writeFileAtomic(c.output, write)
+		err = writeOutput("-o", c.output, nil, write)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ipamsim trace gen: %v\n", err)
+		if isInputError(err) {
+			return 2
+		}
 		return 1
 	}
 	return 0

@@ -115,10 +115,12 @@ func TestTraceGenOutputFile(t *testing.T) {
 	if len(entries) != 1 {
 		t.Fatalf("directory holds %d entries, want only trace.csv", len(entries))
 	}
-	// An unwritable destination is a runtime failure.
-	code, _, errs = traceGen("deploy", "-o", filepath.Join(dir, "missing", "t.csv"))
-	if code != 1 || !strings.HasPrefix(errs, "ipamsim trace gen: ") {
-		t.Fatalf("exit %d, stderr %q; want 1", code, errs)
+	// A destination in a missing directory is the user's to fix: exit 2,
+	// naming the path given.
+	missing := filepath.Join(dir, "missing", "t.csv")
+	code, _, errs = traceGen("deploy", "-o", missing)
+	if code != 2 || !strings.HasPrefix(errs, "ipamsim trace gen: -o "+missing+": directory") {
+		t.Fatalf("exit %d, stderr %q; want 2", code, errs)
 	}
 }
 

@@ -143,7 +143,11 @@ func TestBackfill(t *testing.T) {
 	if err := os.WriteFile(om, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteNode(prom, run.Node, run.Result); err != nil {
+	var text bytes.Buffer
+	if err := WriteNode(&text, run.Node, run.Result); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(prom, text.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	types, samples := parseOM(t, body)

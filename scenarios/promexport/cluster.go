@@ -2,6 +2,7 @@ package promexport
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	"io"
 
 	"github.com/ipamsim/ipamsim/ipam/cluster"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
@@ -44,11 +45,11 @@ func (cc clusterCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(dPodsRescheduled, prometheus.CounterValue, float64(cc.c.Rescheduled))
 }
 
-// WriteCluster writes a finished cluster run's metrics to path in the
+// WriteCluster writes a finished cluster run's metrics to w in the
 // Prometheus text format, atomically: every node's aws-node metrics with a
 // node label (aws-node is one process per node), plus the subnets' and the
 // scheduler's figures.
-func WriteCluster(path string, c *cluster.Cluster, sum replay.ClusterSummary) error {
+func WriteCluster(w io.Writer, c *cluster.Cluster, sum replay.ClusterSummary) error {
 	reg := prometheus.NewPedanticRegistry()
 	res := replay.Result{End: sim.Seconds(sum.SimulatedSeconds), Events: sum.EventsProcessed, TraceEvents: sum.TraceEvents}
 	for _, m := range c.Members() {
@@ -60,5 +61,5 @@ func WriteCluster(path string, c *cluster.Cluster, sum replay.ClusterSummary) er
 	if err := reg.Register(clusterCollector{c: c, sum: sum}); err != nil {
 		return err
 	}
-	return prometheus.WriteToTextfile(path, reg)
+	return writeText(w, reg)
 }

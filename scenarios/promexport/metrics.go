@@ -2,9 +2,11 @@ package promexport
 
 import (
 	"fmt"
+	"io"
 	"sort"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
@@ -141,12 +143,27 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(dTraceEvents, float64(c.res.TraceEvents))
 }
 
-// WriteNode writes a finished single-node run's metrics to path in the
-// Prometheus text format, atomically (temporary file, then rename).
-func WriteNode(path string, n *ipam.Node, res replay.Result) error {
+// WriteNode writes a finished single-node run's metrics to w in the
+// Prometheus text format (the caller's writer makes the file atomic).
+func WriteNode(w io.Writer, n *ipam.Node, res replay.Result) error {
 	reg := prometheus.NewPedanticRegistry()
 	if err := reg.Register(nodeCollector{node: n, res: res}); err != nil {
 		return err
 	}
-	return prometheus.WriteToTextfile(path, reg)
+	return writeText(w, reg)
+}
+
+// writeText writes every metric of g to w in the Prometheus text format, as
+// prometheus.WriteToTextfile writes a file.
+func writeText(w io.Writer, g prometheus.Gatherer) error {
+	mfs, err := g.Gather()
+	if err != nil {
+		return err
+	}
+	for _, mf := range mfs {
+		if _, err := expfmt.MetricFamilyToText(w, mf); err != nil {
+			return err
+		}
+	}
+	return nil
 }

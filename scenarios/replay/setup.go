@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,6 +42,11 @@ const DefaultInstanceType = "m5.large"
 // maxOverrideCount bounds --enis and --ipv4-per-eni as catalog.Custom bounds
 // a custom type's.
 const maxOverrideCount = 4096
+
+// MaxMaxPods bounds the kubelet's max pods (--max-pods, a scenario's
+// max-pods: and a group's max-pods=): far above any instance type's
+// eni-max-pods.txt figure (the largest is in the hundreds).
+const MaxMaxPods = scenarios.MaxMaxPods
 
 // Overrides are a run's changes to what its scenario says, as the flags of
 // `ipamsim run` give them; errors name an override by that flag. The zero
@@ -179,8 +185,8 @@ func Prepare(req Request) (*Setup, error) {
 		drain = *ov.Drain
 	}
 	s.Drain = sim.Time(drain)
-	if ov.MaxPods < 0 {
-		return nil, specErrorf("--max-pods %d: must not be negative", ov.MaxPods)
+	if ov.MaxPods < 0 || ov.MaxPods > MaxMaxPods {
+		return nil, specErrorf("--max-pods %d: want 1 to %d", ov.MaxPods, MaxMaxPods)
 	}
 	if ov.ENIs < 0 || ov.ENIs > maxOverrideCount {
 		return nil, specErrorf("--enis %d: want 1 to %d", ov.ENIs, maxOverrideCount)
@@ -193,8 +199,14 @@ func Prepare(req Request) (*Setup, error) {
 	}
 	if ov.Policy != "" {
 		// Check the policy and its parameters once, before any node.
-		if _, err := ipam.NewPolicy(ov.Policy, ov.PolicyParams); err != nil {
+		if err := CheckPolicyParams(ov.PolicyParams); err != nil {
 			return nil, err
+		}
+		if _, err := ipam.NewPolicy(ov.Policy, ov.PolicyParams); err != nil {
+			if _, perr := ipam.PolicyParams(ov.Policy); perr != nil {
+				return nil, fmt.Errorf("--policy: %w", err)
+			}
+			return nil, fmt.Errorf("--policy-set: %w", err)
 		}
 	}
 	env, err := readEnvFile(ov.EnvFile)
@@ -283,6 +295,12 @@ func (b *builder) node(variant string, order ipam.AssignOrder, profile ipam.Prof
 	}
 	inst, err := instanceType(typeName, ov.ENIs, ov.IPv4PerENI)
 	if err != nil {
+		switch {
+		case ov.InstanceType != "":
+			return nil, fmt.Errorf("--instance-type: %w", err)
+		case sc != nil:
+			return nil, fmt.Errorf("%s: instance-type: %w", sc.Source, err)
+		}
 		return nil, err
 	}
 	settings, err := b.settings(func(st *ipam.Settings) error {
@@ -303,6 +321,9 @@ func (b *builder) node(variant string, order ipam.AssignOrder, profile ipam.Prof
 		}
 		if err != nil {
 			return nil, specErrorf("--subnet: %v", err)
+		}
+		if p != p.Masked() {
+			return nil, specErrorf("--subnet %s: host bits set (the subnet is %s)", ov.Subnet, p.Masked())
 		}
 		spec.Subnet = p
 	}
@@ -327,7 +348,10 @@ func (b *builder) cluster(variant string, order ipam.AssignOrder, profile ipam.P
 		}
 		inst, err := instanceType(typeName, ov.ENIs, ov.IPv4PerENI)
 		if err != nil {
-			return nil, fmt.Errorf("group %s: %w", g.Name, err)
+			if ov.InstanceType != "" {
+				return nil, fmt.Errorf("--instance-type: %w", err)
+			}
+			return nil, fmt.Errorf("%s:%d: group %s: %w", sc.Source, g.Line(), g.Name, err)
 		}
 		settings, err := b.settings(func(st *ipam.Settings) error { return sc.GroupSettings(st, variant, g) })
 		if err != nil {
@@ -436,19 +460,27 @@ func instanceType(name string, enis, ipv4PerENI int) (catalog.InstanceType, erro
 // maxEnvFile is the largest --env-file read, in bytes.
 const maxEnvFile = 1 << 20
 
-// readEnvFile reads the env file ("": none) with a size cap.
+// readEnvFile reads the env file ("": none) with a size cap: a regular
+// file (a FIFO or a device could block, or never end).
 func readEnvFile(path string) ([]byte, error) {
 	if path == "" {
 		return nil, nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, specErrorf("--env-file: %v", err)
+	}
+	if st.IsDir() {
+		return nil, specErrorf("--env-file: %s is a directory, not a file of KEY=VALUE lines", path)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, specErrorf("--env-file: %s is not a regular file (%s); want a file of KEY=VALUE lines", path, st.Mode().Type())
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, specErrorf("--env-file: %v", err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, specErrorf("--env-file: %s is a directory, not a file of KEY=VALUE lines", path)
-	}
 	body, err := io.ReadAll(io.LimitReader(f, maxEnvFile+1))
 	if err != nil {
 		return nil, specErrorf("--env-file: %v", err)
@@ -557,4 +589,21 @@ func ExecuteCluster(spec cluster.Spec, src scenarios.Reader, opt ClusterOptions)
 		return nil, err
 	}
 	return &ClusterOutcome{Cluster: c, Summary: sum}, nil
+}
+
+// CheckPolicyParams refuses policy parameter values that are NaN or
+// infinite: a policy's numbers are finite, and a NaN compares false with
+// every bound its policy checks (a jitter factor of NaN looped forever).
+func CheckPolicyParams(params map[string]string) error {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if f, err := strconv.ParseFloat(strings.TrimSpace(params[k]), 64); (err == nil || errors.Is(err, strconv.ErrRange)) && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			return specErrorf("--policy-set %s=%s: want a finite number", k, params[k])
+		}
+	}
+	return nil
 }

@@ -226,7 +226,7 @@ func TestPrepareRefusals(t *testing.T) {
 		{replay.Request{Scenario: node, Overrides: replay.Overrides{ENIs: -1}}, "--enis -1: want 1 to 4096"},
 		{replay.Request{Scenario: node, Overrides: replay.Overrides{ENIs: 100_000_000_000}}, "--enis 100000000000: want 1 to 4096"},
 		{replay.Request{Scenario: node, Overrides: replay.Overrides{IPv4PerENI: 1}}, "--ipv4-per-eni 1: want 2 to 4096"},
-		{replay.Request{Scenario: node, Overrides: replay.Overrides{MaxPods: -3}}, "--max-pods -3: must not be negative"},
+		{replay.Request{Scenario: node, Overrides: replay.Overrides{MaxPods: -3}}, "--max-pods -3: want 1 to 1000000"},
 		{replay.Request{Scenario: node, Overrides: replay.Overrides{Drain: &neg}}, "--drain -1s: want 0 to 1000h0m0s"},
 		{replay.Request{Scenario: node, Overrides: replay.Overrides{Drain: &long}}, "--drain 1001h0m0s: want 0 to 1000h0m0s"},
 		{replay.Request{Scenario: node, Overrides: replay.Overrides{KubeletJitter: &nan}}, "--kubelet-jitter NaN: want 0 to 10"},
@@ -239,7 +239,7 @@ func TestPrepareRefusals(t *testing.T) {
 		{replay.Request{Scenario: node, Overrides: replay.Overrides{Settings: []string{"WARM_IP_TARGET=x"}}}, "WARM_IP_TARGET"},
 		{replay.Request{Scenario: node, Overrides: replay.Overrides{Settings: []string{"ENABLE_PREFIX_DELEGATION=true", "WARM_IP_TARGET=0",
 			"MINIMUM_IP_TARGET=0", "WARM_PREFIX_TARGET=0"}, StrictEntrypoint: true}}, "--strict-entrypoint: ENABLE_PREFIX_DELEGATION=true"},
-		{replay.Request{Scenario: cl, Overrides: replay.Overrides{InstanceType: "m9.huge"}}, `group small: unknown instance type "m9.huge"`},
+		{replay.Request{Scenario: cl, Overrides: replay.Overrides{InstanceType: "m9.huge"}}, `--instance-type: unknown instance type "m9.huge"`},
 	}
 	for _, c := range cases {
 		_, err := replay.Prepare(c.req)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/scenarios/replay"
 )
 
 // MaxPoints is the largest grid a sweep expands.
@@ -182,7 +183,7 @@ func parsePolicies(lists, sets []string) ([]string, []string, error) {
 		for _, it := range strings.Split(a, ",") {
 			it = strings.TrimSpace(it)
 			if it == "" {
-				continue
+				return nil, nil, &GridError{Flag: "--policies", Value: a, Msg: "empty item (" + valid + ")"}
 			}
 			if seen[it] {
 				return nil, nil, &GridError{Flag: "--policies", Value: a, Msg: fmt.Sprintf("duplicate %q", it)}
@@ -212,6 +213,9 @@ func parsePolicies(lists, sets []string) ([]string, []string, error) {
 			return nil, nil, &GridError{Flag: "--policy-set", Value: s, Msg: fmt.Sprintf("policy %s is not in --policies", pol)}
 		}
 		v = strings.TrimSpace(v)
+		if err := replay.CheckPolicyParams(map[string]string{key: v}); err != nil {
+			return nil, nil, &GridError{Flag: "--policy-set", Value: s, Msg: "want a finite number"}
+		}
 		if _, err := ipam.NewPolicy(pol, map[string]string{key: v}); err != nil {
 			return nil, nil, &GridError{Flag: "--policy-set", Value: s, Msg: err.Error()}
 		}
@@ -304,11 +308,9 @@ func parseAxis(arg string) (Axis, error) {
 		return bad("%s: %s", k, msg)
 	}
 	ax := Axis{Key: k}
-	type applied struct {
-		value string
-		s     ipam.Settings
-	}
-	var seen []applied
+	// The settings the values make, each with the value that made it: a
+	// map, so that a million values check in linear time.
+	seen := map[ipam.Settings]string{}
 	add := func(v string) error {
 		s := ipam.DefaultSettings()
 		if err := s.Set("--grid", k, v); err != nil {
@@ -320,17 +322,14 @@ func parseAxis(arg string) (Axis, error) {
 			_, e := bad("%s=%s: %s", k, v, msg)
 			return e
 		}
-		for _, p := range seen {
-			if p.value == v {
-				_, e := bad("duplicate value %s", v)
-				return e
-			}
-			if p.s == s {
-				_, e := bad("values %s and %s give the same setting", p.value, v)
-				return e
-			}
+		if first, ok := seen[s]; ok && first == v {
+			_, e := bad("duplicate value %s", v)
+			return e
+		} else if ok {
+			_, e := bad("values %s and %s give the same setting", first, v)
+			return e
 		}
-		seen = append(seen, applied{v, s})
+		seen[s] = v
 		ax.Values = append(ax.Values, v)
 		if len(ax.Values) > MaxPoints {
 			_, e := bad("more than %d values", MaxPoints)
@@ -353,8 +352,10 @@ func parseAxis(arg string) (Axis, error) {
 			}
 			continue
 		}
-		if n := (hi-lo)/step + 1; n > MaxPoints || int64(len(ax.Values))+n > MaxPoints {
-			return bad("range %s has %d values; a grid has at most %d points", item, n, MaxPoints)
+		// (hi-lo)/step + 1 values, counted in unsigned arithmetic: hi-lo
+		// can exceed the largest int64.
+		if n := (uint64(hi) - uint64(lo)) / uint64(step); n >= MaxPoints || uint64(len(ax.Values))+n+1 > MaxPoints {
+			return bad("range %s has %d values; a grid has at most %d points", item, n+1, MaxPoints)
 		}
 		for v := lo; v <= hi; v += step {
 			if err := add(strconv.FormatInt(v, 10)); err != nil {
@@ -392,9 +393,6 @@ func parseRange(item string) (lo, hi, step int64, isRange bool, err error) {
 	}
 	if lo > hi {
 		return 0, 0, 0, true, fmt.Errorf("LO %d is greater than HI %d (empty range)", lo, hi)
-	}
-	if hi-lo < 0 { // overflow
-		return 0, 0, 0, true, fmt.Errorf("range too large")
 	}
 	return lo, hi, step, true, nil
 }

@@ -134,7 +134,7 @@ func TestParseGridErrors(t *testing.T) {
 		{"bad value", GridSpec{Grid: []string{"WARM_IP_TARGET=1,x"}}, "--grid", "not a whole number"},
 		{"bad bool", GridSpec{Grid: []string{"ENABLE_PREFIX_DELEGATION=yes"}}, "--grid", "not a boolean"},
 		{"range on bool", GridSpec{Grid: []string{"ENABLE_PREFIX_DELEGATION=0..3"}}, "--grid", "not a boolean"},
-		{"negative cooldown", GridSpec{Grid: []string{"IP_COOLDOWN_PERIOD=-5..5"}}, "--grid", ">= 0"},
+		{"negative cooldown", GridSpec{Grid: []string{"IP_COOLDOWN_PERIOD=-5..5"}}, "--grid", "from 0 to 3600000"},
 		{"lo > hi", GridSpec{Grid: []string{"WARM_IP_TARGET=5..1"}}, "--grid", "greater than HI"},
 		{"step zero", GridSpec{Grid: []string{"WARM_IP_TARGET=0..4:0"}}, "--grid", "STEP 0 must be positive"},
 		{"step negative", GridSpec{Grid: []string{"WARM_IP_TARGET=0..4:-1"}}, "--grid", "must be positive"},
@@ -239,3 +239,32 @@ func TestPointSeed(t *testing.T) {
 }
 
 const goldenSeed = 265933856914013357
+
+// Ranges at the edges of int64 are counted without overflow and refused
+// over MaxPoints, and a million values check in linear time (issue 12:
+// both hung).
+func TestParseGridHugeRanges(t *testing.T) {
+	for _, g := range []string{
+		"WARM_IP_TARGET=0..9223372036854775807",
+		"WARM_IP_TARGET=-9223372036854775808..9223372036854775807",
+		"WARM_IP_TARGET=-9223372036854775808..9223372036854775807:2",
+		"WARM_IP_TARGET=0..999999,1000000..1000001",
+	} {
+		_, err := ParseGrid(GridSpec{Grid: []string{g}})
+		var ge *GridError
+		if !errors.As(err, &ge) || ge.Flag != "--grid" || !strings.Contains(err.Error(), "a grid has at most 1000000 points") {
+			t.Errorf("%s: %v", g, err)
+		}
+	}
+	// Exactly a million values: accepted (linear duplicate checks).
+	g, err := ParseGrid(GridSpec{Grid: []string{"WARM_IP_TARGET=0..999999"}})
+	if err != nil || len(g.Axes[0].Values) != 1_000_000 || g.Axes[0].Values[999_999] != "999999" {
+		t.Fatalf("a million values: %v", err)
+	}
+	// The last of a million values duplicates the first setting: negative
+	// WARM_IP_TARGET values all mean unset (0).
+	_, err = ParseGrid(GridSpec{Grid: []string{"WARM_IP_TARGET=0..999998,-1"}})
+	if err == nil || !strings.Contains(err.Error(), "values 0 and -1 give the same setting") {
+		t.Fatalf("duplicate setting: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -252,6 +253,9 @@ func (d *Document) check(name string) error {
 		if p.Rerun != d.Plan.Rerun(w, p.Summary.MaxPods) {
 			return fmt.Errorf("%s: point %d's rerun command differs from the plan's", name, p.Index)
 		}
+		if err := p.checkFigures(); err != nil {
+			return fmt.Errorf("%s: point %d: %v", name, p.Index, err)
+		}
 	}
 	expected := 0
 	for i := range want {
@@ -348,4 +352,40 @@ func clip(b []byte) string {
 		return string(b[:117]) + "..."
 	}
 	return string(b)
+}
+
+// checkFigures refuses figures no run gives: negative, NaN or infinite
+// numbers, and wait quantiles out of order (a hand-edited file must not
+// steer a recommendation).
+func (r *Result) checkFigures() error {
+	s := &r.Summary
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{
+		{"wait_p50_seconds", s.WaitP50Seconds}, {"wait_p99_seconds", s.WaitP99Seconds}, {"wait_max_seconds", s.WaitMaxSeconds},
+		{"mean_addresses_held", s.MeanAddressesHeld}, {"idle_ip_seconds", s.IdleIPSeconds}, {"simulated_seconds", s.SimulatedSeconds},
+		{"mean_idle_addresses", r.MeanIdleAddresses}, {"ec2_calls_per_hour", r.EC2CallsPerHour},
+	} {
+		if !(f.v >= 0 && f.v <= math.MaxFloat64) {
+			return fmt.Errorf("%s is %g: want a finite number >= 0", f.name, f.v)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"max_enis", s.MaxENIs}, {"ipv4_per_eni", s.IPv4PerENI}, {"max_pods", s.MaxPods}, {"peak_enis", s.PeakENIs},
+		{"peak_addresses_held", s.PeakAddressesHeld}, {"peak_addresses_assigned", s.PeakAddressesInUse},
+		{"peak_idle_addresses", s.PeakIdleAddresses}, {"final_enis", s.FinalENIs},
+		{"final_addresses_held", s.FinalAddressesHeld}, {"final_addresses_assigned", s.FinalAddressesInUse},
+	} {
+		if f.v < 0 {
+			return fmt.Errorf("%s is %d: want a count >= 0", f.name, f.v)
+		}
+	}
+	if s.WaitP50Seconds > s.WaitP99Seconds || s.WaitP99Seconds > s.WaitMaxSeconds {
+		return fmt.Errorf("wait quantiles out of order: p50 %g, p99 %g, max %g", s.WaitP50Seconds, s.WaitP99Seconds, s.WaitMaxSeconds)
+	}
+	return nil
 }

@@ -68,7 +68,7 @@ func TestGridPolicyErrors(t *testing.T) {
 	}{
 		{GridSpec{Policies: []string{"vpc-cni,nope"}}, "--policies", "valid: azure-cns, calico, cilium-eni, static, terway, vpc-cni"},
 		{GridSpec{Policies: []string{"terway,terway"}}, "--policies", "duplicate"},
-		{GridSpec{Policies: []string{" , "}}, "--policies", "no policy given (valid: "},
+		{GridSpec{Policies: []string{" , "}}, "--policies", "empty item (valid: "},
 		{GridSpec{PolicySets: []string{"terway.max_pool_size=3"}}, "--policy-set", "needs --policies"},
 		{GridSpec{Policies: []string{"vpc-cni"}, PolicySets: []string{"terway.max_pool_size=3"}}, "--policy-set", "not in --policies"},
 		{GridSpec{Policies: []string{"terway"}, PolicySets: []string{"terway.max_pool=3"}}, "--policy-set", "valid parameters of terway"},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -334,7 +335,7 @@ func (sw *Sweep) Run() (*Document, error) {
 				if i >= len(pts) {
 					return
 				}
-				if err := runPoint(i); err != nil {
+				if err := runRecovered(runPoint, i); err != nil {
 					errs[i] = err
 					failed.Store(true)
 				}
@@ -368,6 +369,26 @@ func (sw *Sweep) Run() (*Document, error) {
 	}
 	doc.finish()
 	return doc, nil
+}
+
+// PanicError is a point whose run panicked: a bug in ipamsim, not in the
+// user's input. A panic on a worker goroutine would end the process before
+// the command could say so; this carries it to the caller, with its stack.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// runRecovered runs point i, turning a panic into a *PanicError.
+func runRecovered(run func(int) error, i int) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return run(i)
 }
 
 // PointError is a point that could not run.
