@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/ipamsim/ipamsim/internal/outputs"
 	"github.com/ipamsim/ipamsim/ipam/cluster"
@@ -28,12 +29,17 @@ func (o *runOptions) runCluster(setups []*replay.Setup, variants []string, outs 
 			opt.OnStart = func(c *cluster.Cluster) { writeSeriesHeader(sw, c) }
 			opt.OnSample = func(s replay.ClusterSample) { writeSeriesRow(sw, s) }
 		}
+		coarse := boundSamples(&opt.MaxSamples, &opt.OnCoarsen, maxSeriesRows)
 		out, err := setup.ExecuteCluster(opt)
 		if err != nil {
 			return err
 		}
 		for _, w := range setup.Warnings {
 			fmt.Fprintf(stderr, "ipamsim run: warning: %s\n", w)
+		}
+		if *coarse > 0 {
+			fmt.Fprintf(stderr, "ipamsim run: warning: --sample-every %s: the run lasted %s of simulated time; the series was sampled every %s from %d samples on\n",
+				o.sampleEvery, time.Duration(out.Summary.SimulatedSeconds*float64(time.Second)), time.Duration(*coarse), maxSeriesRows)
 		}
 		if f := files["--metrics-file"]; f != nil {
 			if err := promexport.WriteCluster(f, out.Cluster, out.Summary); err != nil {

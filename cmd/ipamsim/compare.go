@@ -237,6 +237,7 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		res.Variant = first.Variant
 	}
 	warned := map[string]bool{}
+	every := sim.Time(o.sampleInterval) // the report's interval: coarser on a long run
 	for i, setup := range setups {
 		p := names[i]
 		var opt replay.Options
@@ -246,9 +247,13 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 			ser.Hook(&opt, sim.Time(o.sampleInterval))
 			series = append(series, ser)
 		}
+		coarse := boundSamples(&opt.MaxSamples, &opt.OnCoarsen, maxKeptSamples)
 		out, err := setup.Execute(opt)
 		if err != nil {
 			return fmt.Errorf("policy %s: %w", p, err)
+		}
+		if *coarse > every {
+			every = *coarse
 		}
 		if ser != nil {
 			// The samples are the report's, not the run's: the figures stay
@@ -296,7 +301,11 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		if sc != nil && len(compareOverrides(first)) == 0 {
 			question = sc.Question
 		}
-		if err := report.WriteCompare(rep, compareReport(res, series, question, sim.Time(o.sampleInterval))); err != nil {
+		if every > sim.Time(o.sampleInterval) {
+			fmt.Fprintf(stderr, "ipamsim compare: warning: --sample-interval %s: the runs are long; the report is sampled every %s to keep it under %d samples a policy\n",
+				o.sampleInterval, time.Duration(every), maxKeptSamples)
+		}
+		if err := report.WriteCompare(rep, compareReport(res, series, question, every)); err != nil {
 			return err
 		}
 	}

@@ -131,14 +131,17 @@ func (o *runOptions) writeVisual(files map[string]*outputs.File, bf *promexport.
 		}
 	}
 	if rec != nil {
-		return rec.WriteRun(files["--report"], o.reportInfo(run, spec, sc))
+		return rec.WriteRun(files["--report"], o.reportInfo(rec, run, spec, sc))
 	}
 	return nil
 }
 
 // reportInfo describes the run for the report.
-func (o *runOptions) reportInfo(run *replay.Outcome, spec replay.Spec, sc *scenarios.Scenario) report.RunInfo {
+func (o *runOptions) reportInfo(rec *report.Recorder, run *replay.Outcome, spec replay.Spec, sc *scenarios.Scenario) report.RunInfo {
 	m := report.RunInfo{Summary: run.Summary, SampleEvery: o.sampleInterval, Drain: time.Duration(spec.Drain)}
+	if rec != nil {
+		m.SampleEvery = time.Duration(rec.Every())
+	}
 	switch {
 	case sc != nil:
 		m.Title = "Scenario " + sc.Name

@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/spf13/pflag"
 
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/scenarios/replay"
 )
 
 const maxPodsUsageHead = `Usage: ipamsim maxpods [flags] [INSTANCE-TYPE...]
@@ -27,6 +27,9 @@ flags the output equals eni-max-pods.txt's entries.
 
 Flags:
 `
+
+// maxENICap bounds --max-eni: as many ENIs as a custom instance type takes.
+const maxENICap = 4096
 
 // runMaxPods implements "ipamsim maxpods". args are the arguments after
 // "maxpods". It returns the process exit code: 0 on success (and for
@@ -68,11 +71,11 @@ func runMaxPods(args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return 0
 	}
-	if opts.MaxENI < 0 {
-		return flagError("--max-eni must be 0 (no cap) or a positive number, got " + strconv.Itoa(opts.MaxENI))
+	if opts.MaxENI < 0 || opts.MaxENI > maxENICap {
+		return flagError(fmt.Sprintf("--max-eni must be 0 (no cap) or 1 to %d, got %d", maxENICap, opts.MaxENI))
 	}
-	if opts.Cap < 0 {
-		return flagError("--max-pods-cap must be 0 (no cap) or a positive number, got " + strconv.Itoa(opts.Cap))
+	if opts.Cap < 0 || opts.Cap > replay.MaxMaxPods {
+		return flagError(fmt.Sprintf("--max-pods-cap must be 0 (no cap) or 1 to %d, got %d", replay.MaxMaxPods, opts.Cap))
 	}
 
 	// Resolve every instance type before printing anything.

@@ -170,9 +170,9 @@ func TestMaxPodsBadFlags(t *testing.T) {
 	}{
 		{[]string{"--max-eni", "x", "m5.large"}, `invalid argument "x" for "--max-eni"`},
 		{[]string{"--max-eni=2.5"}, `invalid argument "2.5" for "--max-eni"`},
-		{[]string{"--max-eni", "-1", "m5.large"}, "--max-eni must be 0 (no cap) or a positive number, got -1"},
-		{[]string{"--max-eni=-3"}, "--max-eni must be 0 (no cap) or a positive number, got -3"},
-		{[]string{"--max-pods-cap", "-110"}, "--max-pods-cap must be 0 (no cap) or a positive number, got -110"},
+		{[]string{"--max-eni", "-1", "m5.large"}, "--max-eni must be 0 (no cap) or 1 to 4096, got -1"},
+		{[]string{"--max-eni=-3"}, "--max-eni must be 0 (no cap) or 1 to 4096, got -3"},
+		{[]string{"--max-pods-cap", "-110"}, "--max-pods-cap must be 0 (no cap) or 1 to 1000000, got -110"},
 		{[]string{"--max-pods-cap", "abc"}, `invalid argument "abc" for "--max-pods-cap"`},
 		{[]string{"--max-pods-cap", "99999999999999999999"}, `invalid argument "99999999999999999999"`},
 		{[]string{"--max-eni"}, "flag needs an argument"},

@@ -351,7 +351,11 @@ func probeCases() []probeCase {
 			add(setup(bad("output", o.name+" is a symlink to input", m(o.flag, "input"), with("inlink")...), withSymlink("inlink", o.in)))
 			add(setup(bad("output", o.name+" is a hard link to input", m(o.flag, "input"), with("hard")...), withHardLink("hard", o.in)))
 		}
-		if o.flag != "-o" {
+		switch {
+		case o.flag == "-o" || o.name == "compare out":
+			// Documented: - is standard output.
+			add(ok("output", o.name+" is - (stdout)", nil, with("-")...))
+		default:
 			add(bad("output", o.name+" is -", m(o.flag), with("-")...))
 		}
 	}

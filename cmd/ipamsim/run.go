@@ -18,6 +18,7 @@ import (
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/promexport"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
+	"github.com/ipamsim/ipamsim/sim"
 )
 
 // runOptions are the flags of `ipamsim run` (design.md "Command-line contract").
@@ -295,9 +296,18 @@ func (o *runOptions) runOne(setup *replay.Setup, files map[string]*outputs.File,
 		return replay.Summary{}, err
 	}
 	defer obs.Release()
+	bound := maxKeptSamples
+	if backfill != nil {
+		bound = maxBackfillSamples
+	}
+	coarse := boundSamples(&opt.MaxSamples, &opt.OnCoarsen, bound)
 	run, err := setup.Execute(opt)
 	if err != nil {
 		return replay.Summary{}, err
+	}
+	if *coarse > 0 {
+		run.Warnings = append(run.Warnings, fmt.Sprintf("--sample-interval %s: the run lasted %s of simulated time; --report and --openmetrics-file are sampled every %s to keep them under %d samples",
+			o.sampleInterval, time.Duration(run.Result.End), time.Duration(*coarse), bound))
 	}
 	if run.Result.Nodes > 1 {
 		run.Warnings = append(run.Warnings, "the trace places pods on several nodes (its node column); this single-node run puts them all on one node — describe the cluster in a scenario (subnet: and group: lines) to replay it node by node")
@@ -322,6 +332,36 @@ func (o *runOptions) runOne(setup *replay.Setup, files map[string]*outputs.File,
 		return replay.Summary{}, err
 	}
 	return run.Summary, nil
+}
+
+// maxKeptSamples bounds the samples a long run keeps for --report,
+// --openmetrics-file and compare's --report: past it the sampling interval
+// doubles (replay.Options.MaxSamples), so that memory stays bounded however
+// long the run (20,000 samples: a fortnight at 1-minute steps, or a 30-day
+// run at 15 s in about 4 doublings).
+const maxKeptSamples = 20_000
+
+// maxBackfillSamples is the bound with --openmetrics-file, whose every
+// sample gathers all the node's metrics (about 100 µs): 5,000 samples, the
+// about 21 hours at 15 s; a 30-day run at 1 s gathers about 30,000.
+const maxBackfillSamples = 5_000
+
+// maxSeriesRows bounds the rows of a cluster's --series in the same way.
+const maxSeriesRows = 100_000
+
+// boundSamples sets a run's sample bound and returns where the coarsest
+// interval it came to is noted (0: the interval given).
+func boundSamples(maxSamples *int, onCoarsen *func(sim.Time), bound int) *sim.Time {
+	coarse := new(sim.Time)
+	*maxSamples = bound
+	prev := *onCoarsen
+	*onCoarsen = func(every sim.Time) {
+		if prev != nil {
+			prev(every)
+		}
+		*coarse = every
+	}
+	return coarse
 }
 
 // writeJSON writes one run's summary, or with variants, a list of

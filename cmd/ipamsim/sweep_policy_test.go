@@ -153,7 +153,7 @@ func TestSweepCLIPolicyErrors(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"sweep", "--policies", "vpc-cni,flannel"}, "valid: azure-cns, calico, cilium-eni, static, terway, vpc-cni"},
-		{[]string{"sweep", "--policies", ""}, "no policy given (valid: azure-cns"},
+		{[]string{"sweep", "--policies", ""}, "empty item (valid: azure-cns"},
 		{[]string{"sweep", "--policies", "terway,terway"}, "duplicate"},
 		{[]string{"sweep", "--policies", "terway", "--policy-set", "terway.max_pool=3"}, "valid parameters of terway, with their defaults: max_pool_size=5"},
 		{[]string{"sweep", "--policies", "terway", "--policy-set", "terway.max_pool_size=many"}, "not a whole number"},

@@ -203,7 +203,7 @@ func (s *Server) resolve(req request) (*runInput, error) {
 	inst := req.flag(paramInstance, sc.InstanceType)
 	var err error
 	if in.instance, err = catalog.Lookup(inst); err != nil {
-		return nil, fieldErr(paramInstance, err)
+		return nil, fieldErr(paramInstance, fmt.Errorf("--instance-type: %w", err))
 	}
 	if inst != sc.InstanceType {
 		args = append(args, "--instance-type", inst)
@@ -229,7 +229,7 @@ func (s *Server) resolve(req request) (*runInput, error) {
 
 	in.policy = req.flag(paramPolicy, defaultPolicy)
 	if _, err := ipam.NewPolicy(in.policy, nil); err != nil {
-		return nil, fieldErr(paramPolicy, err)
+		return nil, fieldErr(paramPolicy, fmt.Errorf("--policy: %w", err))
 	}
 	if in.policy != defaultPolicy {
 		args = append(args, "--policy", in.policy)

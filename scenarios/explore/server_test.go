@@ -284,7 +284,7 @@ func TestErrorsNameTheField(t *testing.T) {
 	_, ts := newTestServer(t, Config{})
 	cases := []struct{ query, field, msg string }{
 		{"WARM_IP_TARGET=abc", "WARM_IP_TARGET", `--set: WARM_IP_TARGET="abc": not a whole number`},
-		{"IP_COOLDOWN_PERIOD=-4", "IP_COOLDOWN_PERIOD", `--set: IP_COOLDOWN_PERIOD="-4": must be a whole number of seconds >= 0`},
+		{"IP_COOLDOWN_PERIOD=-4", "IP_COOLDOWN_PERIOD", `--set: IP_COOLDOWN_PERIOD="-4": want a whole number of seconds from 0 to 3600000 (1000 hours)`},
 		{"ENABLE_PREFIX_DELEGATION=maybe", "ENABLE_PREFIX_DELEGATION", `--set: ENABLE_PREFIX_DELEGATION="maybe": not a boolean (true/false)`},
 		{"WARM_IP_TARGT=2", "WARM_IP_TARGT", `--set: WARM_IP_TARGT="2": unknown setting; did you mean WARM_IP_TARGET?`},
 		{"instance-type=m5.lrage", "instance-type", `unknown instance type "m5.lrage"; did you mean m5.large, c5.large, m1.large?`},

@@ -124,6 +124,29 @@ func (r *Backfill) Sample(now sim.Time, reg prometheus.Gatherer) {
 	}
 }
 
+// Thin keeps only the samples at multiples of every of simulated time (a
+// run's sampling interval, doubled: replay.Options.OnCoarsen), in place.
+func (r *Backfill) Thin(every sim.Time) {
+	step := int64(every / sim.Millisecond)
+	if step <= 0 {
+		return
+	}
+	for _, f := range r.fams {
+		for _, s := range f.series {
+			w, st := 0, s.stride()
+			for i, ts := range s.ts {
+				if (ts-r.startMS)%step != 0 {
+					continue
+				}
+				s.ts[w] = ts
+				copy(s.vals[w*st:(w+1)*st], s.vals[i*st:(i+1)*st])
+				w++
+			}
+			s.ts, s.vals = s.ts[:w], s.vals[:w*st]
+		}
+	}
+}
+
 // omValues flattens one metric's values (see omSeries).
 func omValues(typ dto.MetricType, m *dto.Metric) (vals, bounds []float64) {
 	switch typ {

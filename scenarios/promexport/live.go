@@ -305,6 +305,7 @@ func (ob *Observer) Hook(opt *replay.Options, sampleEvery sim.Time) {
 			ob.st.Result = replay.Result{TraceEvents: ob.traced, End: now, Events: ob.steps}
 			ob.backfill.Sample(now, ob.sample)
 		}
+		opt.OnCoarsen = ob.backfill.Thin
 	}
 }
 

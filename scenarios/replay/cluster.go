@@ -21,6 +21,10 @@ type ClusterOptions struct {
 	SampleEvery sim.Time
 	// OnSample, if not nil, receives every sample.
 	OnSample func(s ClusterSample)
+	// MaxSamples and OnCoarsen bound the samples of a long run as
+	// Options.MaxSamples does: the interval doubles after MaxSamples.
+	MaxSamples int
+	OnCoarsen  func(every sim.Time)
 	// OnStart, if not nil, is called with the cluster before the replay
 	// starts (a series writer's header names its subnets).
 	OnStart func(c *cluster.Cluster)
@@ -133,7 +137,7 @@ func (t clusterTarget) addPodRequests(ev *scenarios.Event) error {
 type sampler struct {
 	eng    *sim.Engine
 	c      *cluster.Cluster
-	every  sim.Time
+	tick   sampleTicker // the interval and its doubling
 	onS    func(ClusterSample)
 	peak   int
 	min28  []int
@@ -142,7 +146,7 @@ type sampler struct {
 
 func (s *sampler) Fire(now sim.Time, _ int64) {
 	s.sample(now)
-	s.eng.After(s.every, s, 0)
+	s.eng.After(s.tick.next(now), s, 0)
 }
 
 func (s *sampler) sample(now sim.Time) {
@@ -179,7 +183,7 @@ func RunCluster(eng *sim.Engine, c *cluster.Cluster, src scenarios.Reader, opt C
 	if every <= 0 {
 		every = sim.Minute
 	}
-	sm := &sampler{eng: eng, c: c, every: every, onS: opt.OnSample}
+	sm := &sampler{eng: eng, c: c, tick: sampleTicker{every: every, max: opt.MaxSamples, coarsen: opt.OnCoarsen}, onS: opt.OnSample}
 	for range c.Subnets() {
 		sm.min28 = append(sm.min28, 1<<62)
 		sm.maxFrg = append(sm.maxFrg, 0)

@@ -34,6 +34,15 @@ type Options struct {
 	// (series for reports and backfills).
 	SampleEvery sim.Time
 	OnSample    func(now sim.Time)
+	// MaxSamples, if > 0, bounds the samples a long run keeps: after
+	// MaxSamples samples at the current interval the interval doubles and
+	// OnCoarsen is called with it, so that observers keep only the samples
+	// at multiples of the new interval (about half); sampling goes on at it.
+	// Observers that keep samples thus hold at most about MaxSamples of
+	// them, and the run fires about MaxSamples x (1 + log2(run/interval)/2)
+	// samples in all, however long it is.
+	MaxSamples int
+	OnCoarsen  func(every sim.Time)
 	// BeforeStep, if not nil, is called before the engine fires each event,
 	// with that event's time: a live run paces simulated time against the
 	// wall clock here, and may take a lock that readers of the model share.
@@ -46,16 +55,35 @@ type Options struct {
 	OnStart func(node *ipam.Node)
 }
 
-// sampleTicker calls Options.OnSample at a fixed simulated interval.
+// sampleTicker calls Options.OnSample at a simulated interval, doubled
+// whenever MaxSamples samples have been kept (Options.MaxSamples).
 type sampleTicker struct {
-	eng   *sim.Engine
-	every sim.Time
-	f     func(sim.Time)
+	eng     *sim.Engine
+	every   sim.Time
+	f       func(sim.Time)
+	max     int
+	kept    int // samples at multiples of every, so far
+	coarsen func(sim.Time)
 }
 
 func (s *sampleTicker) Fire(now sim.Time, _ int64) {
 	s.f(now)
-	s.eng.After(s.every, s, 0)
+	s.eng.After(s.next(now), s, 0)
+}
+
+// next counts the sample just taken at now and returns the time to the
+// next one, doubling the interval when the samples kept reach the bound.
+func (s *sampleTicker) next(now sim.Time) sim.Time {
+	s.kept++
+	if s.max <= 0 || s.kept < s.max || s.every > sim.Time(1<<61) {
+		return s.every
+	}
+	s.every *= 2
+	s.kept = int(now/s.every) + 1 // those at multiples of the new interval
+	if s.coarsen != nil {
+		s.coarsen(s.every)
+	}
+	return s.every - now%s.every
 }
 
 // Error is a trace event the node cannot apply (e.g. an add of a live pod),
@@ -137,7 +165,7 @@ func Replay(eng *sim.Engine, target Target, node *ipam.Node, src scenarios.Reade
 	}
 	target.Start()
 	if opt.SampleEvery > 0 && opt.OnSample != nil {
-		eng.After(0, &sampleTicker{eng: eng, every: opt.SampleEvery, f: opt.OnSample}, 0)
+		eng.After(0, &sampleTicker{eng: eng, every: opt.SampleEvery, f: opt.OnSample, max: opt.MaxSamples, coarsen: opt.OnCoarsen}, 0)
 	}
 	if err := f.readNext(); err != nil {
 		return Result{}, err

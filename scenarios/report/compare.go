@@ -66,6 +66,23 @@ func (s *Series) Hook(opt *replay.Options, every sim.Time) {
 	}
 	opt.SampleEvery = every
 	opt.OnSample = func(now sim.Time) { s.Sample(now, NodeState(node)) }
+	opt.OnCoarsen = s.Thin
+}
+
+// Thin keeps only the samples at multiples of every (the sampling interval,
+// doubled: replay.Options.OnCoarsen), each with the most pods waiting since
+// the previous sample kept.
+func (s *Series) Thin(every sim.Time) {
+	w := 0
+	for _, row := range s.rows {
+		if w > 0 && s.rows[w-1].at%every != 0 {
+			row.waiting = max(row.waiting, s.rows[w-1].waiting)
+			w--
+		}
+		s.rows[w] = row
+		w++
+	}
+	s.rows = s.rows[:w]
 }
 
 // SamplerEvents is how many engine events the sampling added to the run (all

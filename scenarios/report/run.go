@@ -188,7 +188,35 @@ func (r *Recorder) Hook(opt *replay.Options) {
 		}
 		r.Sample(t, NodeState(node))
 	}
+	onCoarsen := opt.OnCoarsen
+	opt.OnCoarsen = func(every sim.Time) {
+		if onCoarsen != nil {
+			onCoarsen(every)
+		}
+		r.Thin(every)
+	}
 }
+
+// Thin keeps only the rows at multiples of every (the sampling interval,
+// doubled: replay.Options.OnCoarsen), each with the most pods waiting since
+// the previous row kept; Every reports the interval from then on.
+func (r *Recorder) Thin(every sim.Time) {
+	w := 0
+	for _, row := range r.rows {
+		if w > 0 && r.rows[w-1].at%every != 0 {
+			row.waitingPeak = max(row.waitingPeak, r.rows[w-1].waitingPeak)
+			w--
+		}
+		r.rows[w] = row
+		w++
+	}
+	r.rows = r.rows[:w]
+	r.every = every
+}
+
+// Every is the interval the rows are sampled at: the one NewRecorder was
+// given, or a multiple of it on a long run (Thin).
+func (r *Recorder) Every() sim.Time { return r.every }
 
 // Step notes what the event just processed at now changed.
 func (r *Recorder) Step(now sim.Time, c State) {

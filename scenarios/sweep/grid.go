@@ -3,6 +3,7 @@ package sweep
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"slices"
 	"strconv"
@@ -22,6 +23,15 @@ type Axis struct {
 	Key    string   `json:"key"`
 	Values []string `json:"values"`
 }
+
+// errAxisTooLarge is an axis with more values (n) than the grid has room
+// for.
+type errAxisTooLarge struct {
+	key string
+	n   int
+}
+
+func (e errAxisTooLarge) Error() string { return "axis too large" }
 
 // Grid is a sweep's parameter space: the setting axes (sorted by key), the
 // instance types and assign orders (in the order given) and the repetitions
@@ -107,23 +117,6 @@ func ParseGrid(spec GridSpec) (*Grid, error) {
 		}
 		baseKeys[k] = true
 	}
-	seen := map[string]bool{}
-	for _, arg := range spec.Grid {
-		ax, err := parseAxis(arg)
-		if err != nil {
-			return nil, err
-		}
-		if seen[ax.Key] {
-			return nil, &GridError{Flag: "--grid", Value: arg, Msg: fmt.Sprintf("duplicate key %s (give all its values in one --grid)", ax.Key)}
-		}
-		if baseKeys[ax.Key] {
-			return nil, &GridError{Flag: "--grid", Value: arg, Msg: fmt.Sprintf("%s is also given with --set; a key is either fixed or swept", ax.Key)}
-		}
-		seen[ax.Key] = true
-		g.Axes = append(g.Axes, ax)
-	}
-	slices.SortFunc(g.Axes, func(a, b Axis) int { return strings.Compare(a.Key, b.Key) })
-
 	types, err := splitList("--instance-types", spec.InstanceTypes)
 	if err != nil {
 		return nil, err
@@ -159,6 +152,35 @@ func ParseGrid(spec GridSpec) (*Grid, error) {
 	if g.Policies, g.PolicyParams, err = parsePolicies(spec.Policies, spec.PolicySets); err != nil {
 		return nil, err
 	}
+
+	// The axes, each within what the grid has room for: a grid over
+	// MaxPoints is refused before its axes are expanded.
+	points := int64(len(g.InstanceTypes)) * int64(len(g.Orders)) * int64(max(len(g.Policies), 1)) * int64(g.Repetitions)
+	if points > MaxPoints {
+		_, err := g.count()
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, arg := range spec.Grid {
+		ax, err := parseAxis(arg, max(MaxPoints/points, 0))
+		var big errAxisTooLarge
+		if errors.As(err, &big) {
+			return nil, g.tooLarge(big)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if seen[ax.Key] {
+			return nil, &GridError{Flag: "--grid", Value: arg, Msg: fmt.Sprintf("duplicate key %s (give all its values in one --grid)", ax.Key)}
+		}
+		if baseKeys[ax.Key] {
+			return nil, &GridError{Flag: "--grid", Value: arg, Msg: fmt.Sprintf("%s is also given with --set; a key is either fixed or swept", ax.Key)}
+		}
+		seen[ax.Key] = true
+		g.Axes = append(g.Axes, ax)
+		points *= int64(len(ax.Values))
+	}
+	slices.SortFunc(g.Axes, func(a, b Axis) int { return strings.Compare(a.Key, b.Key) })
 
 	if _, err := g.count(); err != nil {
 		return nil, err
@@ -285,8 +307,9 @@ func splitList(flag string, args []string) ([]string, error) {
 	return out, nil
 }
 
-// parseAxis parses one --grid argument.
-func parseAxis(arg string) (Axis, error) {
+// parseAxis parses one --grid argument of at most limit values (what the
+// rest of the grid leaves of MaxPoints).
+func parseAxis(arg string, limit int64) (Axis, error) {
 	bad := func(format string, a ...any) (Axis, error) {
 		return Axis{}, &GridError{Flag: "--grid", Value: arg, Msg: fmt.Sprintf(format, a...)}
 	}
@@ -307,10 +330,48 @@ func parseAxis(arg string) (Axis, error) {
 		}
 		return bad("%s: %s", k, msg)
 	}
-	ax := Axis{Key: k}
-	// The settings the values make, each with the value that made it: a
-	// map, so that a million values check in linear time.
-	seen := map[ipam.Settings]string{}
+	// Count the values first: a list over the limit is refused before any
+	// is expanded.
+	items := strings.Split(list, ",")
+	var count uint64
+	for _, item := range items {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			return bad("empty value in the list")
+		}
+		lo, hi, step, isRange, err := parseRange(item)
+		if err != nil {
+			return bad("range %s: %v", item, err)
+		}
+		n := uint64(1)
+		if isRange {
+			// (hi-lo)/step + 1 values, in unsigned arithmetic: hi-lo can
+			// exceed the largest int64.
+			if d := (uint64(hi) - uint64(lo)) / uint64(step); d >= MaxPoints {
+				return bad("range %s has more than %d values; a grid has at most %d points", item, MaxPoints, MaxPoints)
+			} else {
+				n = d + 1
+			}
+		}
+		if count += n; count > uint64(limit) {
+			if count > MaxPoints {
+				return bad("%d or more values; a grid has at most %d points", count, MaxPoints)
+			}
+			return Axis{}, errAxisTooLarge{key: k, n: int(count)}
+		}
+	}
+	ax := Axis{Key: k, Values: make([]string, 0, count)}
+	// The settings the values make, by hash, each with the index of the
+	// value that made it: a small map, so that a million values check in
+	// linear time and little memory; a hash match is confirmed by
+	// comparing the settings themselves.
+	seen := make(map[uint64]int32, count)
+	hashSeed := maphash.MakeSeed()
+	settingOf := func(v string) ipam.Settings {
+		s := ipam.DefaultSettings()
+		s.Set("--grid", k, v) // checked when v was added
+		return s
+	}
 	add := func(v string) error {
 		s := ipam.DefaultSettings()
 		if err := s.Set("--grid", k, v); err != nil {
@@ -322,40 +383,28 @@ func parseAxis(arg string) (Axis, error) {
 			_, e := bad("%s=%s: %s", k, v, msg)
 			return e
 		}
-		if first, ok := seen[s]; ok && first == v {
-			_, e := bad("duplicate value %s", v)
-			return e
-		} else if ok {
-			_, e := bad("values %s and %s give the same setting", first, v)
-			return e
+		h := maphash.Comparable(hashSeed, s)
+		if i, ok := seen[h]; ok && settingOf(ax.Values[i]) == s {
+			if first := ax.Values[i]; first == v {
+				_, e := bad("duplicate value %s", v)
+				return e
+			} else {
+				_, e := bad("values %s and %s give the same setting", first, v)
+				return e
+			}
 		}
-		seen[s] = v
+		seen[h] = int32(len(ax.Values))
 		ax.Values = append(ax.Values, v)
-		if len(ax.Values) > MaxPoints {
-			_, e := bad("more than %d values", MaxPoints)
-			return e
-		}
 		return nil
 	}
-	for _, item := range strings.Split(list, ",") {
+	for _, item := range items {
 		item = strings.TrimSpace(item)
-		if item == "" {
-			return bad("empty value in the list")
-		}
-		lo, hi, step, isRange, err := parseRange(item)
-		if err != nil {
-			return bad("range %s: %v", item, err)
-		}
+		lo, hi, step, isRange, _ := parseRange(item) // checked above
 		if !isRange {
 			if err := add(canonicalValue(item)); err != nil {
 				return Axis{}, err
 			}
 			continue
-		}
-		// (hi-lo)/step + 1 values, counted in unsigned arithmetic: hi-lo
-		// can exceed the largest int64.
-		if n := (uint64(hi) - uint64(lo)) / uint64(step); n >= MaxPoints || uint64(len(ax.Values))+n+1 > MaxPoints {
-			return bad("range %s has %d values; a grid has at most %d points", item, n+1, MaxPoints)
 		}
 		for v := lo; v <= hi; v += step {
 			if err := add(strconv.FormatInt(v, 10)); err != nil {
@@ -412,9 +461,7 @@ func canonicalValue(v string) string {
 // count returns the number of points, refusing grids over MaxPoints.
 func (g *Grid) count() (int, error) {
 	n := int64(len(g.InstanceTypes)) * int64(len(g.Orders)) * int64(max(len(g.Policies), 1))
-	over := func() (int, error) {
-		return 0, &GridError{Flag: "--grid", Msg: fmt.Sprintf("%s: more than %d points; narrow the --grid ranges, --instance-types, --orders, --policies or --repetitions", g.shape(), MaxPoints)}
-	}
+	over := func() (int, error) { return 0, g.over(g.shape()) }
 	if n > MaxPoints {
 		return over()
 	}
@@ -429,6 +476,22 @@ func (g *Grid) count() (int, error) {
 		return over()
 	}
 	return int(n), nil
+}
+
+// over is the error of a grid of this shape over MaxPoints.
+func (g *Grid) over(shape string) error {
+	return &GridError{Flag: "--grid", Msg: fmt.Sprintf("%s: more than %d points; narrow the --grid ranges, --instance-types, --orders, --policies or --repetitions", shape, MaxPoints)}
+}
+
+// tooLarge is the error of the grid with an axis too large to expand.
+func (g *Grid) tooLarge(big errAxisTooLarge) error {
+	c := *g
+	c.Axes = append(slices.Clip(g.Axes), Axis{Key: big.key})
+	slices.SortFunc(c.Axes, func(a, b Axis) int { return strings.Compare(a.Key, b.Key) })
+	shape := c.shape()
+	// The placeholder axis has no values: spell its count.
+	shape = strings.Replace(shape, "0 "+big.key, strconv.Itoa(big.n)+" "+big.key, 1)
+	return g.over(shape)
 }
 
 // shape describes the grid's size as a product, e.g. "2 instance types x 1
@@ -551,6 +614,31 @@ func PointSeed(sweepSeed uint64, canonical string) uint64 {
 // (common random numbers), so points differ by their settings alone and their
 // comparison is not blurred by sampling noise; repetitions give the spread.
 func seedIdentity(repetition int) string { return "repetition=" + strconv.Itoa(repetition) }
+
+// Point returns the point with index i (0 <= i < Len()) of the order
+// Points gives, without expanding the others: index i reads as a mixed-radix
+// number, policies most significant, then instance types, orders, the
+// axes in key order, and repetitions least significant.
+func (g *Grid) Point(i int, sweepSeed uint64) Point {
+	p := Point{Index: i}
+	p.Repetition = i%g.Repetitions + 1
+	i /= g.Repetitions
+	p.Settings = make([]string, len(g.Axes))
+	for a := len(g.Axes) - 1; a >= 0; a-- {
+		ax := &g.Axes[a]
+		p.Settings[a] = ax.Key + "=" + ax.Values[i%len(ax.Values)]
+		i /= len(ax.Values)
+	}
+	p.AssignOrder = g.Orders[i%len(g.Orders)]
+	i /= len(g.Orders)
+	p.InstanceType = g.InstanceTypes[i%len(g.InstanceTypes)]
+	i /= len(g.InstanceTypes)
+	if len(g.Policies) > 0 {
+		p.Policy = g.Policies[i]
+	}
+	p.Seed = PointSeed(sweepSeed, seedIdentity(p.Repetition))
+	return p
+}
 
 // Points expands the grid in its deterministic order: policies (as given,
 // with --policies), then instance types (as given), then assign orders (as

@@ -268,3 +268,23 @@ func TestParseGridHugeRanges(t *testing.T) {
 		t.Fatalf("duplicate setting: %v", err)
 	}
 }
+
+// Point(i) is the i-th point of Points, for every i of a grid with every
+// kind of dimension.
+func TestGridPointMatchesPoints(t *testing.T) {
+	g, err := ParseGrid(GridSpec{Grid: []string{"WARM_IP_TARGET=0..2", "MINIMUM_IP_TARGET=4,8"},
+		InstanceTypes: []string{"m5.large,c5.xlarge"}, Orders: []string{"first-fit,random"}, Repetitions: 3,
+		Policies: []string{"vpc-cni,static"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := g.Points(42)
+	if len(all) != 2*2*2*3*2*3 || len(all) != g.Len() {
+		t.Fatalf("%d points, Len %d", len(all), g.Len())
+	}
+	for i := range all {
+		if p := g.Point(i, 42); p.Canonical() != all[i].Canonical() || p.Seed != all[i].Seed || p.Index != i {
+			t.Fatalf("Point(%d) = %q seed %d, Points gives %q seed %d", i, p.Canonical(), p.Seed, all[i].Canonical(), all[i].Seed)
+		}
+	}
+}

@@ -222,9 +222,9 @@ func (d *Document) check(name string) error {
 	if _, err := d.Grid.count(); err != nil {
 		return fmt.Errorf("%s: %v", name, err)
 	}
-	want := d.Plan.Points()
-	if len(want) != d.PointsTotal {
-		return fmt.Errorf("%s: points_total %d, but the grid has %d points", name, d.PointsTotal, len(want))
+	total := d.Plan.Grid.Len()
+	if total != d.PointsTotal {
+		return fmt.Errorf("%s: points_total %d, but the grid has %d points", name, d.PointsTotal, total)
 	}
 	sh := Shard{}
 	if d.Shard != nil {
@@ -236,8 +236,8 @@ func (d *Document) check(name string) error {
 	last := -1
 	for k := range d.Points {
 		p := &d.Points[k]
-		if p.Index < 0 || p.Index >= len(want) {
-			return fmt.Errorf("%s: point index %d out of range 0..%d", name, p.Index, len(want)-1)
+		if p.Index < 0 || p.Index >= total {
+			return fmt.Errorf("%s: point index %d out of range 0..%d", name, p.Index, total-1)
 		}
 		if p.Index <= last {
 			return fmt.Errorf("%s: point %d is out of order or repeated", name, p.Index)
@@ -246,7 +246,8 @@ func (d *Document) check(name string) error {
 		if !sh.Contains(p.Index) {
 			return fmt.Errorf("%s: point %d is not in shard %d/%d", name, p.Index, sh.Index, sh.Count)
 		}
-		w := &want[p.Index]
+		wp := d.Plan.Grid.Point(p.Index, d.Plan.Seed)
+		w := &wp
 		if p.Canonical() != w.Canonical() || p.Seed != w.Seed {
 			return fmt.Errorf("%s: point %d is %q seed %d; the plan gives %q seed %d", name, p.Index, p.Canonical(), p.Seed, w.Canonical(), w.Seed)
 		}
@@ -258,7 +259,7 @@ func (d *Document) check(name string) error {
 		}
 	}
 	expected := 0
-	for i := range want {
+	for i := range total {
 		if sh.Contains(i) {
 			expected++
 		}

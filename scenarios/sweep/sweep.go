@@ -266,11 +266,13 @@ func (sw *Sweep) Run() (*Document, error) {
 		return nil, &GridError{Flag: "--policy-set", Value: pl.Grid.PolicyParams[0], Msg: "needs --policies"}
 	}
 
-	all := pl.Points()
+	// Only the shard's points are expanded: a shard of a million-point grid
+	// holds its own few.
+	total := pl.Grid.Len()
 	var pts []Point
-	for _, p := range all {
-		if sw.Shard.Contains(p.Index) {
-			pts = append(pts, p)
+	for i := range total {
+		if sw.Shard.Contains(i) {
+			pts = append(pts, pl.Grid.Point(i, pl.Seed))
 		}
 	}
 	results := make([]Result, len(pts))
@@ -291,8 +293,9 @@ func (sw *Sweep) Run() (*Document, error) {
 	}
 	// The scenario and the plan's own settings are checked once, before
 	// any point runs.
-	if len(all) > 0 {
-		if _, err := prepare(&all[0]); err != nil {
+	if total > 0 {
+		first := pl.Grid.Point(0, pl.Seed)
+		if _, err := prepare(&first); err != nil {
 			return nil, err
 		}
 	}
@@ -362,7 +365,7 @@ func (sw *Sweep) Run() (*Document, error) {
 			return nil, &PointError{Index: pts[i].Index, Point: pts[i].Canonical(), Err: err}
 		}
 	}
-	doc := &Document{Format: FormatVersion, Plan: *pl, PointsTotal: len(all), Points: results}
+	doc := &Document{Format: FormatVersion, Plan: *pl, PointsTotal: total, Points: results}
 	if !sw.Shard.Whole() {
 		sh := sw.Shard
 		doc.Shard = &sh
