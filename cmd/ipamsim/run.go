@@ -200,6 +200,11 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer o.live.Stop()
+	if o.live != nil {
+		// The first SIGINT or SIGTERM ends pacing and serving (Live), the
+		// outputs still written; a second one stops at once.
+		defer claimSignals()()
+	}
 	sums := make([]replay.Summary, len(setups))
 	for i, setup := range setups {
 		if sums[i], err = o.runOne(setup, files, stderr); err != nil {

@@ -54,6 +54,7 @@ func runUI(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "ipamsim ui: serving http://%s/ (Ctrl-C to stop)\n", ln.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	defer claimSignals()() // the first signal stops serving gracefully
 	host, _, _ := net.SplitHostPort(*addr)
 	return exitStatus(stderr, "ipamsim ui", srv.Serve(ctx, ln, explore.IsLoopback(host)))
 }
