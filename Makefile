@@ -20,10 +20,11 @@ unit:
 	$(GO) test -race -count=1 ./...
 
 # probe: a few hundred hostile command lines (issue 12), each in a child
-# process with a time and memory limit, without the race detector (whose
-# overhead the limits do not allow for; under -race the probe skips itself).
+# process with a time and memory limit, and the progress line at a terminal
+# (issue 15), without the race detector (whose overhead their limits do not
+# allow for; under -race both skip themselves).
 probe:
-	$(GO) test -count=1 -run '^TestHostileProbe$$' ./cmd/ipamsim/
+	$(GO) test -count=1 -run '^(TestHostileProbe|TestProgressOnATerminal)$$' ./cmd/ipamsim/
 
 # oracle: the oracle cases (scenarios/replay/testdata/oracle: what the real
 # ipamd did) replayed in first-fit order (exact), random order (band), and

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ipamsim/ipamsim/internal/outputs"
+	"github.com/ipamsim/ipamsim/internal/progress"
 	"github.com/ipamsim/ipamsim/ipam/cluster"
 	"github.com/ipamsim/ipamsim/scenarios/promexport"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
@@ -30,7 +31,19 @@ func (o *runOptions) runCluster(setups []*replay.Setup, variants []string, outs 
 			opt.OnSample = func(s replay.ClusterSample) { writeSeriesRow(sw, s) }
 		}
 		coarse := boundSamples(&opt.MaxSamples, &opt.OnCoarsen, maxSeriesRows)
+		var meter runMeter
+		onSample := opt.OnSample
+		opt.OnSample = func(s replay.ClusterSample) {
+			if onSample != nil {
+				onSample(s)
+			}
+			meter.now.Store(int64(s.At))
+		}
+		line := progress.Start(o.progress, func(el time.Duration) string {
+			return fmt.Sprintf("ipamsim run: cluster simulated %s, %s elapsed", time.Duration(meter.now.Load()).Round(time.Second), el.Round(time.Second))
+		})
 		out, err := setup.ExecuteCluster(opt)
+		line.Stop()
 		if err != nil {
 			return err
 		}

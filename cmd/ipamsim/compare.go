@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ipamsim/ipamsim/internal/outputs"
+	"github.com/ipamsim/ipamsim/internal/progress"
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
@@ -45,6 +46,7 @@ type compareOptions struct {
 	sampleInterval  time.Duration
 	instanceTypeSet bool
 	sampleSet       bool
+	quiet           bool
 	ec2Set          bool
 	drainSet        bool
 }
@@ -86,6 +88,7 @@ func runCompare(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.out, "out", "", "Write the output to `FILE` instead of stdout (- for stdout)")
 	fs.StringVar(&o.report, "report", "", "Write a self-contained HTML report (the table and a timeline per policy) to `FILE`")
 	fs.DurationVar(&o.sampleInterval, "sample-interval", 15*time.Second, "Sample the --report timelines every `D` of simulated time")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "Draw no progress line on a terminal")
 	help := fs.BoolP("help", "h", false, "Show this help")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "Usage of ipamsim compare:\n%s\nError: %v\n", fs.FlagUsages(), err)
@@ -248,7 +251,11 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 			series = append(series, ser)
 		}
 		coarse := boundSamples(&opt.MaxSamples, &opt.OnCoarsen, maxKeptSamples)
+		var meter runMeter
+		meter.hook(&opt)
+		line := progress.Start(progressTo(stderr, o.quiet), meter.line(fmt.Sprintf("ipamsim compare: policy %d/%d %s", i+1, len(setups), p)))
 		out, err := setup.Execute(opt)
+		line.Stop()
 		if err != nil {
 			return fmt.Errorf("policy %s: %w", p, err)
 		}

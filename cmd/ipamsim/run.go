@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ipamsim/ipamsim/internal/outputs"
+	"github.com/ipamsim/ipamsim/internal/progress"
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/promexport"
@@ -54,8 +55,10 @@ type runOptions struct {
 	start            time.Time     // startTime, parsed
 	sampleInterval   time.Duration // backfill and report sampling
 	report           string        // HTML report (scenarios/report)
+	quiet            bool
 	live             *promexport.Live
 	changed          map[string]bool // flags given on the command line
+	progress         io.Writer       // where the progress line goes; nil: nowhere
 }
 
 func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -93,6 +96,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.report, "report", "", "Write a self-contained HTML report of the run to `FILE`")
 	fs.StringVar(&o.subnet, "subnet", "10.0.0.0/16", "The node's subnet `CIDR` (AWS reserves 5 addresses)")
 	fs.BoolVar(&o.strictEntrypoint, "strict-entrypoint", false, "Refuse settings the aws-node entrypoint refuses, instead of warning")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "Draw no progress line on a terminal (drawn on stderr for runs over a second)")
 	help := fs.BoolP("help", "h", false, "Show this help")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "Usage of ipamsim run:\n%s\nError: %v\n", fs.FlagUsages(), err)
@@ -107,6 +111,10 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "ipamsim run: unexpected argument %q\n", fs.Arg(0))
 		return 2
+	}
+	o.progress = progressTo(stderr, o.quiet)
+	if o.metricsAddr != "" {
+		o.progress = nil // the live run logs its own lines
 	}
 	return exitStatus(stderr, "ipamsim run", o.run(stdin, stdout, stderr))
 }
@@ -306,7 +314,11 @@ func (o *runOptions) runOne(setup *replay.Setup, files map[string]*outputs.File,
 		bound = maxBackfillSamples
 	}
 	coarse := boundSamples(&opt.MaxSamples, &opt.OnCoarsen, bound)
+	var meter runMeter
+	meter.hook(&opt)
+	line := progress.Start(o.progress, meter.line("ipamsim run"))
 	run, err := setup.Execute(opt)
+	line.Stop()
 	if err != nil {
 		return replay.Summary{}, err
 	}

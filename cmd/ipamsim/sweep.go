@@ -48,6 +48,7 @@ type sweepOptions struct {
 	policies      []string
 	policySets    []string
 	report        string
+	quiet         bool
 	constraintFlags
 }
 
@@ -83,6 +84,7 @@ func addSweepFlags(fs *pflag.FlagSet, o *sweepOptions) {
 	fs.StringVar(&o.outJSON, "out-json", "", "Write every point's settings, figures and rerun command as JSON to `FILE`")
 	fs.StringVar(&o.outCSV, "out-csv", "", "Write one CSV row per point to `FILE`")
 	fs.StringVar(&o.report, "report", "", "Write a self-contained HTML report (frontier chart, recommendation) to `FILE`")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "Draw no progress line on a terminal")
 }
 
 func addConstraintFlags(fs *pflag.FlagSet, c *constraintFlags) {
@@ -225,8 +227,8 @@ func (o *sweepOptions) build(fs *pflag.FlagSet, stderr io.Writer) (*sweep.Sweep,
 		pl.BaseSettings[i] = k + "=" + v
 	}
 	sw := &sweep.Sweep{Plan: pl, Workload: w, Workers: o.workers, Shard: shard}
-	if isTerminal(stderr) {
-		sw.Progress = stderr
+	if w := progressTo(stderr, o.quiet); w != nil {
+		sw.Progress = w
 	}
 	return sw, nil
 }
@@ -253,16 +255,6 @@ func (o *sweepOptions) parseShard(fs *pflag.FlagSet) (sweep.Shard, error) {
 		return sweep.Shard{Index: idx, Count: o.shardCount}, nil
 	}
 	return sweep.Shard{}, nil
-}
-
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // runSweep runs the sweep, writes its outputs and prints its summary.

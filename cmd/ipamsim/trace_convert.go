@@ -6,11 +6,13 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/ipamsim/ipamsim/internal/outputs"
+	"github.com/ipamsim/ipamsim/internal/progress"
 	"github.com/ipamsim/ipamsim/scenarios"
 )
 
@@ -68,6 +70,7 @@ func runTraceConvert(args []string, stdout, stderr io.Writer) int {
 		grace         time.Duration
 		assumeRunning bool
 		output        string
+		quiet         bool
 		help          bool
 	)
 	fs.StringVar(&from, "from", "auto", "Input `FORMAT`: k8s-audit, csv, jsonl, or auto (detect from the first line)")
@@ -75,6 +78,7 @@ func runTraceConvert(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&grace, "grace-period", 0, "k8s-audit: give every pod delete this grace period `D`, 0s to 100 years (876000h), whatever the log says (default: from the log, else 30s)")
 	fs.BoolVar(&assumeRunning, "assume-running", true, "k8s-audit: add the pods running before the log starts (first seen in a status update or delete that names their node) at its first timestamp")
 	fs.StringVarP(&output, "output", "o", "-", "Write the trace to `FILE` (written whole or not at all; - for stdout)")
+	fs.BoolVarP(&quiet, "quiet", "q", false, "Draw no progress line on a terminal")
 	fs.BoolVarP(&help, "help", "h", false, "Show this help")
 
 	usage := func(w io.Writer) {
@@ -130,6 +134,7 @@ func runTraceConvert(args []string, stdout, stderr io.Writer) int {
 		opts.GracePeriod = &grace
 	}
 	c := converter{format: format, to: to, opts: opts, path: fs.Arg(0)}
+	line := progress.Start(progressTo(stderr, quiet || output == "-" && isTerminal(stdout)), countLine("ipamsim trace convert", "events", &c.events))
 	var summary string
 	write := func(w io.Writer) error {
 		s, err := c.convert(w)
@@ -141,6 +146,7 @@ func runTraceConvert(args []string, stdout, stderr io.Writer) int {
 	} else {
 		err = writeOutput("-o", output, []outFlag{{"FILE", fs.Arg(0)}}, write)
 	}
+	line.Stop()
 	if err != nil {
 		var ie convertInputError
 		var oe *outputs.Error
@@ -167,6 +173,7 @@ type converter struct {
 	to     string           // output format: csv or jsonl
 	opts   scenarios.AuditOptions
 	path   string
+	events atomic.Int64 // converted so far, for the progress line
 }
 
 // convert writes the converted trace to w and returns the summary line.
@@ -244,6 +251,7 @@ func (c *converter) convert(w io.Writer) (string, error) {
 		if int(ev.Op) < len(counts) {
 			counts[ev.Op]++
 		}
+		c.events.Add(1)
 	}
 	if err := tw.Flush(); err != nil {
 		return "", fmt.Errorf("write: %w", err)

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 
 	"github.com/spf13/pflag"
 
+	"github.com/ipamsim/ipamsim/internal/progress"
 	"github.com/ipamsim/ipamsim/scenarios"
 )
 
@@ -62,6 +64,7 @@ type genCommon struct {
 	output string
 	format string
 	prefix string
+	quiet  bool
 	help   bool
 }
 
@@ -70,6 +73,7 @@ func genCommonFlags(fs *pflag.FlagSet, c *genCommon) {
 	fs.StringVarP(&c.output, "output", "o", "-", "Write the trace to `FILE` (written whole or not at all; - for stdout)")
 	fs.StringVar(&c.format, "format", "csv", "Trace `FORMAT`: csv or jsonl")
 	fs.StringVar(&c.prefix, "prefix", "", "Pod name `PREFIX` (default: the kind's name)")
+	fs.BoolVarP(&c.quiet, "quiet", "q", false, "Draw no progress line on a terminal")
 	fs.BoolVarP(&c.help, "help", "h", false, "Show this help")
 }
 
@@ -137,12 +141,15 @@ func runTraceGen(args []string, stdout, stderr io.Writer) int {
 		CPU:    fs.Lookup("cpu").Value.String() != "0",
 		Memory: fs.Lookup("memory").Value.String() != "0",
 	}
-	write := func(w io.Writer) error { return genWrite(w, r, c.format, cols) }
+	var n atomic.Int64
+	line := progress.Start(progressTo(stderr, c.quiet || c.output == "-" && isTerminal(stdout)), countLine("ipamsim trace gen", "events", &n))
+	write := func(w io.Writer) error { return genWrite(w, r, c.format, cols, &n) }
 	if c.output == "-" {
 		err = write(stdout)
 	} else {
 		err = writeOutput("-o", c.output, nil, write)
 	}
+	line.Stop()
 	if err != nil {
 		fmt.Fprintf(stderr, "ipamsim trace gen: %v\n", err)
 		if isInputError(err) {
@@ -155,7 +162,7 @@ func runTraceGen(args []string, stdout, stderr io.Writer) int {
 
 // genWrite streams r to w as a trace in format (csv or jsonl); a CSV trace
 // has the columns cols.
-func genWrite(w io.Writer, r scenarios.Reader, format string, cols scenarios.Columns) error {
+func genWrite(w io.Writer, r scenarios.Reader, format string, cols scenarios.Columns, n *atomic.Int64) error {
 	var cw interface {
 		Write(scenarios.Event) error
 		Flush() error
@@ -176,6 +183,7 @@ func genWrite(w io.Writer, r scenarios.Reader, format string, cols scenarios.Col
 		if err := cw.Write(ev); err != nil {
 			return err
 		}
+		n.Add(1)
 	}
 	return cw.Flush()
 }

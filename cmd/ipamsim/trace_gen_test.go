@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -213,7 +214,7 @@ func TestTraceGenMatchesGenFromArgs(t *testing.T) {
 			t.Fatalf("%q: %v", args, err)
 		}
 		var b bytes.Buffer
-		if err := genWrite(&b, r, "csv", scenarios.Columns{Node: args[0] == "cl2"}); err != nil {
+		if err := genWrite(&b, r, "csv", scenarios.Columns{Node: args[0] == "cl2"}, new(atomic.Int64)); err != nil {
 			t.Fatal(err)
 		}
 		if b.String() != want {
@@ -222,7 +223,7 @@ func TestTraceGenMatchesGenFromArgs(t *testing.T) {
 		// Without --seed, the seed argument is the seed.
 		r, _ = scenarios.GenFromArgs(args[0], args[1:], 4)
 		b.Reset()
-		genWrite(&b, r, "csv", scenarios.Columns{Node: args[0] == "cl2"})
+		genWrite(&b, r, "csv", scenarios.Columns{Node: args[0] == "cl2"}, new(atomic.Int64))
 		if _, want4, _ := traceGen(append(args, "--seed", "4")...); !strings.Contains(strings.Join(args, " "), "--seed") && b.String() != want4 {
 			t.Errorf("%q: seed argument not used", args)
 		}

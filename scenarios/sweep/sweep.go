@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ipamsim/ipamsim/internal/progress"
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
@@ -346,18 +347,9 @@ func (sw *Sweep) Run() (*Document, error) {
 			}
 		}()
 	}
-	stop := make(chan struct{})
-	var pwg sync.WaitGroup
-	if sw.Progress != nil {
-		pwg.Add(1)
-		go func() {
-			defer pwg.Done()
-			progress(sw.Progress, len(pts), &done, stop)
-		}()
-	}
+	line := progress.Start(sw.Progress, progressLine(len(pts), &done))
 	wg.Wait()
-	close(stop)
-	pwg.Wait()
+	line.Stop()
 	// Points are handed out in index order, so every point before the first
 	// failure has run: the lowest failing index does not depend on timing.
 	for i, err := range errs {
@@ -433,40 +425,19 @@ func (r *Result) derive() {
 func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 
 // progress redraws "done/total, rate, ETA" until stop is closed.
-func progress(w io.Writer, total int, done *atomic.Int64, stop <-chan struct{}) {
-	start := time.Now()
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
-	draw := func(final bool) {
+func progressLine(total int, done *atomic.Int64) func(time.Duration) string {
+	return func(el time.Duration) string {
 		d := int(done.Load())
-		el := time.Since(start)
-		rate := 0.0
-		if el > 0 {
-			rate = float64(d) / el.Seconds()
-		}
 		const width = 30
 		fill := 0
 		if total > 0 {
 			fill = d * width / total
 		}
 		bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
-		eta := "?"
-		if rate > 0 {
-			eta = (time.Duration(float64(total-d) / rate * float64(time.Second))).Round(time.Second).String()
+		eta := progress.ETA(float64(d), float64(total), el)
+		if eta == "" {
+			eta = "?"
 		}
-		line := fmt.Sprintf("\rsweep [%s] %d/%d points  %.1f points/s  ETA %s\x1b[K", bar, d, total, rate, eta)
-		if final {
-			line = fmt.Sprintf("\rsweep [%s] %d/%d points  %.1f points/s  in %s\x1b[K\n", bar, d, total, rate, el.Round(time.Millisecond))
-		}
-		io.WriteString(w, line)
-	}
-	for {
-		select {
-		case <-stop:
-			draw(true)
-			return
-		case <-tick.C:
-			draw(false)
-		}
+		return fmt.Sprintf("sweep [%s] %d/%d points  %s points  ETA %s", bar, d, total, progress.Rate(float64(d), el), eta)
 	}
 }
