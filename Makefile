@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     ?= bin/ipamsim
 
-.PHONY: build test vet unit probe oracle oracle-check determinism visual-check bench clean
+.PHONY: build test vet unit probe fuzz oracle oracle-check determinism visual-check bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ipamsim
@@ -25,6 +25,12 @@ unit:
 # allow for; under -race both skip themselves).
 probe:
 	$(GO) test -count=1 -run '^(TestHostileProbe|TestProgressOnATerminal)$$' ./cmd/ipamsim/
+
+# fuzz: every fuzz target of the module (func FuzzX in a _test.go file, found
+# by ci/fuzz.sh) for FUZZTIME each (default 6s; 23 targets, about 4 minutes with their builds).
+FUZZTIME ?= 6s
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) bash ci/fuzz.sh
 
 # oracle: the oracle cases (scenarios/replay/testdata/oracle: what the real
 # ipamd did) replayed in first-fit order (exact), random order (band), and
