@@ -55,36 +55,3 @@ func FuzzClusterLines(f *testing.F) {
 		}
 	})
 }
-
-// FuzzGenArgs fuzzes a workload's generator flags (the `workload: gen` line
-// and ipamsim trace gen): an error, or a generator whose first events come
-// in time order.
-func FuzzGenArgs(f *testing.F) {
-	f.Add("churn", "--rate 2 --mean-lifetime 1m --duration 10m --start-pods 5")
-	f.Add("cronjob", "--period 1m --pods-per-run 8 --run-length 50s --duration 30m --concurrency-policy Forbid")
-	f.Add("diurnal", "--min-pods 1 --max-pods 20 --period 1h --duration 2h --step 1m")
-	f.Add("rolling", "--replicas 10 --max-surge 25% --max-unavailable 0")
-	f.Add("cl2", "--nodes 3 --pods-per-node 10 --create-rate 5")
-	f.Add("deploy", "--replicas 5 --create-rate 0 -o x")
-	f.Fuzz(func(t *testing.T, kind, args string) {
-		fields := strings.Fields(args)
-		if checkGenArgs(kind, fields) != nil {
-			return
-		}
-		r, err := GenFromArgs(kind, fields, 1)
-		if err != nil {
-			t.Fatalf("checked %s %q, then: %v", kind, args, err)
-		}
-		var last int64
-		for range 200 {
-			ev, err := r.Next()
-			if err != nil {
-				return
-			}
-			if int64(ev.At) < last {
-				t.Fatalf("%s %q: event at %s before %s", kind, args, ev.At, time.Duration(last))
-			}
-			last = int64(ev.At)
-		}
-	})
-}
