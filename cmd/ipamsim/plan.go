@@ -61,6 +61,7 @@ func addPlanFlags(fs *pflag.FlagSet, o *planOptions) {
 	fs.IntVar(&o.shardCount, "shard-count", 0, "Run shard JOB_COMPLETION_INDEX of `N` (a Kubernetes Indexed Job)")
 	fs.StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
 	fs.StringVar(&o.report, "report", "", "Write a self-contained HTML report (cost against p99 wait, subnet headroom) to `FILE`")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "Draw no progress line on a terminal")
 }
 
 func runPlan(args []string, stdout, stderr io.Writer) int {
@@ -114,6 +115,7 @@ func (o *planOptions) run(fs *pflag.FlagSet, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	pl.Progress = progressTo(stderr, o.quiet)
 	doc, err := pl.Run(o.workers, shard)
 	if err != nil {
 		return err
@@ -185,8 +187,8 @@ func (o *planOptions) build(fs *pflag.FlagSet, stderr io.Writer) (*plan.Plan, sw
 	if len(o.instanceTypes) == 0 {
 		return nil, shard, usageError{errors.New("--instance-types is required: the candidates, e.g. m5.large,m5.xlarge,m6i.*")}
 	}
-	if o.workers < 1 {
-		return nil, shard, usageError{fmt.Errorf("--workers %d: want at least 1", o.workers)}
+	if o.workers < 1 || o.workers > maxWorkers {
+		return nil, shard, usageError{fmt.Errorf("--workers %d: want 1 to %d", o.workers, maxWorkers)}
 	}
 	if o.drain < 0 {
 		return nil, shard, usageError{fmt.Errorf("--drain %s: must not be negative", o.drain)}

@@ -13,7 +13,9 @@ package progress
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -78,6 +80,25 @@ func (l *Line) Stop() {
 		close(l.stop)
 		<-l.done
 	})
+}
+
+// Bar renders what, a bar of done out of total units, their rate and the
+// ETA: "sweep [=====     ] 12/40 points  3.1/s  ETA 9s".
+func Bar(what, unit string, total int, done *atomic.Int64) func(time.Duration) string {
+	return func(el time.Duration) string {
+		d := int(done.Load())
+		const width = 30
+		fill := 0
+		if total > 0 {
+			fill = min(d, total) * width / total
+		}
+		bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
+		eta := ETA(float64(d), float64(total), el)
+		if eta == "" {
+			eta = "?"
+		}
+		return fmt.Sprintf("%s [%s] %d/%d %s  %s  ETA %s", what, bar, d, total, unit, Rate(float64(d), el), eta)
+	}
 }
 
 // Rate formats n things done in elapsed as "12.3k/s".

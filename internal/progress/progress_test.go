@@ -3,6 +3,7 @@ package progress
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -60,5 +61,15 @@ func TestFormats(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
 		}
+	}
+}
+
+func TestBar(t *testing.T) {
+	var done atomic.Int64
+	done.Store(10)
+	got := Bar("sweep", "points", 40, &done)(5 * time.Second)
+	want := "sweep [=======                       ] 10/40 points  2/s  ETA 15s"
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ipamsim/ipamsim/internal/progress"
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
 	"github.com/ipamsim/ipamsim/ipam/cluster"
@@ -214,9 +215,12 @@ func usable(t catalog.InstanceType, prices *catalog.PriceTable) error {
 // Plan is a validated plan, ready to run.
 type Plan struct {
 	Header
-	spec   Spec
-	points []sweep.Point
-	drain  time.Duration
+	// Progress, if not nil, gets a progress line (internal/progress) while
+	// Run runs: candidates done of the total, rate and ETA.
+	Progress io.Writer
+	spec     Spec
+	points   []sweep.Point
+	drain    time.Duration
 }
 
 // Header is what defines a plan's points and figures: it heads every
@@ -656,7 +660,7 @@ func (pl *Plan) Run(workers int, shard sweep.Shard) (*Document, error) {
 		workers = runtime.NumCPU()
 	}
 	workers = max(1, min(workers, len(pts)))
-	var next atomic.Int64
+	var next, done atomic.Int64
 	var failed atomic.Bool
 	var wg sync.WaitGroup
 	for range workers {
@@ -668,14 +672,17 @@ func (pl *Plan) Run(workers int, shard sweep.Shard) (*Document, error) {
 				if i >= len(pts) {
 					return
 				}
-				if err := run(i); err != nil {
+				if err := sweep.RunRecovered(run, i); err != nil {
 					errs[i] = err
 					failed.Store(true)
 				}
+				done.Add(1)
 			}
 		}()
 	}
+	line := progress.Start(pl.Progress, progress.Bar("plan", "runs", len(pts), &done))
 	wg.Wait()
+	line.Stop()
 	// Points are handed out in index order, so every point before the first
 	// failure has run: the lowest failing index does not depend on timing.
 	for i, err := range errs {

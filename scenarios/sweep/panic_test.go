@@ -7,7 +7,7 @@ import (
 )
 
 func TestRunRecoveredCarriesPanic(t *testing.T) {
-	err := runRecovered(func(i int) error {
+	err := RunRecovered(func(i int) error {
 		var s []int
 		_ = s[i]
 		return nil
@@ -16,7 +16,7 @@ func TestRunRecoveredCarriesPanic(t *testing.T) {
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "index out of range [3] with length 0") || !strings.Contains(string(pe.Stack), "panic_test.go") {
 		t.Fatalf("err %v", err)
 	}
-	if err := runRecovered(func(int) error { return nil }, 0); err != nil {
+	if err := RunRecovered(func(int) error { return nil }, 0); err != nil {
 		t.Fatalf("no panic: %v", err)
 	}
 }

@@ -339,7 +339,7 @@ func (sw *Sweep) Run() (*Document, error) {
 				if i >= len(pts) {
 					return
 				}
-				if err := runRecovered(runPoint, i); err != nil {
+				if err := RunRecovered(runPoint, i); err != nil {
 					errs[i] = err
 					failed.Store(true)
 				}
@@ -347,7 +347,7 @@ func (sw *Sweep) Run() (*Document, error) {
 			}
 		}()
 	}
-	line := progress.Start(sw.Progress, progressLine(len(pts), &done))
+	line := progress.Start(sw.Progress, progress.Bar("sweep", "points", len(pts), &done))
 	wg.Wait()
 	line.Stop()
 	// Points are handed out in index order, so every point before the first
@@ -376,8 +376,9 @@ type PanicError struct {
 
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
-// runRecovered runs point i, turning a panic into a *PanicError.
-func runRecovered(run func(int) error, i int) (err error) {
+// RunRecovered runs point i, turning a panic into a *PanicError: for the
+// worker goroutines of sweeps and plans.
+func RunRecovered(run func(int) error, i int) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = &PanicError{Value: p, Stack: debug.Stack()}
@@ -423,21 +424,3 @@ func (r *Result) derive() {
 }
 
 func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
-
-// progress redraws "done/total, rate, ETA" until stop is closed.
-func progressLine(total int, done *atomic.Int64) func(time.Duration) string {
-	return func(el time.Duration) string {
-		d := int(done.Load())
-		const width = 30
-		fill := 0
-		if total > 0 {
-			fill = d * width / total
-		}
-		bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
-		eta := progress.ETA(float64(d), float64(total), el)
-		if eta == "" {
-			eta = "?"
-		}
-		return fmt.Sprintf("sweep [%s] %d/%d points  %s points  ETA %s", bar, d, total, progress.Rate(float64(d), el), eta)
-	}
-}
