@@ -432,15 +432,16 @@ func (d *Datastore) Unassign(c *CIDR, b uint8, now sim.Time) {
 	d.updateFree(c)
 }
 
-// walkENIs calls f on each ENI in walk order until f returns false.
-func (d *Datastore) walkENIs(f func(e *ENI) bool) {
+// walkOrder returns the ENIs in walk order: attach order, or a random
+// rotation of it (§3).
+func (d *Datastore) walkOrder() []*ENI {
 	n := len(d.enis)
 	start := d.walk(n)
+	out := make([]*ENI, 0, n)
 	for k := 0; k < n; k++ {
-		if !f(d.enis[(start+k)%n]) {
-			return
-		}
+		out = append(out, d.enis[(start+k)%n])
 	}
+	return out
 }
 
 // AllocatableENIs returns, in walk order, the ENIs holding fewer than max CIDRs,
@@ -448,15 +449,11 @@ func (d *Datastore) walkENIs(f func(e *ENI) bool) {
 // §2 "Add to an existing ENI first").
 func (d *Datastore) AllocatableENIs(max int, skipPrimary bool) []*ENI {
 	var out []*ENI
-	d.walkENIs(func(e *ENI) bool {
-		if skipPrimary && e.Primary {
-			return true
-		}
-		if len(e.cidrs) < max {
+	for _, e := range d.walkOrder() {
+		if len(e.cidrs) < max && !(skipPrimary && e.Primary) {
 			out = append(out, e)
 		}
-		return true
-	})
+	}
 	return out
 }
 
@@ -478,8 +475,10 @@ func (d *Datastore) FreeableCIDRs(e *ENI) []*CIDR {
 // DeletableENI returns the first ENI, in walk order, that upstream's
 // getDeletableENI would free (§2 "Freeing an ENI"), or nil.
 func (d *Datastore) DeletableENI(warmIP, minIP, warmPrefix int, now sim.Time) *ENI {
-	var found *ENI
-	d.walkENIs(func(e *ENI) bool {
+	n := len(d.enis)
+	start := d.walk(n)
+	for k := 0; k < n; k++ {
+		e := d.enis[(start+k)%n]
 		switch {
 		case e.Primary,
 			now-e.CreatedAt < minENILifetime,
@@ -488,12 +487,11 @@ func (d *Datastore) DeletableENI(warmIP, minIP, warmPrefix int, now sim.Time) *E
 			warmIP != 0 && d.requiredForWarmIP(warmIP, e),
 			minIP != 0 && d.requiredForMinIP(minIP, e),
 			d.pd && warmPrefix != 0 && d.free28-e.free28 < warmPrefix:
-			return true
+			continue
 		}
-		found = e
-		return false
-	})
-	return found
+		return e
+	}
+	return nil
 }
 
 // minENILifetime is upstream minENILifeTime (§2).

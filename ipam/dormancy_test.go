@@ -53,6 +53,7 @@ func dormancyTrace(t *testing.T, inst catalog.InstanceType, set func(*Settings),
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(n.Close)
 	n.Start()
 	r := rand.New(rand.NewPCG(seed, 99))
 	var obs []string

@@ -254,7 +254,7 @@ func (k *nodeChecker) check(n *Node, live map[string]bool) error {
 	}
 	// With no EC2 call or sleep in flight, the subnet and EC2's view agree
 	// exactly with the datastore.
-	if n.call == nil && n.sleepFn == nil {
+	if n.loop.inFlight == nil && !n.loop.sleeping {
 		for _, sub := range nodeSubnets(n) {
 			if got := sub.Free() + sub.ReservedFree() + held[sub] + 5; got != sub.Size() {
 				return fmt.Errorf("subnet %s: free %d + reserved free %d + held %d + 5 AWS-reserved = %d, want size %d",
@@ -322,6 +322,7 @@ func runInvariants(t *testing.T, tc invCase, order AssignOrder, profile string, 
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(n.Close)
 	n.Start()
 	maxLive := min(n.MaxPods(), n.lim.MaxENIs*n.lim.IPsPerENI()) + 4
 	evs := genPodEvents(sim.NewRand(seed, "inv/"+tc.name), dur, maxLive)
@@ -424,9 +425,9 @@ func TestInvariantsRandomised(t *testing.T) {
 // for every pod event: the plain upstream cadence, without skip-ahead.
 type tickingPolicy struct{ p Policy }
 
-func (w tickingPolicy) Name() string                         { return w.p.Name() }
-func (w tickingPolicy) PreScale(n *Node, done func(ok bool)) { w.p.PreScale(n, done) }
-func (w tickingPolicy) Pass(n *Node, done func(idle bool))   { w.p.Pass(n, done) }
+func (w tickingPolicy) Name() string             { return w.p.Name() }
+func (w tickingPolicy) PreScale(n *Node) bool    { return w.p.PreScale(n) }
+func (w tickingPolicy) Pass(n *Node) (idle bool) { return w.p.Pass(n) }
 
 // observedRun replays a random workload and returns every observable change:
 // the node's counts, waiting pods and EC2 requests, each with its instant.
@@ -440,6 +441,7 @@ func observedRun(t *testing.T, tc invCase, order AssignOrder, profile string, se
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(n.Close)
 	n.Start()
 	maxLive := min(n.MaxPods(), n.lim.MaxENIs*n.lim.IPsPerENI()) + 4
 	evs := genPodEvents(sim.NewRand(seed, "inv/"+tc.name), dur, maxLive)

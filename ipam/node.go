@@ -121,10 +121,8 @@ type Node struct {
 	passEvent   sim.EventID
 	nextPassAt  sim.Time
 
-	// Loop state (the pool loop is synchronous: one operation at a time).
-	call      *ec2Call
+	loop      loop // ipamd's pool loop (node_loop.go)
 	quotaUsed int
-	sleepFn   func()
 	lastObs   sim.Time
 	Counters  Counters
 
@@ -138,24 +136,12 @@ type Node struct {
 	terminated           bool
 }
 
-type ec2Call struct {
-	api      API
-	attempt  int
-	retried  bool
-	started  sim.Time
-	effect   func() ErrCode
-	done     func(ErrCode)
-	throttle bool
-}
-
 // Event kinds carried in the low byte of a Fire arg.
 const (
-	evInit = iota
-	evPass
-	evCallAttempt
-	evCallFinish
-	evPodRetry
-	evSleep
+	evInit     = iota // start the pool loop
+	evPass            // the pool loop's next pass
+	evResume          // the end of what the pool loop waits for (an EC2 answer, a sleep)
+	evPodRetry        // the kubelet retries a pod's ADD
 )
 
 // maxIPv4PerENI is the most addresses per ENI the datastore can hold: one
@@ -186,6 +172,7 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 		return nil, nil, fmt.Errorf("instance %q: %d IPv4 addresses per ENI; ipamsim models at most %d (the largest EC2 type has 64)", it.Name, it.IPv4PerENI, maxIPv4PerENI)
 	}
 	n := &Node{cfg: cfg, eng: eng, set: cfg.Settings}
+	n.loop.n = n
 	// The policy's agent may hand addresses out differently from ipamd's
 	// datastore (no reuse cooldown, blocks kept as /28s): PolicySettings.
 	for _, kv := range PolicySettings(cfg.Policy) {
@@ -304,20 +291,14 @@ func (n *Node) Fire(now sim.Time, arg int64) {
 	n.ds.Advance(now)
 	switch arg & 0xff {
 	case evInit:
-		n.nodeInit()
+		n.loop.start()
 	case evPass:
 		n.passEvent = 0
-		n.runPass()
-	case evCallAttempt:
-		n.callAttempt()
-	case evCallFinish:
-		n.callFinish()
+		n.loop.resume()
+	case evResume:
+		n.loop.resume()
 	case evPodRetry:
 		n.podRetry(int32(arg >> 8))
-	case evSleep:
-		f := n.sleepFn
-		n.sleepFn = nil
-		f()
 	}
 	n.afterEvent()
 }
@@ -357,6 +338,7 @@ func (n *Node) Terminate() {
 	n.observe(n.eng.Now())
 	n.terminated = true
 	n.ready = false
+	n.loop.close()
 	for i := range n.pods.pods {
 		p := &n.pods.pods[i]
 		if p.state == podWaiting && p.retry != 0 {
@@ -394,6 +376,11 @@ func (n *Node) Terminate() {
 		n.ds.RemoveENI(e)
 	}
 }
+
+// Close ends the node's pool loop, which otherwise waits for its next event
+// for as long as the program runs. Call it when the run is over; the node's
+// state stays readable.
+func (n *Node) Close() { n.loop.close() }
 
 // Terminated reports whether Terminate was called.
 func (n *Node) Terminated() bool { return n.terminated }

@@ -1,7 +1,8 @@
 package ipam
 
 // The EC2-backed pool actions policies use: top up an ENI, attach a new one,
-// release CIDRs, free an ENI (ipamd-behaviour.md §2, §4, §7).
+// release CIDRs, free an ENI (ipamd-behaviour.md §2, §4, §7). Each blocks the
+// pool loop for as long as its EC2 calls take.
 
 import (
 	"net/netip"
@@ -40,139 +41,63 @@ func (n *Node) takeAddrs(s *Subnet, count int) ([]netip.Prefix, ErrCode) {
 	return out, OK
 }
 
-// AssignToENI is one AssignPrivateIpAddresses for count IPs or prefixes on an
+// assignIPs is one AssignPrivateIpAddresses for count IPs or prefixes on an
 // existing ENI, with upstream's fallback to a single one on failure
-// (§2 step 1, §7). done reports whether the pool grew and the last error.
-func (n *Node) AssignToENI(e *ENI, count int, done func(grew bool, code ErrCode)) {
-	var got []netip.Prefix
-	effect := func(k int) func() ErrCode {
-		return func() ErrCode {
-			var code ErrCode
-			got, code = n.takeAddrs(n.eniSubnet[e.ID], k)
+// (§2 step 1, §7). It returns OK if the pool grew, else the last error.
+func (l *loop) assignIPs(e *ENI, count int) ErrCode {
+	n := l.n
+	r := ec2Request{api: AssignPrivateIpAddresses, eni: e.ID, count: count}
+	if code := l.ec2(&r); code != OK {
+		r.count = 1
+		if code := l.ec2(&r); code != OK {
+			n.ipamdErr("increaseIPPoolAllocIPAddressesFailed")
 			return code
 		}
 	}
-	add := func() {
-		for _, p := range got {
-			n.ds.AddCIDR(e, p)
-		}
-		n.eniAddrs[e.ID] = append(n.eniAddrs[e.ID], got...)
+	for _, p := range r.cidrs {
+		n.ds.AddCIDR(e, p)
 	}
-	n.ec2(AssignPrivateIpAddresses, effect(count), func(code ErrCode) {
-		if code == OK {
-			add()
-			done(true, OK)
-			return
-		}
-		n.ec2(AssignPrivateIpAddresses, effect(1), func(code ErrCode) {
-			if code == OK {
-				add()
-				done(true, OK)
-				return
-			}
-			n.ipamdErr("increaseIPPoolAllocIPAddressesFailed")
-			done(false, code)
-		})
-	})
+	n.eniAddrs[e.ID] = append(n.eniAddrs[e.ID], r.cidrs...)
+	return OK
 }
 
-// AllocENI creates and attaches a new ENI pre-loaded with count IPs or
+// allocENI creates and attaches a new ENI pre-loaded with count IPs or
 // prefixes (upstream tryAllocateENI → AllocENI → waitForENIAndIPsAttached →
-// setupENI; §2 step 2, §7). done reports the outcome.
-func (n *Node) AllocENI(count int, done func(code ErrCode)) {
+// setupENI; §2 step 2, §7). If the attach fails, the ENI is deleted (§7).
+func (l *loop) allocENI(count int) ErrCode {
+	n := l.n
 	subnet := n.eniSubnetChoice()
-	var primary netip.Addr
-	var addrs []netip.Prefix
-	var id ENIID
-	device := -1
-	fail := func(code ErrCode) {
-		n.ipamdErr("increaseIPPoolAllocENI")
-		done(code)
-	}
-	create := func() {
-		n.ec2(CreateNetworkInterface, func() ErrCode {
-			a, ok := subnet.AllocAddr()
-			if !ok {
-				return InsufficientFreeAddressesInSubnet
-			}
-			var code ErrCode
-			addrs, code = n.takeAddrs(subnet, count)
-			if code != OK {
-				subnet.Release(netip.PrefixFrom(a, 32))
-				return InvalidParameterValue // §2: not matched by ipamd (#3105)
-			}
-			primary = a
-			// The ENI exists in EC2 from here on, holding its addresses.
-			n.nextENIID++
-			id = n.nextENIID
-			n.eniSubnet[id] = subnet
-			n.eniAddrs[id] = append([]netip.Prefix{netip.PrefixFrom(primary, 32)}, addrs...)
-			return OK
-		}, func(code ErrCode) {
-			if code != OK {
-				fail(code)
-				return
-			}
-			// If the attach fails, the ENI is deleted (§7).
-			deleteENI := func(code ErrCode) {
-				n.ec2(DeleteNetworkInterface, func() ErrCode {
-					for _, p := range n.eniAddrs[id] {
-						subnet.Release(p)
-					}
-					delete(n.eniAddrs, id)
-					delete(n.eniSubnet, id)
-					return OK
-				}, func(ErrCode) { fail(code) })
-			}
-			n.ec2(DescribeInstances, func() ErrCode {
-				for d := 1; d < len(n.devices); d++ {
-					if !n.devices[d] {
-						device = d
-						return OK
-					}
-				}
-				return OK
-			}, func(code ErrCode) {
-				if code != OK {
-					deleteENI(code)
-					return
-				}
-				n.ec2(AttachNetworkInterface, func() ErrCode {
-					if device < 0 || n.devices[device] {
-						return AttachmentLimitExceeded
-					}
-					n.devices[device] = true
-					return OK
-				}, func(code ErrCode) {
-					if code != OK {
-						deleteENI(code)
-						return
-					}
-					n.ec2(ModifyNetworkInterfaceAttribute, nil, func(ErrCode) {
-						n.waitIMDS(func() {
-							e := n.ds.AddENI(id, device, false, primary, n.eng.Now())
-							for _, p := range addrs {
-								n.ds.AddCIDR(e, p)
-							}
-							n.Counters.ENIsAttached++
-							done(OK)
-						})
-					})
-				})
-			})
-		})
-	}
+	code := OK
 	if n.set.SubnetDiscovery {
-		n.ec2(DescribeSubnets, nil, func(code ErrCode) {
-			if code != OK {
-				fail(code)
-				return
-			}
-			create()
-		})
-		return
+		code = l.ec2(&ec2Request{api: DescribeSubnets})
 	}
-	create()
+	create := ec2Request{api: CreateNetworkInterface, subnet: subnet, count: count}
+	if code == OK {
+		code = l.ec2(&create)
+	}
+	if code != OK {
+		n.ipamdErr("increaseIPPoolAllocENI")
+		return code
+	}
+	describe := ec2Request{api: DescribeInstances}
+	code = l.ec2(&describe)
+	if code == OK {
+		code = l.ec2(&ec2Request{api: AttachNetworkInterface, device: describe.device})
+	}
+	if code != OK {
+		l.ec2(&ec2Request{api: DeleteNetworkInterface, eni: create.eni})
+		n.ipamdErr("increaseIPPoolAllocENI")
+		return code
+	}
+	l.ec2(&ec2Request{api: ModifyNetworkInterfaceAttribute})
+	l.waitIMDS()
+	primary := n.eniAddrs[create.eni][0].Addr()
+	e := n.ds.AddENI(create.eni, describe.device, false, primary, n.eng.Now())
+	for _, p := range create.cidrs {
+		n.ds.AddCIDR(e, p)
+	}
+	n.Counters.ENIsAttached++
+	return OK
 }
 
 // eniSubnetChoice is the subnet a new ENI is created in (§1): the ENIConfig
@@ -196,29 +121,28 @@ func (n *Node) eniSubnetChoice() *Subnet {
 // waitIMDS polls instance metadata until the new ENI and its addresses show:
 // first poll at once, then after 100 ms doubling with 15 % jitter, at most 12
 // attempts (§7 waitForENIAndIPsAttached).
-func (n *Node) waitIMDS(done func()) {
+func (l *loop) waitIMDS() {
+	n := l.n
 	start := n.eng.Now()
 	visible := start + n.cfg.Profile.IMDSVisible.draw(n.rngEC2)
 	backoff := 100 * sim.Millisecond
-	var poll func(attempt int)
-	poll = func(attempt int) {
+	for attempt := 1; ; attempt++ {
 		now := n.eng.Now()
 		if now >= visible || attempt >= 12 {
 			n.Counters.IMDSWait.add(now - start)
-			done()
 			return
 		}
 		d := backoff + sim.Time(n.rngEC2.Float64()*0.15*float64(backoff))
 		backoff = min(2*backoff, 60*sim.Second)
-		n.sleep(d, func() { poll(attempt + 1) })
+		l.sleep(d)
 	}
-	poll(1)
 }
 
-// ReleaseCIDRs returns CIDRs that no pod holds on one ENI: they leave the
+// releaseCIDRs returns CIDRs that no pod holds on one ENI: they leave the
 // datastore first, then one UnassignPrivateIpAddresses for the prefixes and one
 // for the /32s, each only if non-empty (§2 "Releasing", upstream DeallocCidrs).
-func (n *Node) ReleaseCIDRs(e *ENI, cs []*CIDR, done func()) {
+func (l *loop) releaseCIDRs(e *ENI, cs []*CIDR) {
+	n := l.n
 	var ips, prefixes []netip.Prefix
 	for _, c := range cs {
 		if err := n.ds.DelCIDR(c); err != nil {
@@ -231,93 +155,55 @@ func (n *Node) ReleaseCIDRs(e *ENI, cs []*CIDR, done func()) {
 			ips = append(ips, c.Prefix)
 		}
 	}
-	sub := n.eniSubnet[e.ID]
-	unassign := func(ps []netip.Prefix, next func()) {
-		if len(ps) == 0 {
-			next()
-			return
+	for _, ps := range [][]netip.Prefix{prefixes, ips} {
+		if len(ps) > 0 {
+			l.ec2(&ec2Request{api: UnassignPrivateIpAddresses, eni: e.ID, cidrs: ps})
 		}
-		n.ec2(UnassignPrivateIpAddresses, func() ErrCode {
-			for _, p := range ps {
-				sub.Release(p)
-			}
-			n.eniAddrs[e.ID] = removePrefixes(n.eniAddrs[e.ID], ps)
-			return OK
-		}, func(ErrCode) { next() })
 	}
-	unassign(prefixes, func() { unassign(ips, done) })
 }
 
 func removePrefixes(all, gone []netip.Prefix) []netip.Prefix {
 	out := all[:0]
 	for _, p := range all {
-		keep := true
-		for _, g := range gone {
-			if p == g {
-				keep = false
-				break
-			}
-		}
-		if keep {
+		if !slices.Contains(gone, p) {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-// FreeENI detaches and deletes an ENI that already left the datastore:
+// freeENI detaches and deletes an ENI that already left the datastore:
 // DescribeNetworkInterfaces, DetachNetworkInterface, a fixed 2 s sleep, then
 // DeleteNetworkInterface, each retried up to 12 times (§2 "Freeing an ENI").
-func (n *Node) FreeENI(e *ENI, done func()) {
-	sub := n.eniSubnet[e.ID]
-	retry := func(api API, effect func() ErrCode, first sim.Time, next func(ok bool)) {
-		backoff := first
-		var try func(k int)
-		try = func(k int) {
-			n.ec2(api, effect, func(code ErrCode) {
-				if code == OK {
-					next(true)
-					return
-				}
-				if k >= 12 {
-					next(false)
-					return
-				}
-				d := backoff
-				backoff = min(2*backoff, 60*sim.Second)
-				n.sleep(d, func() { try(k + 1) })
-			})
-		}
-		try(1)
+func (l *loop) freeENI(e *ENI) {
+	n := l.n
+	l.ec2(&ec2Request{api: DescribeNetworkInterfaces})
+	if !l.retry(&ec2Request{api: DetachNetworkInterface, device: e.Device}, 200*sim.Millisecond) {
+		n.ipamdErr("decreaseIPPoolFreeENIFailed")
+		return
 	}
-	n.ec2(DescribeNetworkInterfaces, nil, func(ErrCode) {
-		retry(DetachNetworkInterface, func() ErrCode {
-			n.devices[e.Device] = false
-			return OK
-		}, 200*sim.Millisecond, func(ok bool) {
-			if !ok {
-				n.ipamdErr("decreaseIPPoolFreeENIFailed")
-				done()
-				return
-			}
-			n.sleep(n.cfg.Profile.DetachSettle, func() {
-				retry(DeleteNetworkInterface, func() ErrCode {
-					for _, p := range n.eniAddrs[e.ID] {
-						sub.Release(p)
-					}
-					delete(n.eniAddrs, e.ID)
-					delete(n.eniSubnet, e.ID)
-					n.Counters.ENIsFreed++
-					return OK
-				}, 500*sim.Millisecond, func(ok bool) {
-					if !ok {
-						n.ipamdErr("decreaseIPPoolFreeENIFailed")
-					}
-					done()
-				})
-			})
-		})
-	})
+	l.sleep(n.cfg.Profile.DetachSettle)
+	if !l.retry(&ec2Request{api: DeleteNetworkInterface, eni: e.ID}, 500*sim.Millisecond) {
+		n.ipamdErr("decreaseIPPoolFreeENIFailed")
+		return
+	}
+	n.Counters.ENIsFreed++
+}
+
+// retry makes a request up to 12 times until EC2 answers OK, sleeping first
+// first, then doubling up to 60 s (ipamd's retry of detach and delete, §2).
+func (l *loop) retry(r *ec2Request, first sim.Time) bool {
+	backoff := first
+	for k := 1; ; k++ {
+		if l.ec2(r) == OK {
+			return true
+		}
+		if k >= 12 {
+			return false
+		}
+		l.sleep(backoff)
+		backoff = min(2*backoff, 60*sim.Second)
+	}
 }
 
 // HasRoomForENI is upstream hasRoomForEni (§2 step 2): ENIs below the limit,
@@ -371,3 +257,21 @@ func (n *Node) EC2Addresses(f func(s *Subnet, p netip.Prefix)) {
 		}
 	}
 }
+
+// The pool actions as the policies call them while the loop runs them (an
+// interim shape until the policies get their own view of the node).
+
+// AssignToENI is assignIPs: grew reports OK, code the last error.
+func (n *Node) AssignToENI(e *ENI, count int) (grew bool, code ErrCode) {
+	code = n.loop.assignIPs(e, count)
+	return code == OK, code
+}
+
+// AllocENI is allocENI.
+func (n *Node) AllocENI(count int) ErrCode { return n.loop.allocENI(count) }
+
+// ReleaseCIDRs is releaseCIDRs.
+func (n *Node) ReleaseCIDRs(e *ENI, cs []*CIDR) { n.loop.releaseCIDRs(e, cs) }
+
+// FreeENI is freeENI.
+func (n *Node) FreeENI(e *ENI) { n.loop.freeENI(e) }

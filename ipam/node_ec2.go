@@ -4,86 +4,151 @@ package ipam
 // account's token buckets, and takes simulated time (ipamd-behaviour.md §2, §7).
 
 import (
+	"net/netip"
+
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// ec2 makes one EC2 call through the SDK's standard retryer. effect, if not
-// nil, runs when EC2 answers and may turn the answer into an API error; done
-// gets the final outcome.
-func (n *Node) ec2(api API, effect func() ErrCode, done func(ErrCode)) {
-	if n.call != nil {
-		panic("ipam: overlapping EC2 calls in the pool loop")
-	}
-	n.call = &ec2Call{api: api, attempt: 1, effect: effect, done: done}
-	n.callAttempt()
+// ec2Request is one EC2 action and what EC2 answered: the action value the
+// pool loop hands to ec2, which EC2 applies (apply) when it answers.
+type ec2Request struct {
+	api    API
+	eni    ENIID          // the ENI acted on (Assign, Unassign, Delete), or created
+	subnet *Subnet        // CreateNetworkInterface: the subnet to create in
+	count  int            // Create, Assign: secondary IPs or prefixes wanted
+	cidrs  []netip.Prefix // Unassign: what to give back; Create, Assign: what was given
+	device int            // DescribeInstances: a free device index (-1: none); Attach, Detach: the index
 }
 
-func (n *Node) callAttempt() {
-	c := n.call
-	now := n.eng.Now()
-	c.started = now
+// ec2 makes one EC2 request through the SDK's standard retryer (§2, §7): each
+// attempt takes a token from the account's bucket for the action (or is
+// answered RequestLimitExceeded) and takes simulated time; EC2 acts on an
+// answered attempt (apply), which may turn it into an API error;
+// RequestLimitExceeded is retried after a jittered backoff while attempts and
+// the client's retry quota last. It returns the final outcome.
+func (l *loop) ec2(r *ec2Request) ErrCode {
+	n := l.n
 	p := &n.cfg.Profile
-	if n.acct.take(c.api, now) {
-		c.throttle = false
-		n.eng.After(p.Latency[c.api].draw(n.rngEC2), n, evCallFinish)
-	} else {
-		c.throttle = true
-		n.eng.After(p.Throttled.draw(n.rngEC2), n, evCallFinish)
+	c := &n.Counters
+	retried := false
+	l.inFlight = r
+	for attempt := 1; ; attempt++ {
+		started := n.eng.Now()
+		answered := n.acct.take(r.api, started)
+		if answered {
+			l.wait(p.Latency[r.api].draw(n.rngEC2))
+		} else {
+			l.wait(p.Throttled.draw(n.rngEC2))
+		}
+		code := RequestLimitExceeded
+		if answered {
+			code = n.apply(r)
+		}
+		took := n.eng.Now() - started
+		c.EC2Requests[r.api]++
+		key := LatencyKey{r.api, code}
+		ls := c.EC2Latency[key]
+		if ls == nil {
+			ls = &LatencySum{}
+			c.EC2Latency[key] = ls
+		}
+		ls.add(took)
+		if code != OK {
+			c.EC2Errors[r.api]++
+		}
+		if code == RequestLimitExceeded {
+			c.EC2Throttled[r.api]++
+			if attempt < sdkMaxAttempts && n.retryQuota() >= sdkRetryCost {
+				n.spendQuota(sdkRetryCost)
+				retried = true
+				l.wait(sdkBackoff(n.rngEC2, attempt))
+				continue
+			}
+		} else if code == OK {
+			if retried {
+				n.spendQuota(-sdkRetryCost)
+			} else {
+				n.spendQuota(-sdkNoRetryRefund)
+			}
+		}
+		l.inFlight = nil
+		return code
 	}
 }
 
-func (n *Node) callFinish() {
-	c := n.call
-	now := n.eng.Now()
-	code := OK
-	if c.throttle {
-		code = RequestLimitExceeded
-	} else if c.effect != nil {
-		code = c.effect()
-	}
-	cn := &n.Counters
-	cn.EC2Requests[c.api]++
-	key := LatencyKey{c.api, code}
-	ls := cn.EC2Latency[key]
-	if ls == nil {
-		ls = &LatencySum{}
-		cn.EC2Latency[key] = ls
-	}
-	ls.add(now - c.started)
-	if code != OK {
-		cn.EC2Errors[c.api]++
-	}
-	if code == RequestLimitExceeded {
-		cn.EC2Throttled[c.api]++
-		if c.attempt < sdkMaxAttempts && n.retryQuota() >= sdkRetryCost {
-			n.spendQuota(sdkRetryCost)
-			c.retried = true
-			c.attempt++
-			n.eng.After(sdkBackoff(n.rngEC2, c.attempt-1), n, evCallAttempt)
-			return
+// apply is what EC2 does when it answers a request: the instance's ENIs,
+// device indexes and addresses as EC2 sees them (§7).
+func (n *Node) apply(r *ec2Request) ErrCode {
+	switch r.api {
+	case CreateNetworkInterface:
+		a, ok := r.subnet.AllocAddr()
+		if !ok {
+			return InsufficientFreeAddressesInSubnet
 		}
-	} else if code == OK {
-		if c.retried {
-			n.spendQuota(-sdkRetryCost)
-		} else {
-			n.spendQuota(-sdkNoRetryRefund)
+		got, code := n.takeAddrs(r.subnet, r.count)
+		if code != OK {
+			r.subnet.Release(netip.PrefixFrom(a, 32))
+			return InvalidParameterValue // §2: not matched by ipamd (#3105)
 		}
+		// The ENI exists in EC2 from here on, holding its addresses.
+		n.nextENIID++
+		r.eni = n.nextENIID
+		r.cidrs = got
+		n.eniSubnet[r.eni] = r.subnet
+		n.eniAddrs[r.eni] = append([]netip.Prefix{netip.PrefixFrom(a, 32)}, got...)
+	case DescribeInstances:
+		r.device = -1
+		for d := 1; d < len(n.devices); d++ {
+			if !n.devices[d] {
+				r.device = d
+				break
+			}
+		}
+	case AttachNetworkInterface:
+		if r.device < 0 || n.devices[r.device] {
+			return AttachmentLimitExceeded
+		}
+		n.devices[r.device] = true
+	case AssignPrivateIpAddresses:
+		got, code := n.takeAddrs(n.eniSubnet[r.eni], r.count)
+		if code != OK {
+			return code
+		}
+		r.cidrs = got
+	case UnassignPrivateIpAddresses:
+		sub := n.eniSubnet[r.eni]
+		for _, p := range r.cidrs {
+			sub.Release(p)
+		}
+		n.eniAddrs[r.eni] = removePrefixes(n.eniAddrs[r.eni], r.cidrs)
+	case DetachNetworkInterface:
+		n.devices[r.device] = false
+	case DeleteNetworkInterface:
+		sub := n.eniSubnet[r.eni]
+		for _, p := range n.eniAddrs[r.eni] {
+			sub.Release(p)
+		}
+		delete(n.eniAddrs, r.eni)
+		delete(n.eniSubnet, r.eni)
 	}
-	n.call = nil
-	c.done(code)
+	return OK
 }
 
 // The SDK client's retry quota (per node: one EC2 client per aws-node).
 func (n *Node) retryQuota() int  { return sdkQuota - n.quotaUsed }
 func (n *Node) spendQuota(k int) { n.quotaUsed = max(0, min(sdkQuota, n.quotaUsed+k)) }
 
-// sleep resumes f after d of simulated time.
-func (n *Node) sleep(d sim.Time, f func()) {
-	if n.sleepFn != nil {
-		panic("ipam: overlapping sleeps in the pool loop")
-	}
-	n.sleepFn = f
-	n.eng.After(d, n, evSleep)
+func (n *Node) ipamdErr(fn string) { n.Counters.IpamdErrors[fn]++ }
+
+// wait parks the pool loop for d of simulated time.
+func (l *loop) wait(d sim.Time) {
+	l.n.eng.After(d, l.n, evResume)
+	l.park()
 }
 
-func (n *Node) ipamdErr(fn string) { n.Counters.IpamdErrors[fn]++ }
+// sleep is the loop sleeping (not waiting for EC2) for d.
+func (l *loop) sleep(d sim.Time) {
+	l.sleeping = true
+	l.wait(d)
+	l.sleeping = false
+}

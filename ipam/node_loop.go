@@ -2,34 +2,100 @@ package ipam
 
 // ipamd's start-up and its pool loop: cadence, passes, and the sleep of a
 // loop that has nothing to do (ipamd-behaviour.md §2).
+//
+// The loop is straight-line code, as upstream's is: it runs as a coroutine
+// (iter.Pull) that strictly alternates with the engine. A blocking action (an
+// EC2 call, a sleep, waiting for the next pass) schedules the event that ends
+// it and parks the coroutine; the node's Fire resumes it when that event
+// fires. Only one of the two ever runs, so the run stays deterministic.
 
 import (
+	"iter"
+
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// nodeInit is upstream nodeInit (§2 Startup): discover the primary ENI
-// (DescribeNetworkInterfaces), tag it (CreateTags), then one pre-scaling step;
-// the gRPC server answers ADDs only after that.
-func (n *Node) nodeInit() {
-	n.ec2(DescribeNetworkInterfaces, nil, func(ErrCode) {
-		n.ec2(CreateTags, nil, func(ErrCode) {
-			n.policy.PreScale(n, func(ok bool) {
-				if !ok {
-					// handlePreScaling failed (custom networking with an empty
-					// pool): aws-node exits and is restarted.
-					n.ipamdErr("nodeInit")
-					n.sleep(10*sim.Second, n.nodeInit)
-					return
-				}
-				n.ready = true
-				n.lastPassEnd = n.eng.Now()
-				n.schedulePass(n.eng.Now() + n.LoopPeriod()/2)
-				if n.cfg.OnReady != nil {
-					n.cfg.OnReady(n)
-				}
-			})
-		})
-	})
+// loop is a node's ipamd loop.
+type loop struct {
+	n     *Node
+	next  func() (struct{}, bool) // resume the coroutine
+	stop  func()
+	yield func(struct{}) bool
+	// What the loop waits for, if not its next pass: an EC2 request, or a
+	// sleep.
+	inFlight *ec2Request
+	sleeping bool
+}
+
+// errStopped unwinds a parked loop that is being closed.
+type errStopped struct{}
+
+// start runs the loop until it first blocks.
+func (l *loop) start() {
+	l.next, l.stop = iter.Pull(l.body)
+	l.resume()
+}
+
+// resume runs the parked loop until it blocks again.
+func (l *loop) resume() { l.next() }
+
+// close ends a parked loop, freeing its coroutine.
+func (l *loop) close() {
+	if l.stop != nil {
+		l.stop()
+		l.stop = nil
+	}
+}
+
+// park hands control back to the engine until resume.
+func (l *loop) park() {
+	if !l.yield(struct{}{}) {
+		panic(errStopped{})
+	}
+}
+
+func (l *loop) body(yield func(struct{}) bool) {
+	l.yield = yield
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(errStopped); !ok {
+				panic(r)
+			}
+		}
+	}()
+	l.run()
+}
+
+// run is the loop: upstream nodeInit (§2 Startup: discover the primary ENI
+// with DescribeNetworkInterfaces, tag it with CreateTags, then one
+// pre-scaling step; the gRPC server answers ADDs only after that), then one
+// updateIPPoolIfRequired per pass, for the node's life.
+func (l *loop) run() {
+	n := l.n
+	for {
+		l.ec2(&ec2Request{api: DescribeNetworkInterfaces})
+		l.ec2(&ec2Request{api: CreateTags})
+		if n.policy.PreScale(n) {
+			break
+		}
+		// handlePreScaling failed (custom networking with an empty pool):
+		// aws-node exits and is restarted.
+		n.ipamdErr("nodeInit")
+		l.sleep(10 * sim.Second)
+	}
+	n.ready = true
+	n.lastPassEnd = n.eng.Now()
+	n.schedulePass(n.eng.Now() + n.LoopPeriod()/2)
+	if n.cfg.OnReady != nil {
+		n.cfg.OnReady(n)
+	}
+	for {
+		l.park() // until the pass event
+		n.passPending = false
+		n.dormant = false // a pass is running: pod events must not start another
+		idle := n.policy.Pass(n)
+		n.passEnded(idle)
+	}
 }
 
 // PeriodPolicy is a Policy whose pool loop runs at its own period instead of
@@ -59,35 +125,32 @@ func (n *Node) schedulePass(at sim.Time) {
 	n.passEvent = n.eng.Schedule(at, n, evPass)
 }
 
-// runPass runs one updateIPPoolIfRequired and schedules the next a loop
-// period after it ends: EC2 calls are synchronous, so a slow pass stretches
-// the cycle (§2 Cadence).
-func (n *Node) runPass() {
-	n.passPending = false
-	n.dormant = false // a pass is running: pod events must not start another
-	n.policy.Pass(n, func(idle bool) {
-		n.lastPassEnd = n.eng.Now()
-		period := n.LoopPeriod()
-		if idle && !n.cfg.AlwaysTick {
-			at, pending := n.nextTimer()
-			if !pending {
-				// Nothing the pass looks at can change until a pod arrives or
-				// leaves: sleep without ticking, keeping the loop's phase.
-				n.dormant = true
-				return
-			}
-			if at > n.lastPassEnd+period {
-				// Skip the passes that would find nothing to do: the first
-				// one that can act is the first on the loop's phase at or
-				// after the timer.
-				k := (at - n.lastPassEnd + period - 1) / period
-				n.schedulePass(n.lastPassEnd + k*period)
-				n.dormant = true // a pod event may still pull the pass earlier
-				return
-			}
+// passEnded schedules the next pass a loop period after this one ended: EC2
+// calls are synchronous, so a slow pass stretches the cycle (§2 Cadence).
+// After an idle pass the loop may sleep through passes that would find
+// nothing to do.
+func (n *Node) passEnded(idle bool) {
+	n.lastPassEnd = n.eng.Now()
+	period := n.LoopPeriod()
+	if idle && !n.cfg.AlwaysTick {
+		at, pending := n.nextTimer()
+		if !pending {
+			// Nothing the pass looks at can change until a pod arrives or
+			// leaves: sleep without ticking, keeping the loop's phase.
+			n.dormant = true
+			return
 		}
-		n.schedulePass(n.lastPassEnd + period)
-	})
+		if at > n.lastPassEnd+period {
+			// Skip the passes that would find nothing to do: the first
+			// one that can act is the first on the loop's phase at or
+			// after the timer.
+			k := (at - n.lastPassEnd + period - 1) / period
+			n.schedulePass(n.lastPassEnd + k*period)
+			n.dormant = true // a pod event may still pull the pass earlier
+			return
+		}
+	}
+	n.schedulePass(n.lastPassEnd + period)
 }
 
 // TimerPolicy is a Policy that can tell when, with no pod arriving or leaving,

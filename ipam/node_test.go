@@ -65,6 +65,7 @@ func newHarness(t testing.TB, instance, profile string, mod func(c *Config)) *ha
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(n.Close)
 	h := &harness{t: t, eng: eng, n: n, warn: w}
 	n.Start()
 	return h
@@ -775,6 +776,7 @@ func TestAccountThrottling(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(n.Close)
 			n.Start()
 			ns = append(ns, n)
 		}
@@ -982,11 +984,11 @@ func TestNodeTerminateReleasesEverything(t *testing.T) {
 		when func(h *harness) bool
 	}{
 		{"CreateNetworkInterface in flight", func(h *harness) bool {
-			return h.n.call != nil && h.n.call.api == CreateNetworkInterface
+			return h.n.loop.inFlight != nil && h.n.loop.inFlight.api == CreateNetworkInterface
 		}},
 		{"ENI created, not attached", func(h *harness) bool { return calls(h, CreateNetworkInterface) > 0 }},
 		{"ENI attached, IMDS wait", func(h *harness) bool {
-			return calls(h, ModifyNetworkInterfaceAttribute) > 0 && h.n.sleepFn != nil
+			return calls(h, ModifyNetworkInterfaceAttribute) > 0 && h.n.loop.sleeping
 		}},
 		{"ENI detached, not deleted", func(h *harness) bool { return calls(h, DetachNetworkInterface) > 0 }},
 		{"idle", func(h *harness) bool { return h.eng.Now() >= sec(150) }},

@@ -3,6 +3,7 @@ package ipam
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -208,38 +209,6 @@ func PolicySettings(p Policy) []string {
 	return nil
 }
 
-// ---- the policy's own clock ----
-
-// clockedPolicy is a policy whose loop runs at its own period instead of
-// ipamd's 5 s (A1: the operator's queue at most once per second; A2: CNS's
-// 1 s monitor; A3: Terway's reconcile at most once per second).
-type clockedPolicy interface {
-	Period() sim.Time
-	// tick is one iteration of the loop; acted reports that it did something
-	// (an EC2 call or a state change worth another look next period).
-	tick(n *Node, done func(acted bool))
-}
-
-// loopPeriodNode is the node once its pool loop runs at a policy's Period:
-// node.go's LoopPeriod (the hook in the report).
-type loopPeriodNode interface{ LoopPeriod() sim.Time }
-
-// runClocked runs one pass of a clocked policy (A1–A3, A6 cadences). When
-// the node's loop already ticks at the policy's period, the pass is one tick.
-// Until then the policy keeps its own clock inside this one pass, which then
-// never returns: it ticks a period after the previous tick ended, for the
-// rest of the run — the instants the node's loop would pick, so both ways
-// give the same run (a tick with nothing due does nothing).
-func runClocked(n *Node, p clockedPolicy, done func(idle bool)) {
-	if h, ok := any(n).(loopPeriodNode); ok && h.LoopPeriod() == p.Period() {
-		p.tick(n, func(acted bool) { done(!acted) })
-		return
-	}
-	var loop func()
-	loop = func() { p.tick(n, func(bool) { n.sleep(p.Period(), loop) }) }
-	loop()
-}
-
 // podChanges counts the events that change the set of addresses in use: an
 // address handed out, or a pod holding one deleted.
 func podChanges(n *Node) uint64 {
@@ -266,88 +235,59 @@ func (s *soonest) add(t sim.Time) {
 // ---- EC2-backed growth and release shared by the operator-style policies ----
 
 // growBy is how the operator-style policies (A1–A3) turn an address count
-// into EC2 actions: it adds at least want addresses with one EC2 action per ENI, as the
-// VPC CNI's primitives do them: existing ENIs first, in walk order, each
-// topped up with at most perCall addresses (0: no cap); only when none has
-// room, new ENIs with at most perCall each. skip excludes ENIs (Cilium's
-// first-interface-index). done reports whether every call succeeded and
-// whether any EC2 call was made.
-func growBy(n *Node, want, perCall int, skip func(*ENI) bool, done func(ok, called bool)) {
+// into EC2 actions: it adds at least want addresses with one EC2 action per
+// ENI, as the VPC CNI's primitives do them: existing ENIs first, in walk
+// order, each topped up with at most perCall addresses (0: no cap); only when
+// none has room, new ENIs with at most perCall each. It reports whether every
+// call succeeded and whether any EC2 call was made.
+func growBy(n *Node, want, perCall int) (ok, called bool) {
 	per := n.lim.addrsPerCIDR()
 	slots := n.lim.CIDRsPerENI()
-	called := false
-	var enis []*ENI
-	for _, e := range n.ds.AllocatableENIs(slots, n.set.CustomNetworking) {
-		if skip == nil || !skip(e) {
-			enis = append(enis, e)
-		}
-	}
 	capped := func(k int) int {
 		if perCall > 0 {
 			return min(k, perCall)
 		}
 		return k
 	}
-	var step func(i int)
-	step = func(i int) {
+	for _, e := range n.ds.AllocatableENIs(slots, n.set.CustomNetworking) {
 		if want <= 0 {
-			done(true, called)
-			return
+			return true, called
 		}
-		if i < len(enis) {
-			e := enis[i]
-			room := slots - len(e.CIDRs())
-			if room <= 0 {
-				step(i + 1)
-				return
-			}
-			k := min(room, divCeil(capped(want), per))
-			called = true
-			n.AssignToENI(e, k, func(ok bool, _ ErrCode) {
-				if !ok {
-					done(false, true)
-					return
-				}
-				want -= k * per
-				step(i + 1)
-			})
-			return
+		room := slots - len(e.CIDRs())
+		if room <= 0 {
+			continue
 		}
+		k := min(room, divCeil(capped(want), per))
+		called = true
+		if grew, _ := n.AssignToENI(e, k); !grew {
+			return false, true
+		}
+		want -= k * per
+	}
+	for want > 0 {
 		if !n.HasRoomForENI() {
-			done(want <= 0, called)
-			return
+			return false, called
 		}
 		k := min(slots, divCeil(capped(want), per))
 		called = true
-		n.AllocENI(k, func(code ErrCode) {
-			if code != OK {
-				done(false, true)
-				return
-			}
-			want -= k * per
-			step(i)
-		})
+		if n.AllocENI(k) != OK {
+			return false, true
+		}
+		want -= k * per
 	}
-	step(0)
+	return true, called
 }
 
 // releaseFree is their release (A2 PendingRelease, A3 trim and reclaim): it
-// returns up to count addresses that no pod holds (whole CIDRs
-// only), walking ENIs from the last attached back to the primary so the
-// newest ENIs empty first, with at most perCall CIDRs per
-// UnassignPrivateIpAddresses (0: no cap). done reports how many addresses
-// left.
-func releaseFree(n *Node, count, perCall int, done func(released int)) {
+// returns up to count addresses that no pod holds (whole CIDRs only), walking
+// ENIs from the last attached back to the primary so the newest ENIs empty
+// first, with at most perCall CIDRs per UnassignPrivateIpAddresses (0: no
+// cap). It returns how many addresses left.
+func releaseFree(n *Node, count, perCall int) (released int) {
 	per := n.lim.addrsPerCIDR()
 	cidrs := count / per
-	released := 0
 	enis := append([]*ENI(nil), n.ds.ENIs()...)
-	var step func(i int)
-	step = func(i int) {
-		if i < 0 || cidrs <= 0 {
-			done(released)
-			return
-		}
+	for i := len(enis) - 1; i >= 0 && cidrs > 0; {
 		e := enis[i]
 		var cs []*CIDR
 		for _, c := range e.CIDRs() {
@@ -357,22 +297,20 @@ func releaseFree(n *Node, count, perCall int, done func(released int)) {
 		}
 		// Highest addresses first: the lowest ones are the ones first-fit
 		// hands out.
-		for a, b := 0, len(cs)-1; a < b; a, b = a+1, b-1 {
-			cs[a], cs[b] = cs[b], cs[a]
-		}
+		slices.Reverse(cs)
 		k := min(len(cs), cidrs)
 		if perCall > 0 {
 			k = min(k, perCall)
 		}
 		if k == 0 {
-			step(i - 1)
-			return
+			i--
+			continue
 		}
 		cidrs -= k
 		released += k * per
-		n.ReleaseCIDRs(e, cs[:k], func() { step(i) })
+		n.ReleaseCIDRs(e, cs[:k])
 	}
-	step(len(enis) - 1)
+	return released
 }
 
 // freeCIDRAddrs is the addresses in CIDRs no pod holds, which a release can

@@ -45,6 +45,7 @@ func newPolNode(t *testing.T, instance string, p Policy, sets ...string) *polNod
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(n.Close)
 	n.Start()
 	return &polNode{t: t, eng: eng, n: n}
 }

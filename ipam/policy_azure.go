@@ -138,17 +138,19 @@ func (a *Azure) scaler(n *Node) (batch, reqPct, relPct, maxIPs int) {
 
 // PreScale: the first reconcile sets the initial request (v1: free 0 < m →
 // one batch; v2: B·⌈mf⌉), which is fulfilled before the node takes pods (A2).
-func (a *Azure) PreScale(n *Node, done func(ok bool)) {
-	a.tick(n, func(bool) { done(true) })
+func (a *Azure) PreScale(n *Node) bool {
+	a.reconcile(n)
+	return true
 }
 
-// Pass implements Policy.
-func (a *Azure) Pass(n *Node, done func(idle bool)) { runClocked(n, a, done) }
+// Pass is one reconcile.
+func (a *Azure) Pass(n *Node) (idle bool) { return !a.reconcile(n) }
 
-// tick is one monitor reconcile (A2: v1 every 1 s, v2 on demand events) and
-// the control plane fulfilling the request: addresses marked PendingRelease
-// are unassigned, a request above what the node holds is topped up.
-func (a *Azure) tick(n *Node, done func(acted bool)) {
+// reconcile is one monitor reconcile (A2: v1 every 1 s, v2 on demand events)
+// and the control plane fulfilling the request: addresses marked
+// PendingRelease are unassigned, a request above what the node holds is
+// topped up. It reports whether anything changed or an EC2 call was made.
+func (a *Azure) reconcile(n *Node) (acted bool) {
 	s := a.state(n)
 	st := n.ds.Stats()
 	batch, reqPct, relPct, maxIPs := a.scaler(n)
@@ -171,31 +173,23 @@ func (a *Azure) tick(n *Node, done func(acted bool)) {
 		s.request, release = azureV1(s.request, st.AssignedIPs, batch, minFree, maxFree, maxIPs)
 	}
 	changed := s.request != before
-	fulfil := func() {
-		total := n.ds.Stats().TotalIPs
-		if total >= s.request {
-			done(changed)
-			return
+	if release > 0 {
+		// MarkIPAsPendingRelease picks addresses no pod holds, and refuses
+		// when there are not that many: the request then stays.
+		if freeCIDRAddrs(n) >= release {
+			released := releaseFree(n, release, 0)
+			if !a.V2 {
+				s.request = before - released
+			}
+			return s.request != before || released > 0
 		}
-		growBy(n, s.request-total, 0, nil, func(_, called bool) { done(changed || called) })
-	}
-	if release == 0 {
-		fulfil()
-		return
-	}
-	// MarkIPAsPendingRelease picks addresses no pod holds, and refuses when
-	// there are not that many: the request then stays.
-	if freeCIDRAddrs(n) < release {
 		s.request, changed = before, false
-		fulfil()
-		return
 	}
-	releaseFree(n, release, 0, func(released int) {
-		if !a.V2 {
-			s.request = before - released
-		}
-		done(s.request != before || released > 0)
-	})
+	if total := n.ds.Stats().TotalIPs; total < s.request {
+		_, called := growBy(n, s.request-total, 0)
+		return changed || called
+	}
+	return changed
 }
 
 // NextTimer implements TimerPolicy: without a pod event only an unfulfilled

@@ -104,9 +104,9 @@ func (c *Calico) state(n *Node) *calicoNode {
 }
 
 // PreScale claims nothing: the first pod's ADD claims the first block (A6).
-func (c *Calico) PreScale(n *Node, done func(ok bool)) {
+func (c *Calico) PreScale(n *Node) bool {
 	c.state(n)
-	done(true)
+	return true
 }
 
 // AllocateOnADD is the claim inside the CNI ADD (A6 rule 2): called when the
@@ -125,14 +125,11 @@ func (c *Calico) AllocateOnADD(n *Node) bool {
 	return true
 }
 
-// Pass implements Policy.
-func (c *Calico) Pass(n *Node, done func(idle bool)) { runClocked(n, c, done) }
-
-// tick releases blocks (A6 Release; kube-controllers releaseUnusedBlocks) at
+// Pass releases blocks (A6 Release; kube-controllers releaseUnusedBlocks) at
 // each IPAM sync: after a pod changed a block, and every half grace period. Until the
 // ADD path claims blocks itself, it also claims one for pods that found no
 // address.
-func (c *Calico) tick(n *Node, done func(acted bool)) {
+func (c *Calico) Pass(n *Node) (idle bool) {
 	s := c.state(n)
 	now := n.eng.Now()
 	acted := false
@@ -147,8 +144,7 @@ func (c *Calico) tick(n *Node, done func(acted bool)) {
 		s.nextSync += c.syncPeriod()
 	}
 	if !sync {
-		done(acted)
-		return
+		return !acted
 	}
 	kept := s.blocks[:0]
 	for i, b := range s.blocks {
@@ -175,7 +171,7 @@ func (c *Calico) tick(n *Node, done func(acted bool)) {
 	}
 	clear(s.blocks[len(kept):])
 	s.blocks = kept
-	done(acted)
+	return !acted
 }
 
 func blockEmpty(b *calicoBlock) bool {

@@ -1,8 +1,9 @@
 package ipam
 
 import (
+	"cmp"
 	"net/netip"
-	"sort"
+	"slices"
 
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -155,19 +156,16 @@ func (c *Cilium) state(n *Node) *ciliumNode {
 // PreScale: the agent creates its CiliumNode; the operator's UpdatedResource
 // resolves the initial deficit (A1: pre-allocate on an empty node) before the
 // agent hands out addresses.
-func (c *Cilium) PreScale(n *Node, done func(ok bool)) {
-	s := c.state(n)
-	c.maintain(n, s, false, func(bool) { done(true) })
+func (c *Cilium) PreScale(n *Node) bool {
+	c.maintain(n, c.state(n), false)
+	return true
 }
 
-// Pass implements Policy.
-func (c *Cilium) Pass(n *Node, done func(idle bool)) { runClocked(n, c, done) }
-
-// tick is one turn of the operator's queue (A1 Timing): the agent's status
+// Pass is one turn of the operator's queue (A1 Timing): the agent's status
 // write if due, then a resync (after a mutation, at most once per
 // ipam-node-manager-resync, or the once-a-minute scan) with maintenance, or
 // the maintenance a CiliumNode update triggers.
-func (c *Cilium) tick(n *Node, done func(acted bool)) {
+func (c *Cilium) Pass(n *Node) (idle bool) {
 	s := c.state(n)
 	now := n.eng.Now()
 	acted := c.agentUpdate(n, s)
@@ -179,17 +177,16 @@ func (c *Cilium) tick(n *Node, done func(acted bool)) {
 			}
 		}
 		s.cnUpdated = false // the resync recalculates from the latest report
-		c.resync(n, s, func() {
-			c.maintain(n, s, true, func(bool) { done(true) })
-		})
-		return
+		c.resync(n, s)
+		c.maintain(n, s, true)
+		return false
 	}
 	if s.cnUpdated {
 		s.cnUpdated = false
-		c.maintain(n, s, false, func(bool) { done(true) })
-		return
+		c.maintain(n, s, false)
+		return false
 	}
-	done(acted)
+	return !acted
 }
 
 // agentUpdate is the agent's rate-limited CiliumNode status write: addresses
@@ -226,15 +223,12 @@ func (c *Cilium) agentUpdate(n *Node, s *ciliumNode) bool {
 // allocation; instancesAPIResync's DescribeNetworkInterfaces and
 // DescribeSubnets, of the describes eni.rst lists) followed by the node's
 // recalculation; it clears requireResync.
-func (c *Cilium) resync(n *Node, s *ciliumNode, done func()) {
+func (c *Cilium) resync(n *Node, s *ciliumNode) {
 	s.lastResync = n.eng.Now()
 	s.resyncPending = false
-	n.ec2(DescribeNetworkInterfaces, nil, func(ErrCode) {
-		n.ec2(DescribeSubnets, nil, func(ErrCode) {
-			s.resyncNeeded = false
-			done()
-		})
-	})
+	n.loop.ec2(&ec2Request{api: DescribeNetworkInterfaces})
+	n.loop.ec2(&ec2Request{api: DescribeSubnets})
+	s.resyncNeeded = false
 }
 
 // maxAllocate is max-allocate, or the instance limit: (adapters − first
@@ -251,48 +245,43 @@ func (c *Cilium) maxAllocate(n *Node) int {
 // MaintainIPPool doing it (A1): release when excess is to be released, else
 // one allocation for needed + max-above-watermark + surge. withRelease is
 // false on a CiliumNode update, where upstream checks only allocation.
-func (c *Cilium) maintain(n *Node, s *ciliumNode, withRelease bool, done func(mutated bool)) {
+func (c *Cilium) maintain(n *Node, s *ciliumNode, withRelease bool) {
 	st := n.ds.Stats()
 	needed := calculateNeededIPs(st.TotalIPs, s.reportedUsed, c.PreAllocate, c.MinAllocate, c.maxAllocate(n))
 	excess := calculateExcessIPs(st.TotalIPs, s.reportedUsed, c.PreAllocate, c.MinAllocate, c.MaxAboveWatermark)
 	allocationNeeded := !s.resyncNeeded && needed > 0
 	releaseNeeded := c.ReleaseExcessIPs && withRelease && (!s.resyncNeeded && excess > 0 || len(s.marks) > 0)
 	if !allocationNeeded && !releaseNeeded {
-		done(false)
 		return
 	}
-	finish := func(mutated, failed bool) {
-		if !failed {
-			s.resyncNeeded = true // requireResync
-		}
-		if mutated || failed {
-			s.resyncPending = true // resyncTrigger
-		}
-		done(mutated)
+	mutated, failed := false, false
+	switch {
+	case c.ReleaseExcessIPs && excess > 0:
+		mutated = c.release(n, s, excess)
+	case needed == 0:
+		clear(s.marks) // abortNoLongerExcessIPs
+	default:
+		clear(s.marks)
+		mutated, failed = c.allocate(n, needed+c.MaxAboveWatermark+ciliumSurge(n.Waiting(), needed))
 	}
-	if c.ReleaseExcessIPs && excess > 0 {
-		c.release(n, s, excess, func(mutated bool) { finish(mutated, false) })
-		return
+	if !failed {
+		s.resyncNeeded = true // requireResync
 	}
-	clear(s.marks) // abortNoLongerExcessIPs
-	if needed == 0 {
-		finish(false, false)
-		return
+	if mutated || failed {
+		s.resyncPending = true // resyncTrigger
 	}
-	c.allocate(n, needed+c.MaxAboveWatermark+ciliumSurge(n.Waiting(), needed), finish)
 }
 
 // allocate is handleIPAllocation (A1 grow rule: capped by the chosen ENI's
 // and the subnet's free slots; a new ENI only when none has room): the first
-// attached ENI (walk order) with
-// room whose subnet has free addresses gets min(room, subnet, maxToAllocate)
-// in one AssignPrivateIpAddresses; if none qualifies or that call fails, a new
-// ENI is created with min(maxToAllocate, L−1) addresses, if a slot is free.
-func (c *Cilium) allocate(n *Node, maxToAllocate int, done func(mutated, failed bool)) {
+// attached ENI (walk order) with room whose subnet has free addresses gets
+// min(room, subnet, maxToAllocate) in one AssignPrivateIpAddresses; if none
+// qualifies or that call fails ("Unable to assign additional IPs to
+// interface, will create new interface"), a new ENI is created with
+// min(maxToAllocate, L−1) addresses, if a slot is free.
+func (c *Cilium) allocate(n *Node, maxToAllocate int) (mutated, failed bool) {
 	per := n.lim.addrsPerCIDR()
 	slots := n.lim.CIDRsPerENI()
-	var pick *ENI
-	avail := 0
 	for _, e := range n.ds.AllocatableENIs(slots, false) {
 		if e.Device < c.FirstIfaceIndex {
 			continue
@@ -300,47 +289,35 @@ func (c *Cilium) allocate(n *Node, maxToAllocate int, done func(mutated, failed 
 		room := (slots - len(e.CIDRs())) * per
 		free := n.eniSubnet[e.ID].Free()
 		if room > 0 && free > 0 {
-			pick, avail = e, min(room, free)
+			k := min(room, free, maxToAllocate)
+			if grew, _ := n.AssignToENI(e, divCeil(k, per)); grew {
+				return true, false
+			}
 			break
 		}
 	}
-	create := func() {
-		if len(n.ds.ENIs()) >= n.lim.MaxENIs {
-			done(false, false) // out of interfaces: not a failure upstream
-			return
-		}
-		k := min(maxToAllocate, n.lim.IPv4PerENI-1)
-		if k <= 0 {
-			done(false, false)
-			return
-		}
-		n.AllocENI(min(divCeil(k, per), slots), func(code ErrCode) { done(code == OK, code != OK) })
+	if len(n.ds.ENIs()) >= n.lim.MaxENIs {
+		return false, false // out of interfaces: not a failure upstream
 	}
-	if pick == nil {
-		create()
-		return
+	k := min(maxToAllocate, n.lim.IPv4PerENI-1)
+	if k <= 0 {
+		return false, false
 	}
-	k := min(avail, maxToAllocate)
-	n.AssignToENI(pick, divCeil(k, per), func(ok bool, _ ErrCode) {
-		if ok {
-			done(true, false)
-			return
-		}
-		create() // "Unable to assign additional IPs to interface, will create new interface"
-	})
+	code := n.AllocENI(min(divCeil(k, per), slots))
+	return code == OK, code != OK
 }
 
 // release is PrepareIPRelease plus handleIPRelease (A1 shrink rule): the ENI
 // with the most free addresses (in ID order, ENIs with prefixes skipped)
 // offers min(free, excess) of them; each must stay excess for
 // excess-ip-release-delay, is then marked for release, and goes once the agent
-// has answered ready-for-release.
-func (c *Cilium) release(n *Node, s *ciliumNode, excess int, done func(mutated bool)) {
+// has answered ready-for-release. It reports whether addresses were released.
+func (c *Cilium) release(n *Node, s *ciliumNode, excess int) bool {
 	now := n.eng.Now()
 	var best *ENI
 	var offer []*CIDR
 	enis := append([]*ENI(nil), n.ds.ENIs()...)
-	sort.Slice(enis, func(a, b int) bool { return enis[a].ID < enis[b].ID })
+	slices.SortFunc(enis, func(a, b *ENI) int { return cmp.Compare(a.ID, b.ID) })
 	for _, e := range enis {
 		if e.Device < c.FirstIfaceIndex {
 			continue
@@ -384,15 +361,13 @@ func (c *Cilium) release(n *Node, s *ciliumNode, excess int, done func(mutated b
 		}
 	}
 	if len(ready) == 0 {
-		done(false)
-		return
+		return false
 	}
-	n.ReleaseCIDRs(best, ready, func() {
-		for _, cd := range ready {
-			delete(s.marks, cd.Prefix)
-		}
-		done(true)
-	})
+	n.ReleaseCIDRs(best, ready)
+	for _, cd := range ready {
+		delete(s.marks, cd.Prefix)
+	}
+	return true
 }
 
 func (c *Cilium) cidrFree(n *Node, p netip.Prefix) bool {

@@ -50,13 +50,12 @@ func StaticBlockBits(maxPods int) int { return 32 - bits.TrailingZeros(uint(Stat
 
 // PreScale reserves the node's block from its subnet (A5: at node creation).
 // A subnet without room for the block fails start-up, which is retried.
-func (s *Static) PreScale(n *Node, done func(ok bool)) {
+func (s *Static) PreScale(n *Node) bool {
 	if s.nodes == nil {
 		s.nodes = map[*Node][]*CIDR{}
 	}
 	if s.nodes[n] != nil {
-		done(true)
-		return
+		return true
 	}
 	// The VPC CNI node's max pods, not this node's: the prefix mode its
 	// datastore runs in would give the prefix-delegation figure.
@@ -66,15 +65,14 @@ func (s *Static) PreScale(n *Node, done func(ok bool)) {
 	}
 	cs, ok := holdBlock(n, StaticBlockSize(mp))
 	if !ok {
-		done(false)
-		return
+		return false
 	}
 	s.nodes[n] = cs
-	done(true)
+	return true
 }
 
 // Pass does nothing: the block neither grows nor shrinks (A5).
-func (*Static) Pass(_ *Node, done func(idle bool)) { done(true) }
+func (*Static) Pass(*Node) (idle bool) { return true }
 
 // NextTimer implements TimerPolicy: no timer (A5: no warm pool).
 func (*Static) NextTimer(*Node) (sim.Time, bool) { return 0, false }

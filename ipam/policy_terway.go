@@ -121,84 +121,55 @@ func (t *Terway) state(n *Node) *terwayNode {
 
 // PreScale is the one-off warm-up (A3 ip_warm_up_size) and the min_pool_size
 // floor, before the node takes pods.
-func (t *Terway) PreScale(n *Node, done func(ok bool)) {
+func (t *Terway) PreScale(n *Node) bool {
 	s := t.state(n)
-	want := max(t.WarmUpSize, t.MinPoolSize)
-	if want == 0 {
-		done(true)
-		return
-	}
-	growBy(n, want, terwayBatch, nil, func(_, called bool) {
-		if called {
+	if want := max(t.WarmUpSize, t.MinPoolSize); want > 0 {
+		if _, called := growBy(n, want, terwayBatch); called {
 			s.lastGrowth = n.eng.Now()
 		}
-		done(true)
-	})
+	}
+	return true
 }
 
-// Pass implements Policy.
-func (t *Terway) Pass(n *Node, done func(idle bool)) { runClocked(n, t, done) }
-
-// tick is one reconcile (A3 rule): addIP for pending pods and the floor, then
+// Pass is one reconcile (A3 rule): addIP for pending pods and the floor, then
 // the max_pool_size trim if multiIPGCPeriod has passed since the last one,
 // then a due reclaim check. The controller reconciles a node when its pods
 // change; the trim and the reclaim checks are taken to run on time even
 // without a pod event.
-func (t *Terway) tick(n *Node, done func(acted bool)) {
+func (t *Terway) Pass(n *Node) (idle bool) {
 	s := t.state(n)
 	now := n.eng.Now()
-	idle := func() int { st := n.ds.Stats(); return st.TotalIPs - st.AssignedIPs }
-	if podChanges(n) == s.changesSeen && terwayToAdd(t.MinPoolSize, n.Waiting(), idle()) == 0 &&
-		!(terwayToTrim(t.MaxPoolSize, idle()) > 0 && now >= s.lastGC+t.GCPeriod) &&
+	idleIPs := func() int { st := n.ds.Stats(); return st.TotalIPs - st.AssignedIPs }
+	if podChanges(n) == s.changesSeen && terwayToAdd(t.MinPoolSize, n.Waiting(), idleIPs()) == 0 &&
+		!(terwayToTrim(t.MaxPoolSize, idleIPs()) > 0 && now >= s.lastGC+t.GCPeriod) &&
 		!(t.ReclaimAfter > 0 && now >= s.nextReclaim) {
-		done(false) // nothing triggers a reconcile
-		return
+		return true // nothing triggers a reconcile
 	}
 	s.changesSeen = podChanges(n)
 	acted := false
-	reclaim := func() {
-		now := n.eng.Now()
-		if t.ReclaimAfter <= 0 || now < s.nextReclaim {
-			done(acted)
-			return
-		}
-		for s.nextReclaim <= now {
-			s.nextReclaim += max(terwayJitter(s.rng, t.ReclaimEvery, t.ReclaimJitter), 1)
-		}
-		k := terwayToReclaim(now-s.lastGrowth, t.ReclaimAfter, t.ReclaimBatch, t.MinPoolSize, idle())
-		if k == 0 {
-			done(acted)
-			return
-		}
-		releaseFree(n, k, terwayBatch, func(int) { done(true) })
-	}
-	gc := func() {
-		now := n.eng.Now()
-		if now < s.lastGC+t.GCPeriod {
-			reclaim()
-			return
-		}
-		s.lastGC = now
-		k := terwayToTrim(t.MaxPoolSize, idle())
-		if k == 0 {
-			reclaim()
-			return
-		}
-		acted = true
-		releaseFree(n, k, terwayBatch, func(int) { reclaim() })
-	}
-	add := terwayToAdd(t.MinPoolSize, n.Waiting(), idle())
-	if add == 0 {
-		gc()
-		return
-	}
-	growBy(n, add, terwayBatch, nil, func(_, called bool) {
-		if called {
+	if add := terwayToAdd(t.MinPoolSize, n.Waiting(), idleIPs()); add > 0 {
+		if _, called := growBy(n, add, terwayBatch); called {
 			acted = true
 			s.lastGrowth = n.eng.Now()
 		}
-		gc()
-	})
+	}
+	if now := n.eng.Now(); now >= s.lastGC+t.GCPeriod {
+		s.lastGC = now
+		if k := terwayToTrim(t.MaxPoolSize, idleIPs()); k > 0 {
+			acted = true
+			releaseFree(n, k, terwayBatch)
+		}
+	}
+	if now := n.eng.Now(); t.ReclaimAfter > 0 && now >= s.nextReclaim {
+		for s.nextReclaim <= now {
+			s.nextReclaim += max(terwayJitter(s.rng, t.ReclaimEvery, t.ReclaimJitter), 1)
+		}
+		if k := terwayToReclaim(now-s.lastGrowth, t.ReclaimAfter, t.ReclaimBatch, t.MinPoolSize, idleIPs()); k > 0 {
+			releaseFree(n, k, terwayBatch)
+			acted = true
+		}
+	}
+	return !acted
 }
 
 // NextTimer implements TimerPolicy (A3): the trim when idle addresses exceed

@@ -9,12 +9,12 @@ import "github.com/ipamsim/ipamsim/sim"
 type Policy interface {
 	// Name is the policy's --policy spelling.
 	Name() string
-	// PreScale runs once at start-up, before the node answers ADDs; done(false)
-	// means start-up failed and is retried.
-	PreScale(n *Node, done func(ok bool))
-	// Pass is one pool-loop pass. done(idle) reports that the pass did nothing
-	// and would do nothing again until pods change.
-	Pass(n *Node, done func(idle bool))
+	// PreScale runs once at start-up, before the node answers ADDs; false
+	// means start-up failed and is retried. It may block the pool loop.
+	PreScale(n *Node) (ok bool)
+	// Pass is one pool-loop pass. idle reports that the pass did nothing and
+	// would do nothing again until pods change. It may block the pool loop.
+	Pass(n *Node) (idle bool)
 }
 
 // VPCCNI is the AWS VPC CNI's ipamd (ipamd-behaviour.md §2–§4), the default
@@ -25,76 +25,52 @@ func (VPCCNI) Name() string { return "vpc-cni" }
 
 // PreScale is upstream handlePreScaling (§2 Startup): one growth step if the
 // pool is low; under custom networking an empty pool fails start-up.
-func (p VPCCNI) PreScale(n *Node, done func(ok bool)) {
-	if n.set.DisableProvisioning {
-		done(true)
-		return
+func (p VPCCNI) PreScale(n *Node) (ok bool) {
+	if n.set.DisableProvisioning || !TooLow(n.set, n.lim, n.ds.Stats(), n.cfg.MaxPods) {
+		return true
 	}
-	st := n.ds.Stats()
-	if !TooLow(n.set, n.lim, st, n.cfg.MaxPods) {
-		done(true)
-		return
+	if _, err := p.increase(n); err {
+		return false
 	}
-	p.increase(n, func(err bool) {
-		if err {
-			done(false)
-			return
-		}
-		if n.set.CustomNetworking && n.ds.Stats().TotalIPs == 0 {
-			done(false)
-			return
-		}
-		done(true)
-	})
+	return !(n.set.CustomNetworking && n.ds.Stats().TotalIPs == 0)
 }
 
 // Pass is upstream updateIPPoolIfRequired (§2 "Per cycle"): grow if too low,
 // else shrink if too high and the 30 s decrease gate is open; then,
 // independently, maybe free one ENI. The stats are taken once, before any
-// action, as upstream does.
-func (p VPCCNI) Pass(n *Node, done func(idle bool)) {
+// action, as upstream does. It reports an idle pass: no EC2 call and no
+// decrease held back by the gate.
+func (p VPCCNI) Pass(n *Node) (idle bool) {
 	if n.set.DisableProvisioning {
-		done(true)
-		return
+		return true
 	}
 	st := n.ds.Stats()
-	calls := n.Counters.totalEC2()
-	gated := false
-	finish := func(decreased bool) {
-		if decreased {
-			n.lastDecrease = n.eng.Now()
-			n.hasDecreased = true
-			n.lastNodeIPPoolAction = n.eng.Now()
-		}
-		done(!gated && n.Counters.totalEC2() == calls)
-	}
-	freeENI := func(decreased bool) {
-		if !ShouldRemoveExtraENIs(n.set, n.lim, st, n.ds.FreeableENIExists()) {
-			finish(decreased)
-			return
-		}
-		// tryFreeENI → RemoveUnusedENIFromStore (§2 "Freeing an ENI").
-		e := n.ds.DeletableENI(n.set.WarmIPTarget, n.set.MinimumIPTarget, n.set.WarmPrefixTarget, n.eng.Now())
-		if e == nil {
-			finish(decreased)
-			return
-		}
-		n.ds.RemoveENI(e)
-		n.FreeENI(e, func() { finish(decreased) })
-	}
+	acted, gated, decreased := false, false, false
 	switch {
 	case TooLow(n.set, n.lim, st, n.cfg.MaxPods):
-		p.increase(n, func(bool) { freeENI(false) })
+		acted, _ = p.increase(n)
 	case TooHigh(n.set, n.lim.PD, st):
 		if n.hasDecreased && n.eng.Now()-n.lastDecrease <= decreaseInterval {
 			gated = true // shouldSkipDataStorePoolDecrease
-			freeENI(false)
-			return
+			break
 		}
-		p.decrease(n, func() { freeENI(true) })
-	default:
-		freeENI(false)
+		acted = p.decrease(n)
+		decreased = true
 	}
+	if ShouldRemoveExtraENIs(n.set, n.lim, st, n.ds.FreeableENIExists()) {
+		// tryFreeENI → RemoveUnusedENIFromStore (§2 "Freeing an ENI").
+		if e := n.ds.DeletableENI(n.set.WarmIPTarget, n.set.MinimumIPTarget, n.set.WarmPrefixTarget, n.eng.Now()); e != nil {
+			n.ds.RemoveENI(e)
+			n.FreeENI(e)
+			acted = true
+		}
+	}
+	if decreased {
+		n.lastDecrease = n.eng.Now()
+		n.hasDecreased = true
+		n.lastNodeIPPoolAction = n.eng.Now()
+	}
+	return !gated && !acted
 }
 
 // decreaseInterval is upstream decreaseIPPoolInterval (§2).
@@ -102,12 +78,12 @@ const decreaseInterval = 30 * sim.Second
 
 // increase is upstream increaseDatastorePool (§2 "Growing the pool"): top up an
 // existing ENI first (one AssignPrivateIpAddresses on the first ENI with room),
-// and only if none had room, attach a new ENI. done(true) reports the error
-// upstream returns (a failed top-up other than an insufficient-address one).
-func (p VPCCNI) increase(n *Node, done func(err bool)) {
+// and only if none had room, attach a new ENI. err is the error upstream
+// returns (a failed top-up other than an insufficient-address one); acted
+// reports an EC2 call.
+func (p VPCCNI) increase(n *Node) (acted, err bool) {
 	if n.InInsufficientPause() {
-		done(false)
-		return
+		return false, false
 	}
 	st := n.ds.Stats()
 	toAllocate := 0
@@ -121,85 +97,59 @@ func (p VPCCNI) increase(n *Node, done func(err bool)) {
 	if toAllocate > 0 {
 		enis = n.ds.AllocatableENIs(perENI, n.set.CustomNetworking)
 	}
-	grew := func() {
-		n.lastNodeIPPoolAction = n.eng.Now()
-		done(false)
-	}
-	newENI := func() {
-		if !n.HasRoomForENI() {
-			done(false)
-			return
-		}
-		res := ENIResources(n.set, n.lim, n.ds.Stats())
-		if res <= 0 {
-			done(false)
-			return
-		}
-		n.AllocENI(res, func(code ErrCode) {
-			if code == OK {
-				grew()
-				return
-			}
-			n.noteInsufficient(code)
-			done(false)
-		})
-	}
-	var try func(k int)
-	try = func(k int) {
-		if k >= len(enis) {
-			newENI()
-			return
-		}
-		e := enis[k]
+	for _, e := range enis {
 		count := min(perENI-len(e.CIDRs()), toAllocate)
-		n.AssignToENI(e, count, func(ok bool, code ErrCode) {
-			if ok {
-				grew()
-				return
-			}
-			if n.set.SubnetDiscovery && code.insufficient() {
-				try(k + 1) // §2: with subnet discovery, try the next ENI
-				return
-			}
-			if code.insufficient() {
-				n.noteInsufficient(code)
-				done(false)
-				return
-			}
-			done(true)
-		})
+		grew, code := n.AssignToENI(e, count)
+		acted = true
+		switch {
+		case grew:
+			n.lastNodeIPPoolAction = n.eng.Now()
+			return true, false
+		case n.set.SubnetDiscovery && code.insufficient():
+			continue // §2: with subnet discovery, try the next ENI
+		case code.insufficient():
+			n.noteInsufficient(code)
+			return true, false
+		}
+		return true, true
 	}
-	try(0)
+	if !n.HasRoomForENI() {
+		return acted, false
+	}
+	res := ENIResources(n.set, n.lim, n.ds.Stats())
+	if res <= 0 {
+		return acted, false
+	}
+	if code := n.AllocENI(res); code != OK {
+		n.noteInsufficient(code)
+		return true, false
+	}
+	n.lastNodeIPPoolAction = n.eng.Now()
+	return true, false
 }
 
 // decrease is upstream decreaseDatastorePool → tryUnassignCidrsFromAll (§2
 // "Releasing"): walk the ENIs, on each take the CIDRs no pod holds up to the
-// remaining count, cooldown not checked.
-func (p VPCCNI) decrease(n *Node, done func()) {
+// remaining count, cooldown not checked. It reports an EC2 call.
+func (p VPCCNI) decrease(n *Node) (acted bool) {
 	over := ReleaseCount(n.set, n.lim.PD, n.ds.Stats())
 	if over <= 0 {
-		done()
-		return
+		return false
 	}
-	var enis []*ENI
-	n.ds.walkENIs(func(e *ENI) bool { enis = append(enis, e); return true })
-	var step func(k int)
-	step = func(k int) {
-		if k >= len(enis) || over <= 0 {
-			done()
-			return
+	for _, e := range n.ds.walkOrder() {
+		if over <= 0 {
+			break
 		}
-		e := enis[k]
 		cs := n.ds.FreeableCIDRs(e)
 		cs = cs[:min(over, len(cs))]
 		if len(cs) == 0 {
-			step(k + 1)
-			return
+			continue
 		}
 		over -= len(cs)
-		n.ReleaseCIDRs(e, cs, func() { step(k + 1) })
+		n.ReleaseCIDRs(e, cs)
+		acted = true
 	}
-	step(0)
+	return acted
 }
 
 // NextTimer implements TimerPolicy: with no pod arriving or leaving, an idle

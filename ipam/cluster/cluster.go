@@ -536,6 +536,13 @@ type NodeError struct{ Err *ipam.PodError }
 func (e *NodeError) Error() string { return e.Err.Error() }
 func (e *NodeError) Unwrap() error { return e.Err }
 
+// Close ends every node's pool loop (ipam.Node.Close) when the run is over.
+func (c *Cluster) Close() {
+	for _, m := range c.members {
+		m.Node.Close()
+	}
+}
+
 // Pending is the number of unschedulable pods.
 func (c *Cluster) Pending() int { return c.npend }
 

@@ -177,7 +177,8 @@ func (s *sampler) sample(now sim.Time) {
 	}
 }
 
-// RunCluster replays src against a cluster and summarises it.
+// RunCluster replays src against a cluster and summarises it. When it
+// returns the nodes' pool loops are closed; their state stays readable.
 func RunCluster(eng *sim.Engine, c *cluster.Cluster, src scenarios.Reader, opt ClusterOptions, profile string, placement string, seed uint64) (ClusterSummary, error) {
 	every := opt.SampleEvery
 	if every <= 0 {
@@ -192,6 +193,7 @@ func RunCluster(eng *sim.Engine, c *cluster.Cluster, src scenarios.Reader, opt C
 		opt.OnStart(c)
 	}
 	eng.After(0, sm, 0)
+	defer c.Close()
 	res, err := Replay(eng, clusterTarget{c}, nil, src, Options{Drain: opt.Drain})
 	if err != nil {
 		return ClusterSummary{}, err

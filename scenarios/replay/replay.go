@@ -141,8 +141,10 @@ func (t nodeTarget) AddPod(pod, _ []byte) error { return t.n.AddPod(pod) }
 func (t nodeTarget) addPodNamed(pod string) error { return t.n.AddPodNamed(pod) }
 func (t nodeTarget) DelPod(pod []byte) error      { return t.n.DelPod(pod) }
 
-// Run replays src against node on eng, starting the node at time 0.
+// Run replays src against node on eng, starting the node at time 0. When it
+// returns the node's pool loop is closed; its state stays readable.
 func Run(eng *sim.Engine, node *ipam.Node, src scenarios.Reader, opt Options) (Result, error) {
+	defer node.Close()
 	res, err := Replay(eng, nodeTarget{node}, node, src, opt)
 	if err == nil {
 		node.Observe()
