@@ -95,6 +95,7 @@ type ENI struct {
 	Primary   bool // the instance's primary ENI: never freed (§2)
 	CreatedAt sim.Time
 	PrimaryIP netip.Addr
+	Subnet    *Subnet // where its addresses come from
 
 	cidrs    []*CIDR // sorted by address
 	freeMask uint64  // bit i: cidrs[i] has an assignable address now
@@ -145,7 +146,6 @@ type Datastore struct {
 	rng      *rand.Rand
 
 	enis     []*ENI // in attach order, the primary first
-	ncidrs   int    // CIDRs on all ENIs, of either kind
 	total    int
 	assigned int
 	cooling  int
@@ -161,9 +161,6 @@ type Datastore struct {
 func NewDatastore(pd bool, cooldown sim.Time, order AssignOrder, rng *rand.Rand) *Datastore {
 	return &Datastore{pd: pd, cooldown: cooldown, order: order, rng: rng}
 }
-
-// CIDRCount is the number of CIDRs on all ENIs.
-func (d *Datastore) CIDRCount() int { return d.ncidrs }
 
 // ENIs returns the ENIs in attach order. The slice must not be modified.
 func (d *Datastore) ENIs() []*ENI { return d.enis }
@@ -221,8 +218,8 @@ func (d *Datastore) Stats() Stats {
 
 // AddENI records a newly attached ENI (upstream AddENI; its creation time starts
 // the 60 s minimum life, §2).
-func (d *Datastore) AddENI(id ENIID, device int, primary bool, ip netip.Addr, now sim.Time) *ENI {
-	e := &ENI{ID: id, Device: device, Primary: primary, CreatedAt: now, PrimaryIP: ip}
+func (d *Datastore) AddENI(id ENIID, device int, primary bool, ip netip.Addr, subnet *Subnet, now sim.Time) *ENI {
+	e := &ENI{ID: id, Device: device, Primary: primary, CreatedAt: now, PrimaryIP: ip, Subnet: subnet}
 	d.enis = append(d.enis, e) // attach order: the primary first (design.md)
 	return e
 }
@@ -240,7 +237,6 @@ func (d *Datastore) AddCIDR(e *ENI, p netip.Prefix) *CIDR {
 	e.cidrs = append(e.cidrs, nil)
 	copy(e.cidrs[i+1:], e.cidrs[i:])
 	e.cidrs[i] = c
-	d.ncidrs++
 	low := e.freeMask & (1<<i - 1)
 	e.freeMask = low | (e.freeMask&^(1<<i-1))<<1
 	if d.counts(c) {
@@ -289,7 +285,6 @@ func (d *Datastore) DelCIDR(c *CIDR) error {
 	e := c.eni
 	i := e.index(c)
 	d.dropCIDRCounts(c)
-	d.ncidrs--
 	copy(e.cidrs[i:], e.cidrs[i+1:])
 	e.cidrs[len(e.cidrs)-1] = nil
 	e.cidrs = e.cidrs[:len(e.cidrs)-1]
@@ -325,7 +320,6 @@ func (d *Datastore) RemoveENI(e *ENI) {
 	for _, c := range e.cidrs {
 		d.dropCIDRCounts(c)
 	}
-	d.ncidrs -= len(e.cidrs)
 	for i, x := range d.enis {
 		if x == e {
 			copy(d.enis[i:], d.enis[i+1:])
@@ -444,19 +438,6 @@ func (d *Datastore) walkOrder() []*ENI {
 	return out
 }
 
-// AllocatableENIs returns, in walk order, the ENIs holding fewer than max CIDRs,
-// skipping the primary ENI under custom networking (upstream GetAllocatableENIs,
-// §2 "Add to an existing ENI first").
-func (d *Datastore) AllocatableENIs(max int, skipPrimary bool) []*ENI {
-	var out []*ENI
-	for _, e := range d.walkOrder() {
-		if len(e.cidrs) < max && !(skipPrimary && e.Primary) {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
 // FreeableCIDRs returns, in walk order, an ENI's CIDRs that no pod holds
 // (upstream FindFreeableCidrs; cooling addresses do not count as held).
 func (d *Datastore) FreeableCIDRs(e *ENI) []*CIDR {
@@ -515,17 +496,6 @@ func (d *Datastore) requiredForMinIP(minIP int, e *ENI) bool {
 		minIP = divCeil(minIP, 16) * 16
 	}
 	return other < minIP
-}
-
-// FreeableENIExists reports whether a non-primary ENI without pods exists
-// (upstream CheckFreeableENIexists, used in PD, §2).
-func (d *Datastore) FreeableENIExists() bool {
-	for _, e := range d.enis {
-		if !e.Primary && e.assigned == 0 {
-			return true
-		}
-	}
-	return false
 }
 
 func divCeil(x, y int) int { return (x + y - 1) / y }

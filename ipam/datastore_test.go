@@ -100,9 +100,9 @@ func TestDatastoreFirstFitOrder(t *testing.T) {
 	d := newDS(false, FirstFit)
 	// ENIs attached primary first, the device-2 ENI before the device-1 one
 	// (a device index reused after a free); CIDRs added out of address order.
-	e0 := d.AddENI(1, 0, true, addr("10.0.0.4"), 0)
-	e2 := d.AddENI(3, 2, false, addr("10.0.0.30"), 0)
-	e1 := d.AddENI(2, 1, false, addr("10.0.0.20"), 0)
+	e0 := d.AddENI(1, 0, true, addr("10.0.0.4"), nil, 0)
+	e2 := d.AddENI(3, 2, false, addr("10.0.0.30"), nil, 0)
+	e1 := d.AddENI(2, 1, false, addr("10.0.0.20"), nil, 0)
 	addSIP(d, e2, "10.0.0.33", "10.0.0.31")
 	addSIP(d, e0, "10.0.0.9", "10.0.0.5", "10.0.0.7")
 	addSIP(d, e1, "10.0.0.22", "10.0.0.21")
@@ -150,7 +150,7 @@ func TestDatastoreFirstFitOrder(t *testing.T) {
 
 func TestDatastoreCooldown(t *testing.T) {
 	d := newDS(false, FirstFit)
-	e := d.AddENI(1, 0, true, addr("10.0.0.4"), 0)
+	e := d.AddENI(1, 0, true, addr("10.0.0.4"), nil, 0)
 	addSIP(d, e, "10.0.0.5")
 	t0 := 100 * sim.Second
 	d.Advance(t0)
@@ -209,7 +209,7 @@ func TestDatastoreCooldown(t *testing.T) {
 
 func TestDatastoreCooldownNonDefault(t *testing.T) {
 	d := NewDatastore(false, 0, FirstFit, nil)
-	e := d.AddENI(1, 0, true, addr("10.0.0.4"), 0)
+	e := d.AddENI(1, 0, true, addr("10.0.0.4"), nil, 0)
 	addSIP(d, e, "10.0.0.5")
 	c, b, _ := d.Assign()
 	d.Unassign(c, b, 5)
@@ -225,7 +225,7 @@ func TestDatastoreCooldownNonDefault(t *testing.T) {
 
 func TestDatastorePrefixReuseExpiredFirst(t *testing.T) {
 	d := newDS(true, FirstFit)
-	e := d.AddENI(1, 0, true, addr("10.0.0.4"), 0)
+	e := d.AddENI(1, 0, true, addr("10.0.0.4"), nil, 0)
 	c := d.AddCIDR(e, pfx("10.0.0.16/28"))
 	checkDS(t, d)
 	if st := d.Stats(); st.TotalIPs != 16 || st.TotalPrefixes != 1 || st.FreePrefixes != 1 {
@@ -282,7 +282,7 @@ func TestDatastorePrefixReuseExpiredFirst(t *testing.T) {
 	// expired entries are forgotten (deleted from the CIDR's map upstream), so
 	// a later getUnusedIP prefers a newly expired address over them.
 	g := newDS(true, FirstFit)
-	ge := g.AddENI(1, 0, true, addr("10.0.0.4"), 0)
+	ge := g.AddENI(1, 0, true, addr("10.0.0.4"), nil, 0)
 	gc := g.AddCIDR(ge, pfx("10.0.0.16/28"))
 	for i := 0; i < 8; i++ { // .16–.23 (bits 0–7)
 		g.Assign()
@@ -309,7 +309,7 @@ func TestDatastoreModeCIDRsIgnored(t *testing.T) {
 	// §4 mode toggling: with PD on, /32s are not used for pods and not counted;
 	// with PD off, prefixes are not.
 	d := newDS(true, FirstFit)
-	e := d.AddENI(1, 0, true, addr("10.0.0.4"), 0)
+	e := d.AddENI(1, 0, true, addr("10.0.0.4"), nil, 0)
 	addSIP(d, e, "10.0.0.5")
 	if st := d.Stats(); st.TotalIPs != 0 || st.TotalPrefixes != 0 {
 		t.Fatalf("PD datastore counts a /32: %+v", st)
@@ -318,7 +318,7 @@ func TestDatastoreModeCIDRsIgnored(t *testing.T) {
 		t.Fatal("PD datastore assigned from a /32")
 	}
 	d2 := newDS(false, FirstFit)
-	e2 := d2.AddENI(1, 0, true, addr("10.0.0.4"), 0)
+	e2 := d2.AddENI(1, 0, true, addr("10.0.0.4"), nil, 0)
 	d2.AddCIDR(e2, pfx("10.0.0.16/28"))
 	if st := d2.Stats(); st.TotalIPs != 0 || st.TotalPrefixes != 0 || st.FreePrefixes != 0 {
 		t.Fatalf("SIP datastore counts a prefix: %+v", st)
@@ -332,7 +332,7 @@ func TestDatastoreModeCIDRsIgnored(t *testing.T) {
 
 func TestDatastoreDelCIDR(t *testing.T) {
 	d := newDS(false, FirstFit)
-	e := d.AddENI(1, 0, true, addr("10.0.0.4"), 0)
+	e := d.AddENI(1, 0, true, addr("10.0.0.4"), nil, 0)
 	cs := addSIP(d, e, "10.0.0.5", "10.0.0.6", "10.0.0.7")
 	c, b, _ := d.Assign() // .5
 	if c != cs[0] {
@@ -368,7 +368,7 @@ func TestDatastoreDelCIDR(t *testing.T) {
 
 	// PD: a prefix with a cooling address only is free and deletable.
 	p := newDS(true, FirstFit)
-	pe := p.AddENI(1, 0, true, addr("10.0.0.4"), 0)
+	pe := p.AddENI(1, 0, true, addr("10.0.0.4"), nil, 0)
 	pc := p.AddCIDR(pe, pfx("10.0.0.16/28"))
 	pc2 := p.AddCIDR(pe, pfx("10.0.0.32/28"))
 	_, pb, _ := p.Assign()
@@ -395,8 +395,8 @@ func time31() sim.Time { return 31 * sim.Second }
 // 0) with 9 IPs and ENI 2 (device 1) with 9 IPs created at t=0.
 func deletableSetup(pd bool) (*Datastore, *ENI, *ENI) {
 	d := newDS(pd, FirstFit)
-	e0 := d.AddENI(1, 0, true, addr("10.0.0.4"), 0)
-	e1 := d.AddENI(2, 1, false, addr("10.0.1.4"), 0)
+	e0 := d.AddENI(1, 0, true, addr("10.0.0.4"), nil, 0)
+	e1 := d.AddENI(2, 1, false, addr("10.0.1.4"), nil, 0)
 	if pd {
 		d.AddCIDR(e0, pfx("10.0.0.16/28"))
 		d.AddCIDR(e1, pfx("10.0.1.16/28"))
@@ -423,7 +423,7 @@ func TestDeletableENI(t *testing.T) {
 	})
 	t.Run("primary never", func(t *testing.T) {
 		d := newDS(false, FirstFit)
-		d.AddENI(1, 0, true, addr("10.0.0.4"), 0)
+		d.AddENI(1, 0, true, addr("10.0.0.4"), nil, 0)
 		if got := d.DeletableENI(0, 0, 0, sim.Hour); got != nil {
 			t.Errorf("primary ENI deletable")
 		}
@@ -532,7 +532,7 @@ func TestDeletableENI(t *testing.T) {
 	})
 	t.Run("first in order", func(t *testing.T) {
 		d, _, e1 := deletableSetup(false)
-		e2 := d.AddENI(3, 2, false, addr("10.0.2.4"), 0)
+		e2 := d.AddENI(3, 2, false, addr("10.0.2.4"), nil, 0)
 		d.AddCIDR(e2, pfx("10.0.2.5/32"))
 		if got := d.DeletableENI(0, 0, 0, min60); got != e1 {
 			t.Errorf("first-fit: want the lowest device (e1)")
@@ -570,7 +570,7 @@ func TestDatastoreFreeableCIDRsAndRemoveENI(t *testing.T) {
 	if n := len(d.FreeableCIDRs(e1)); n != 9 {
 		t.Errorf("idle ENI freeable %d, want 9", n)
 	}
-	if !d.FreeableENIExists() {
+	if !freeableENIExists(d.ENIs()) {
 		t.Error("FreeableENIExists false with an idle non-primary ENI")
 	}
 	mustPanic(t, "RemoveENI of an ENI with pods", func() { d.RemoveENI(e0) })
@@ -579,7 +579,7 @@ func TestDatastoreFreeableCIDRsAndRemoveENI(t *testing.T) {
 	if st := d.Stats(); st.ENIs != 1 || st.TotalIPs != 9 || st.AssignedIPs != 2 || st.CooldownIPs != 1 {
 		t.Errorf("after RemoveENI: %+v, want 1 ENI, 9 total, 2 assigned, 1 cooling", st)
 	}
-	if d.FreeableENIExists() {
+	if freeableENIExists(d.ENIs()) {
 		t.Error("FreeableENIExists true with only the primary")
 	}
 }
@@ -599,7 +599,7 @@ func TestDatastoreRandomOrderPicksAssignable(t *testing.T) {
 			}
 			ref := map[netip.Addr]*st{}
 			for dev := 0; dev < 4; dev++ {
-				e := d.AddENI(ENIID(dev+1), dev, dev == 0, netip.AddrFrom4([4]byte{10, 0, byte(dev), 4}), 0)
+				e := d.AddENI(ENIID(dev+1), dev, dev == 0, netip.AddrFrom4([4]byte{10, 0, byte(dev), 4}), nil, 0)
 				for k := 0; k < 5; k++ {
 					var p netip.Prefix
 					if pd {

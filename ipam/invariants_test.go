@@ -420,14 +420,16 @@ func TestInvariantsRandomised(t *testing.T) {
 	}
 }
 
-// tickingPolicy hides the VPC CNI policy's TimerPolicy and WakePolicy
-// methods, so the node's loop passes every 5 s while any timer runs and wakes
-// for every pod event: the plain upstream cadence, without skip-ahead.
-type tickingPolicy struct{ p Policy }
+// tickingPolicy hides a policy's NextTimer and NeedsPass, so the node's loop
+// passes every period and wakes for every pod event: the plain upstream
+// cadence, without skip-ahead.
+type tickingPolicy struct{ Policy }
 
-func (w tickingPolicy) Name() string             { return w.p.Name() }
-func (w tickingPolicy) PreScale(n *Node) bool    { return w.p.PreScale(n) }
-func (w tickingPolicy) Pass(n *Node) (idle bool) { return w.p.Pass(n) }
+func (w tickingPolicy) Attach(o Ops) Controller {
+	c := w.Policy.Attach(o)
+	c.NextTimer, c.NeedsPass = nil, nil
+	return c
+}
 
 // observedRun replays a random workload and returns every observable change:
 // the node's counts, waiting pods and EC2 requests, each with its instant.
@@ -498,7 +500,7 @@ func TestSkipAheadEquivalence(t *testing.T) {
 			t.Run(tc.name+"/"+profile, func(t *testing.T) {
 				t.Parallel()
 				a := observedRun(t, tc, FirstFit, profile, 5, dur, nil)
-				b := observedRun(t, tc, FirstFit, profile, 5, dur, tickingPolicy{VPCCNI{}})
+				b := observedRun(t, tc, FirstFit, profile, 5, dur, tickingPolicy{defaultPolicy()})
 				for i := 0; i < len(a) && i < len(b); i++ {
 					if a[i] != b[i] {
 						t.Fatalf("runs differ at change %d:\n skip-ahead: %s\n ticking:    %s", i, a[i], b[i])

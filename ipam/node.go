@@ -103,6 +103,7 @@ type Node struct {
 	lim    Limits
 	set    Settings
 	policy Policy
+	ctrl   Controller // the policy's controller of this node
 	ds     *Datastore
 	acct   *Account
 	subnet *Subnet
@@ -126,14 +127,8 @@ type Node struct {
 	lastObs   sim.Time
 	Counters  Counters
 
-	// Per-pass memory of the VPC CNI policy.
-	lastDecrease         sim.Time
-	hasDecreased         bool
-	lastInsufficient     sim.Time
-	hasInsufficient      bool
-	lastNodeIPPoolAction sim.Time
-	warnings             []string
-	terminated           bool
+	warnings   []string
+	terminated bool
 }
 
 // Event kinds carried in the low byte of a Fire arg.
@@ -173,11 +168,15 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 	}
 	n := &Node{cfg: cfg, eng: eng, set: cfg.Settings}
 	n.loop.n = n
+	n.policy = cfg.Policy
+	if n.policy == nil {
+		n.policy = defaultPolicy()
+	}
 	// The policy's agent may hand addresses out differently from ipamd's
-	// datastore (no reuse cooldown, blocks kept as /28s): PolicySettings.
-	for _, kv := range PolicySettings(cfg.Policy) {
+	// datastore (no reuse cooldown, blocks kept as /28s): Policy.Settings.
+	for _, kv := range n.policy.Settings() {
 		k, v, _ := ParseAssignment("policy", kv)
-		if err := n.set.Set("policy "+cfg.Policy.Name(), k, v); err != nil {
+		if err := n.set.Set("policy "+n.policy.Name(), k, v); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -236,14 +235,11 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 	n.devices[0] = true
 	n.eniSubnet[id] = n.subnet
 	n.eniAddrs[id] = []netip.Prefix{netip.PrefixFrom(ip, 32)}
-	n.ds.AddENI(id, 0, true, ip, eng.Now())
+	n.ds.AddENI(id, 0, true, ip, n.subnet, eng.Now())
 	n.Counters.ENIsAttached++
 	n.Counters.EC2Latency = map[LatencyKey]*LatencySum{}
 	n.Counters.IpamdErrors = map[string]uint64{}
-	n.policy = cfg.Policy
-	if n.policy == nil {
-		n.policy = VPCCNI{}
-	}
+	n.ctrl = n.policy.Attach(&n.loop)
 	n.warnings = append(n.warnings, n.set.EntrypointWarnings()...)
 	return n, n.warnings, nil
 }

@@ -92,7 +92,7 @@ func (l *loop) allocENI(count int) ErrCode {
 	l.ec2(&ec2Request{api: ModifyNetworkInterfaceAttribute})
 	l.waitIMDS()
 	primary := n.eniAddrs[create.eni][0].Addr()
-	e := n.ds.AddENI(create.eni, describe.device, false, primary, n.eng.Now())
+	e := n.ds.AddENI(create.eni, describe.device, false, primary, subnet, n.eng.Now())
 	for _, p := range create.cidrs {
 		n.ds.AddCIDR(e, p)
 	}
@@ -206,42 +206,6 @@ func (l *loop) retry(r *ec2Request, first sim.Time) bool {
 	}
 }
 
-// HasRoomForENI is upstream hasRoomForEni (§2 step 2): ENIs below the limit,
-// one slot kept for the trunk ENI with ENABLE_POD_ENI.
-func (n *Node) HasRoomForENI() bool {
-	trunk := 0
-	if n.set.PodENI {
-		trunk = 1
-	}
-	return len(n.ds.ENIs()) < n.lim.MaxENIs-trunk
-}
-
-// insufficientCooldown is the 120 s growth pause after an insufficient-address
-// error (§2).
-const insufficientCooldown = 120 * sim.Second
-
-// InInsufficientPause reports whether growth is paused (§2).
-func (n *Node) InInsufficientPause() bool {
-	return n.hasInsufficient && n.eng.Now()-n.lastInsufficient <= insufficientCooldown
-}
-
-// noteInsufficient starts the 120 s growth pause after either
-// insufficient-address code (§2 "Errors"; lastInsufficientCidrError).
-func (n *Node) noteInsufficient(code ErrCode) {
-	if code.insufficient() {
-		n.hasInsufficient = true
-		n.lastInsufficient = n.eng.Now()
-	}
-}
-
-func (c *Counters) totalEC2() uint64 {
-	var t uint64
-	for _, v := range c.EC2Requests {
-		t += v
-	}
-	return t
-}
-
 // EC2Addresses calls f for every address or prefix EC2 has given the node's
 // ENIs (primary IPs included), with the subnet it came from: EC2's view, which
 // includes ENIs that already left the datastore but are not deleted yet.
@@ -257,21 +221,3 @@ func (n *Node) EC2Addresses(f func(s *Subnet, p netip.Prefix)) {
 		}
 	}
 }
-
-// The pool actions as the policies call them while the loop runs them (an
-// interim shape until the policies get their own view of the node).
-
-// AssignToENI is assignIPs: grew reports OK, code the last error.
-func (n *Node) AssignToENI(e *ENI, count int) (grew bool, code ErrCode) {
-	code = n.loop.assignIPs(e, count)
-	return code == OK, code
-}
-
-// AllocENI is allocENI.
-func (n *Node) AllocENI(count int) ErrCode { return n.loop.allocENI(count) }
-
-// ReleaseCIDRs is releaseCIDRs.
-func (n *Node) ReleaseCIDRs(e *ENI, cs []*CIDR) { n.loop.releaseCIDRs(e, cs) }
-
-// FreeENI is freeENI.
-func (n *Node) FreeENI(e *ENI) { n.loop.freeENI(e) }

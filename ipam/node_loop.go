@@ -17,10 +17,11 @@ import (
 
 // loop is a node's ipamd loop.
 type loop struct {
-	n     *Node
-	next  func() (struct{}, bool) // resume the coroutine
-	stop  func()
-	yield func(struct{}) bool
+	n       *Node
+	next    func() (struct{}, bool) // resume the coroutine
+	stop    func()
+	yield   func(struct{}) bool
+	running bool // the coroutine runs (between resume and park)
 	// What the loop waits for, if not its next pass: an EC2 request, or a
 	// sleep.
 	inFlight *ec2Request
@@ -37,7 +38,11 @@ func (l *loop) start() {
 }
 
 // resume runs the parked loop until it blocks again.
-func (l *loop) resume() { l.next() }
+func (l *loop) resume() {
+	l.running = true
+	l.next()
+	l.running = false
+}
 
 // close ends a parked loop, freeing its coroutine.
 func (l *loop) close() {
@@ -49,6 +54,9 @@ func (l *loop) close() {
 
 // park hands control back to the engine until resume.
 func (l *loop) park() {
+	if !l.running {
+		panic("ipam: a blocking pool action outside the node's pool loop (only a controller's PreScale and Pass may block)")
+	}
 	if !l.yield(struct{}{}) {
 		panic(errStopped{})
 	}
@@ -75,7 +83,7 @@ func (l *loop) run() {
 	for {
 		l.ec2(&ec2Request{api: DescribeNetworkInterfaces})
 		l.ec2(&ec2Request{api: CreateTags})
-		if n.policy.PreScale(n) {
+		if n.ctrl.PreScale() {
 			break
 		}
 		// handlePreScaling failed (custom networking with an empty pool):
@@ -93,23 +101,15 @@ func (l *loop) run() {
 		l.park() // until the pass event
 		n.passPending = false
 		n.dormant = false // a pass is running: pod events must not start another
-		idle := n.policy.Pass(n)
+		idle := n.ctrl.Pass()
 		n.passEnded(idle)
 	}
 }
 
-// PeriodPolicy is a Policy whose pool loop runs at its own period instead of
-// ipamd's 5 s ipPoolMonitorInterval (other-policies.md A1–A3, A6).
-type PeriodPolicy interface{ Period() sim.Time }
-
-// ADDAllocator is a Policy that can add addresses inside the CNI ADD itself,
-// before the ADD fails (Calico claims a block in its ADD, other-policies.md A6).
-type ADDAllocator interface{ AllocateOnADD(n *Node) bool }
-
 // LoopPeriod is the pool loop's period: the policy's own, or ipamd's 5 s.
 func (n *Node) LoopPeriod() sim.Time {
-	if pp, ok := n.policy.(PeriodPolicy); ok && pp.Period() > 0 {
-		return pp.Period()
+	if n.ctrl.Period > 0 {
+		return n.ctrl.Period
 	}
 	return 2 * passHalf
 }
@@ -153,49 +153,13 @@ func (n *Node) passEnded(idle bool) {
 	n.schedulePass(n.lastPassEnd + period)
 }
 
-// TimerPolicy is a Policy that can tell when, with no pod arriving or leaving,
-// its next pass could first act: pure timers such as cooldown expiry, the ENI
-// minimum age or a decrease gate. Policies without it keep the loop ticking
-// while any such timer runs.
-type TimerPolicy interface {
-	NextTimer(n *Node) (at sim.Time, pending bool)
-}
-
-// WakePolicy is a Policy that can tell, cheaply and without side effects,
-// whether a pass now could act at all. A dormant loop is not woken for a pod
-// event after which NeedsPass is false: such a pass would be idle, so skipping
-// it changes nothing but the event count.
-type WakePolicy interface {
-	NeedsPass(n *Node) bool
-}
-
-// nextTimer returns when a timer could first change what an idle pass does.
+// nextTimer returns when a timer could first change what an idle pass does;
+// without the policy's NextTimer, at once.
 func (n *Node) nextTimer() (sim.Time, bool) {
-	if tp, ok := n.policy.(TimerPolicy); ok {
-		return tp.NextTimer(n)
+	if n.ctrl.NextTimer == nil {
+		return n.eng.Now(), true
 	}
-	if n.quiescent() {
-		return 0, false
-	}
-	return n.eng.Now(), true
-}
-
-// quiescent reports that no timer the pool rules depend on is running: no
-// address in cooldown, no ENI younger than 60 s, no 120 s pause.
-func (n *Node) quiescent() bool {
-	now := n.eng.Now()
-	if n.ds.Stats().CooldownIPs > 0 {
-		return false
-	}
-	if n.hasInsufficient && now-n.lastInsufficient <= insufficientCooldown {
-		return false
-	}
-	for _, e := range n.ds.ENIs() {
-		if !e.Primary && now-e.CreatedAt < minENILifetime {
-			return false
-		}
-	}
-	return true
+	return n.ctrl.NextTimer()
 }
 
 // wake brings a dormant loop back to its next pass instant (a pod arrived or
@@ -205,7 +169,7 @@ func (n *Node) wake() {
 	if !n.dormant || !n.ready {
 		return
 	}
-	if w, ok := n.policy.(WakePolicy); ok && !w.NeedsPass(n) {
+	if n.ctrl.NeedsPass != nil && !n.ctrl.NeedsPass() {
 		return // the pass would find nothing to do; the loop stays asleep
 	}
 	now := n.eng.Now()

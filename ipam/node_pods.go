@@ -139,7 +139,7 @@ func (n *Node) tryAssign(i int32) {
 	if n.ready {
 		c, b, ok := n.ds.Assign()
 		if !ok {
-			if a, isA := n.policy.(ADDAllocator); isA && a.AllocateOnADD(n) {
+			if n.ctrl.AllocateOnADD != nil && n.ctrl.AllocateOnADD() {
 				c, b, ok = n.ds.Assign()
 			}
 		}

@@ -364,7 +364,7 @@ func eniFreeTime(h *harness, until float64) (sim.Time, bool) {
 // 162.5 (p10's IP left cooldown at 140+) → freed at the pass at 162.5.
 func TestNodeENIFreeAfter60s(t *testing.T) {
 	t.Run("skip-ahead", func(t *testing.T) { testNodeENIFreeAfter60s(t, nil) })
-	t.Run("ticking", func(t *testing.T) { testNodeENIFreeAfter60s(t, tickingPolicy{VPCCNI{}}) })
+	t.Run("ticking", func(t *testing.T) { testNodeENIFreeAfter60s(t, tickingPolicy{defaultPolicy()}) })
 }
 
 func testNodeENIFreeAfter60s(t *testing.T, pol Policy) {
@@ -400,7 +400,7 @@ func testNodeENIFreeAfter60s(t *testing.T, pol Policy) {
 // ENI 2 and the one at 172.5 frees it.
 func TestNodeENIFreeAfterCooldown(t *testing.T) {
 	t.Run("skip-ahead", func(t *testing.T) { testNodeENIFreeAfterCooldown(t, nil) })
-	t.Run("ticking", func(t *testing.T) { testNodeENIFreeAfterCooldown(t, tickingPolicy{VPCCNI{}}) })
+	t.Run("ticking", func(t *testing.T) { testNodeENIFreeAfterCooldown(t, tickingPolicy{defaultPolicy()}) })
 }
 
 func testNodeENIFreeAfterCooldown(t *testing.T, pol Policy) {
@@ -447,7 +447,7 @@ func TestNodeDefaultModeKeepsSpareENI(t *testing.T) {
 // at 437.5.
 func TestNodeDecreaseGate(t *testing.T) {
 	t.Run("skip-ahead", func(t *testing.T) { testNodeDecreaseGate(t, nil) })
-	t.Run("ticking", func(t *testing.T) { testNodeDecreaseGate(t, tickingPolicy{VPCCNI{}}) })
+	t.Run("ticking", func(t *testing.T) { testNodeDecreaseGate(t, tickingPolicy{defaultPolicy()}) })
 }
 
 func testNodeDecreaseGate(t *testing.T, pol Policy) {
@@ -521,7 +521,7 @@ func TestNodeDecreaseGateGaps(t *testing.T) {
 // inInsufficientCidrCoolingPeriod is time.Since(last) <= 120 s, still paused.
 func TestNodeInsufficientPause(t *testing.T) {
 	t.Run("skip-ahead", func(t *testing.T) { testInsufficientPause(t, nil) })
-	t.Run("ticking", func(t *testing.T) { testInsufficientPause(t, tickingPolicy{VPCCNI{}}) })
+	t.Run("ticking", func(t *testing.T) { testInsufficientPause(t, tickingPolicy{defaultPolicy()}) })
 }
 
 func testInsufficientPause(t *testing.T, pol Policy) {

@@ -2,7 +2,6 @@ package ipam
 
 import (
 	"fmt"
-	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
@@ -12,12 +11,8 @@ import (
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// The other CNIs' pool policies (other-policies.md A1–A6) behind Policy, on the
-// same ENI/EC2 model as the VPC CNI so their EC2 calls and throttling compare:
-// the registry, parameter parsing, and the machinery they share.
-//
-// A policy value keeps per-node state keyed by the node, so one value may
-// serve every node of a node group (ipam/cluster shares it).
+// The policies' registry, their parameters' parsing, and the machinery the
+// other CNIs' policies share (other-policies.md A1–A6).
 
 // ParamSpec is one parameter of a policy: its name as the project spells it,
 // the project's default, and where the rule comes from.
@@ -27,19 +22,53 @@ type ParamSpec struct {
 	Help    string
 }
 
+// policyKind is a policy's parsed parameters: the settings its nodes need and
+// how it attaches to one node.
+type policyKind interface {
+	settings() []string
+	attach(o Ops) Controller
+}
+
 type policyDef struct {
 	params []ParamSpec
-	build  func(v *paramValues) Policy
+	build  func(v *paramValues) policyKind
 }
 
 var policyRegistry = map[string]policyDef{
-	"vpc-cni":    {build: func(*paramValues) Policy { return VPCCNI{} }},
+	"vpc-cni":    {build: buildVPCCNI},
 	"cilium-eni": {params: ciliumParams, build: buildCilium},
 	"azure-cns":  {params: azureParams, build: buildAzure},
 	"terway":     {params: terwayParams, build: buildTerway},
 	"static":     {params: staticParams, build: buildStatic},
 	"calico":     {params: calicoParams, build: buildCalico},
 }
+
+// policy is a Policy from the registry.
+type policy struct {
+	name string
+	desc string // the name and every parameter's value
+	kind policyKind
+}
+
+func (p *policy) Name() string            { return p.name }
+func (p *policy) Settings() []string      { return p.kind.settings() }
+func (p *policy) Attach(o Ops) Controller { return p.kind.attach(o) }
+
+// String is the policy's name and its parameters' values, in the order the
+// policy declares them.
+func (p *policy) String() string { return p.desc }
+
+// PolicySettings is p.Settings(), or nil for a nil p (the VPC CNI, which
+// needs none): the VPC CNI variables a node under p runs with.
+func PolicySettings(p Policy) []string {
+	if p == nil {
+		return nil
+	}
+	return p.Settings()
+}
+
+// defaultPolicy is the AWS VPC CNI's ipamd.
+func defaultPolicy() Policy { return &policy{name: "vpc-cni", desc: "vpc-cni", kind: vpcCNI{}} }
 
 // PolicyNames lists the --policy names, sorted.
 func PolicyNames() []string {
@@ -84,8 +113,8 @@ func validParams(name string, ps []ParamSpec) string {
 // NewPolicy builds the named policy with params (name → value, the project's
 // spelling); parameters not given take the project's defaults. An unknown
 // policy, an unknown parameter or a value that does not parse is a
-// *PolicyError naming what is valid. "vpc-cni" is VPCCNI{} and takes no
-// parameters (its knobs are the VPC CNI variables, --set).
+// *PolicyError naming what is valid. "vpc-cni" takes no parameters (its
+// knobs are the VPC CNI variables, --set).
 func NewPolicy(name string, params map[string]string) (Policy, error) {
 	d, ok := policyRegistry[name]
 	if !ok {
@@ -106,11 +135,15 @@ func NewPolicy(name string, params map[string]string) (Policy, error) {
 		}
 	}
 	v := &paramValues{policy: name, specs: d.params, given: params}
-	p := d.build(v)
+	k := d.build(v)
 	if v.err != nil {
 		return nil, v.err
 	}
-	return p, nil
+	desc := name
+	for _, ps := range d.params {
+		desc += " " + ps.Name + "=" + v.raw(ps.Name)
+	}
+	return &policy{name: name, desc: desc, kind: k}, nil
 }
 
 // paramValues parses a policy's parameters, keeping the first error.
@@ -188,35 +221,7 @@ func (v *paramValues) duration(name string, allowUnset bool) sim.Time {
 	return sim.Time(d)
 }
 
-// ---- node settings a policy needs (interim for a datastore hook) ----
-
-// settingsNeeder is a policy whose agent hands out pod addresses with other
-// semantics than ipamd's datastore defaults.
-type settingsNeeder interface{ nodeSettings() []string }
-
-// PolicySettings returns the VPC CNI variables (KEY=VALUE) the node must run
-// with for p, applied after the user's: IP_COOLDOWN_PERIOD=0 for agents that
-// reuse a freed address at once (Cilium, CNS, Terway, Calico and host-local
-// hand a released IP out again without ipamd's 30 s cooldown), and prefix mode
-// for the datastore where a policy holds whole blocks (A5, A6: a /28-aligned
-// block is kept as /28 CIDRs on the primary ENI, with no ENI call). Whoever
-// builds a node with a policy applies them to its settings (ipamsim compare
-// does; NewNode may do it itself).
-func PolicySettings(p Policy) []string {
-	if s, ok := p.(settingsNeeder); ok {
-		return s.nodeSettings()
-	}
-	return nil
-}
-
-// podChanges counts the events that change the set of addresses in use: an
-// address handed out, or a pod holding one deleted.
-func podChanges(n *Node) uint64 {
-	c := &n.Counters
-	return c.PodsAssigned + c.DelRequests - c.PodsCancelled
-}
-
-// soonest keeps the earliest of several timers for TimerPolicy.NextTimer.
+// soonest keeps the earliest of several timers for Controller.NextTimer.
 type soonest struct {
 	now     sim.Time
 	at      sim.Time
@@ -240,16 +245,14 @@ func (s *soonest) add(t sim.Time) {
 // order, each topped up with at most perCall addresses (0: no cap); only when
 // none has room, new ENIs with at most perCall each. It reports whether every
 // call succeeded and whether any EC2 call was made.
-func growBy(n *Node, want, perCall int) (ok, called bool) {
-	per := n.lim.addrsPerCIDR()
-	slots := n.lim.CIDRsPerENI()
-	capped := func(k int) int {
-		if perCall > 0 {
-			return min(k, perCall)
-		}
-		return k
+func growBy(o Ops, want, perCall int) (ok, called bool) {
+	info := o.Node()
+	per := info.Limits.addrsPerCIDR()
+	slots := info.Limits.CIDRsPerENI()
+	if perCall <= 0 {
+		perCall = want
 	}
-	for _, e := range n.ds.AllocatableENIs(slots, n.set.CustomNetworking) {
+	for _, e := range allocatable(o.WalkENIs(), slots, info.Settings.CustomNetworking) {
 		if want <= 0 {
 			return true, called
 		}
@@ -257,20 +260,20 @@ func growBy(n *Node, want, perCall int) (ok, called bool) {
 		if room <= 0 {
 			continue
 		}
-		k := min(room, divCeil(capped(want), per))
+		k := min(room, divCeil(min(want, perCall), per))
 		called = true
-		if grew, _ := n.AssignToENI(e, k); !grew {
+		if o.AssignIPs(e, k) != OK {
 			return false, true
 		}
 		want -= k * per
 	}
 	for want > 0 {
-		if !n.HasRoomForENI() {
+		if !hasRoomForENI(info.Settings, info.Limits, len(o.ENIs())) {
 			return false, called
 		}
-		k := min(slots, divCeil(capped(want), per))
+		k := min(slots, divCeil(min(want, perCall), per))
 		called = true
-		if n.AllocENI(k) != OK {
+		if o.AllocENI(k) != OK {
 			return false, true
 		}
 		want -= k * per
@@ -278,23 +281,32 @@ func growBy(n *Node, want, perCall int) (ok, called bool) {
 	return true, called
 }
 
+// allocatable returns the ENIs holding fewer than max CIDRs, skipping the
+// primary ENI under custom networking (upstream GetAllocatableENIs, §2 "Add
+// to an existing ENI first").
+func allocatable(enis []*ENI, max int, skipPrimary bool) []*ENI {
+	var out []*ENI
+	for _, e := range enis {
+		if len(e.cidrs) < max && !(skipPrimary && e.Primary) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // releaseFree is their release (A2 PendingRelease, A3 trim and reclaim): it
 // returns up to count addresses that no pod holds (whole CIDRs only), walking
 // ENIs from the last attached back to the primary so the newest ENIs empty
 // first, with at most perCall CIDRs per UnassignPrivateIpAddresses (0: no
 // cap). It returns how many addresses left.
-func releaseFree(n *Node, count, perCall int) (released int) {
-	per := n.lim.addrsPerCIDR()
+func releaseFree(o Ops, count, perCall int) (released int) {
+	lim := o.Node().Limits
+	per := lim.addrsPerCIDR()
 	cidrs := count / per
-	enis := append([]*ENI(nil), n.ds.ENIs()...)
+	enis := slices.Clone(o.ENIs())
 	for i := len(enis) - 1; i >= 0 && cidrs > 0; {
 		e := enis[i]
-		var cs []*CIDR
-		for _, c := range e.CIDRs() {
-			if c.Assigned() == 0 && n.ds.counts(c) {
-				cs = append(cs, c)
-			}
-		}
+		cs := freeCIDRs(e, lim.PD)
 		// Highest addresses first: the lowest ones are the ones first-fit
 		// hands out.
 		slices.Reverse(cs)
@@ -308,101 +320,31 @@ func releaseFree(n *Node, count, perCall int) (released int) {
 		}
 		cidrs -= k
 		released += k * per
-		n.ReleaseCIDRs(e, cs[:k])
+		o.ReleaseCIDRs(e, cs[:k])
 	}
 	return released
 }
 
+// freeCIDRs returns an ENI's CIDRs of the mode in use (prefixes in PD) that
+// no pod holds, in address order.
+func freeCIDRs(e *ENI, pd bool) []*CIDR {
+	var cs []*CIDR
+	for _, c := range e.CIDRs() {
+		if c.Assigned() == 0 && c.IsPrefix() == pd {
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
 // freeCIDRAddrs is the addresses in CIDRs no pod holds, which a release can
 // return.
-func freeCIDRAddrs(n *Node) int {
+func freeCIDRAddrs(o Ops) int {
 	k := 0
-	for _, e := range n.ds.ENIs() {
-		for _, c := range e.CIDRs() {
-			if c.Assigned() == 0 && n.ds.counts(c) {
-				k += int(c.size)
-			}
+	for _, e := range o.ENIs() {
+		for _, c := range freeCIDRs(e, o.Node().Limits.PD) {
+			k += int(c.size)
 		}
 	}
 	return k
-}
-
-// ---- addresses held without ENI calls (A5 static, A6 Calico) ----
-
-// maxCIDRsPerENI is the datastore's limit on CIDRs per ENI (one bit each in
-// ENI.freeMask).
-const maxCIDRsPerENI = 64
-
-// holdBlock takes a block of size addresses (a power of two) from the node's
-// subnet and makes it assignable on the primary ENI without any EC2 call: as
-// size/16 /28 prefixes when the datastore is in prefix mode, else as /32s. The
-// addresses are recorded as the primary ENI's, so Terminate returns them to
-// the subnet (A5: released when the node is deleted). It returns the block's
-// CIDRs, or false when the subnet (or the datastore) cannot hold it.
-func holdBlock(n *Node, size int) ([]*CIDR, bool) {
-	e := primaryENI(n)
-	if e == nil {
-		return nil, false
-	}
-	var ps []netip.Prefix
-	if n.ds.pd {
-		for k := 0; k < divCeil(size, 16); k++ {
-			p, ok := n.subnet.AllocPrefix28()
-			if !ok {
-				releasePrefixes(n.subnet, ps)
-				return nil, false
-			}
-			ps = append(ps, p)
-		}
-	} else {
-		for k := 0; k < size; k++ {
-			a, ok := n.subnet.AllocAddr()
-			if !ok {
-				releasePrefixes(n.subnet, ps)
-				return nil, false
-			}
-			ps = append(ps, netip.PrefixFrom(a, 32))
-		}
-	}
-	if len(e.CIDRs())+len(ps) > maxCIDRsPerENI {
-		releasePrefixes(n.subnet, ps)
-		return nil, false
-	}
-	cs := make([]*CIDR, len(ps))
-	for i, p := range ps {
-		cs[i] = n.ds.AddCIDR(e, p)
-	}
-	n.eniAddrs[e.ID] = append(n.eniAddrs[e.ID], ps...)
-	return cs, true
-}
-
-// dropBlock returns a held block that no pod uses to the subnet.
-func dropBlock(n *Node, cs []*CIDR) {
-	e := primaryENI(n)
-	ps := make([]netip.Prefix, 0, len(cs))
-	for _, c := range cs {
-		if err := n.ds.DelCIDR(c); err != nil {
-			panic("ipam: dropping a block a pod still uses")
-		}
-		ps = append(ps, c.Prefix)
-	}
-	releasePrefixes(n.subnet, ps)
-	if e != nil {
-		n.eniAddrs[e.ID] = removePrefixes(n.eniAddrs[e.ID], ps)
-	}
-}
-
-func releasePrefixes(s *Subnet, ps []netip.Prefix) {
-	for _, p := range ps {
-		s.Release(p)
-	}
-}
-
-func primaryENI(n *Node) *ENI {
-	for _, e := range n.ds.ENIs() {
-		if e.Primary {
-			return e
-		}
-	}
-	return nil
 }

@@ -31,7 +31,7 @@ func newPolNode(t *testing.T, instance string, p Policy, sets ...string) *polNod
 		t.Fatal(err)
 	}
 	st := DefaultSettings()
-	for _, kv := range append(PolicySettings(p), sets...) {
+	for _, kv := range append(p.Settings(), sets...) {
 		k, v, err := ParseAssignment("test", kv)
 		if err != nil {
 			t.Fatal(err)
@@ -111,8 +111,8 @@ func TestPolicyNamesSorted(t *testing.T) {
 			t.Errorf("NewPolicy(%s).Name() = %s", name, p.Name())
 		}
 	}
-	if _, ok := mustPolicy(t, "vpc-cni", nil).(VPCCNI); !ok {
-		t.Error("vpc-cni is not VPCCNI{}")
+	if _, ok := mustPolicy(t, "vpc-cni", nil).(*policy).kind.(vpcCNI); !ok {
+		t.Error("vpc-cni is not the VPC CNI's ipamd")
 	}
 }
 
@@ -151,21 +151,21 @@ func TestNewPolicyErrors(t *testing.T) {
 // TestPolicyParamsDefaults checks that every declared default parses and
 // that the parsed policy carries the project's defaults.
 func TestPolicyParamsDefaults(t *testing.T) {
-	c := mustPolicy(t, "cilium-eni", nil).(*Cilium)
+	c := mustPolicy(t, "cilium-eni", nil).(*policy).kind.(*cilium)
 	if c.PreAllocate != 8 || c.ReleaseDelay != 180*sim.Second || c.ReleaseExcessIPs || c.NodeUpdateRate != 15*sim.Second ||
 		c.IntervalRefresh != sim.Minute || c.ResyncInterval != sim.Second {
 		t.Errorf("cilium-eni defaults: %+v", c)
 	}
-	a := mustPolicy(t, "azure-cns", nil).(*Azure)
+	a := mustPolicy(t, "azure-cns", nil).(*policy).kind.(*azure)
 	if a.V2 || a.BatchSize != 16 || a.RequestPercent != 50 || a.ReleasePercent != 150 {
 		t.Errorf("azure-cns defaults: %+v", a)
 	}
-	w := mustPolicy(t, "terway", nil).(*Terway)
+	w := mustPolicy(t, "terway", nil).(*policy).kind.(*terway)
 	if w.MaxPoolSize != 5 || w.MinPoolSize != 0 || w.ReclaimAfter != 0 || w.ReclaimEvery != 10*sim.Minute ||
 		w.ReclaimBatch != 5 || w.ReclaimJitter != 0.1 || w.GCPeriod != 2*sim.Minute {
 		t.Errorf("terway defaults: %+v", w)
 	}
-	k := mustPolicy(t, "calico", nil).(*Calico)
+	k := mustPolicy(t, "calico", nil).(*policy).kind.(*calico)
 	if k.BlockSize != 26 || k.MaxBlocksPerHost != 0 || k.StrictAffinity || k.LeakGracePeriod != 15*sim.Minute {
 		t.Errorf("calico defaults: %+v", k)
 	}
@@ -207,8 +207,9 @@ func TestPoliciesDeterministic(t *testing.T) {
 	}
 }
 
-// TestPolicyOneValueManyNodes: a policy value keeps per-node state, so one
-// value can serve several nodes (as a node group shares it).
+// TestPolicyOneValueManyNodes: a policy value holds only its parameters and
+// each node attaches its own controller, so one value can serve several nodes
+// (as a node group shares it).
 func TestPolicyOneValueManyNodes(t *testing.T) {
 	p := mustPolicy(t, "cilium-eni", nil)
 	a := newPolNode(t, "m5.large", p)
@@ -216,4 +217,12 @@ func TestPolicyOneValueManyNodes(t *testing.T) {
 	a.add(30, "a", 5)
 	a.expect(40, 2, 13, 5)
 	b.expect(40, 1, 8, 0)
+}
+
+func (c *Counters) totalEC2() uint64 {
+	var t uint64
+	for _, v := range c.EC2Requests {
+		t += v
+	}
+	return t
 }

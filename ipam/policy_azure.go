@@ -24,23 +24,18 @@ var azureParams = []ParamSpec{
 	{"EnableSubnetScarcity", "false", "CNS config: on an exhausted subnet B=1 (v1 m=1, M=2; v2 buffer 1) (A2); exhausted here means fewer free addresses in the node's subnet than B"},
 }
 
-// Azure is CNS's pool monitor, v1 or v2.
-type Azure struct {
+// azure is CNS's pool monitor, v1 or v2: its parameters.
+type azure struct {
 	V2             bool
 	BatchSize      int
 	RequestPercent int
 	ReleasePercent int
 	MaxIPCount     int
 	SubnetScarcity bool
-	nodes          map[*Node]*azureNode
 }
 
-type azureNode struct {
-	request int // NodeNetworkConfig spec.requestedIPCount
-}
-
-func buildAzure(v *paramValues) Policy {
-	a := &Azure{
+func buildAzure(v *paramValues) policyKind {
+	a := &azure{
 		V2:             v.bool("EnableIPAMv2"),
 		BatchSize:      v.int("BatchSize", 1, 1<<16),
 		RequestPercent: v.int("RequestThresholdPercent", 0, 1<<16),
@@ -60,16 +55,24 @@ func azureClamp(batch, reqPct, relPct, maxIPs int) (int, int, int) {
 	return batch, reqPct, relPct
 }
 
-// Name implements Policy.
-func (*Azure) Name() string { return "azure-cns" }
+// settings: CNS marks a released address Available at once, with no reuse
+// cooldown (A2 rules have none).
+func (*azure) settings() []string { return []string{"IP_COOLDOWN_PERIOD=0"} }
 
-// Period is v1's DefaultRefreshDelay (1 s); v2 reacts to demand events, which
-// the loop sees within the same second (A2).
-func (*Azure) Period() sim.Time { return sim.Second }
+// attach: the loop's period is v1's DefaultRefreshDelay (1 s); v2 reacts to
+// demand events, which the loop sees within the same second (A2).
+func (a *azure) attach(o Ops) Controller {
+	n := &azureNode{azure: a, ops: o, info: o.Node()}
+	return Controller{Period: sim.Second, PreScale: n.preScale, Pass: n.pass, NextTimer: n.nextTimer}
+}
 
-// nodeSettings: CNS marks a released address Available at once, with no
-// reuse cooldown (A2 rules have none).
-func (*Azure) nodeSettings() []string { return []string{"IP_COOLDOWN_PERIOD=0"} }
+// azureNode is one node's monitor.
+type azureNode struct {
+	*azure
+	ops     Ops
+	info    NodeInfo
+	request int // NodeNetworkConfig spec.requestedIPCount
+}
 
 // azureMinFree is v1 CalculateMinFreeIPs, m = B·req%/100 truncated (A2).
 func azureMinFree(batch, reqPct int) int { return int(float64(batch) * (float64(reqPct) / 100)) }
@@ -106,18 +109,6 @@ func azureV2Target(demand, batch, maxIPs int, buffer float64) int {
 	return min(t, maxIPs)
 }
 
-func (a *Azure) state(n *Node) *azureNode {
-	if a.nodes == nil {
-		a.nodes = map[*Node]*azureNode{}
-	}
-	s := a.nodes[n]
-	if s == nil {
-		s = &azureNode{}
-		a.nodes[n] = s
-	}
-	return s
-}
-
 // azureDefaultMaxIPs is v2's DefaultMaxIPs, the ceiling on any scaler max
 // (A2).
 const azureDefaultMaxIPs = 250
@@ -126,10 +117,10 @@ const azureDefaultMaxIPs = 250
 // or what AKS's control plane writes there, the node's max pods — here also
 // capped at the addresses the node's ENIs can hold (EKS max pods counts two
 // host-network pods beyond them) — and never above DefaultMaxIPs.
-func (a *Azure) scaler(n *Node) (batch, reqPct, relPct, maxIPs int) {
+func (a *azureNode) scaler() (batch, reqPct, relPct, maxIPs int) {
 	maxIPs = a.MaxIPCount
 	if maxIPs == 0 {
-		maxIPs = min(n.MaxPods(), n.lim.MaxENIs*n.lim.IPsPerENI())
+		maxIPs = min(a.info.MaxPods, a.info.Limits.MaxENIs*a.info.Limits.IPsPerENI())
 	}
 	maxIPs = min(max(maxIPs, 1), azureDefaultMaxIPs)
 	batch, reqPct, relPct = azureClamp(a.BatchSize, a.RequestPercent, a.ReleasePercent, maxIPs)
@@ -138,23 +129,23 @@ func (a *Azure) scaler(n *Node) (batch, reqPct, relPct, maxIPs int) {
 
 // PreScale: the first reconcile sets the initial request (v1: free 0 < m →
 // one batch; v2: B·⌈mf⌉), which is fulfilled before the node takes pods (A2).
-func (a *Azure) PreScale(n *Node) bool {
-	a.reconcile(n)
+func (a *azureNode) preScale() bool {
+	a.reconcile()
 	return true
 }
 
-// Pass is one reconcile.
-func (a *Azure) Pass(n *Node) (idle bool) { return !a.reconcile(n) }
+// pass is one reconcile.
+func (a *azureNode) pass() (idle bool) { return !a.reconcile() }
 
 // reconcile is one monitor reconcile (A2: v1 every 1 s, v2 on demand events)
 // and the control plane fulfilling the request: addresses marked
 // PendingRelease are unassigned, a request above what the node holds is
 // topped up. It reports whether anything changed or an EC2 call was made.
-func (a *Azure) reconcile(n *Node) (acted bool) {
-	s := a.state(n)
-	st := n.ds.Stats()
-	batch, reqPct, relPct, maxIPs := a.scaler(n)
-	exhausted := a.SubnetScarcity && n.subnet.Free() < batch
+func (a *azureNode) reconcile() (acted bool) {
+	s, o := a, a.ops
+	st := o.Stats()
+	batch, reqPct, relPct, maxIPs := a.scaler()
+	exhausted := a.SubnetScarcity && a.info.Subnet.Free() < batch
 	before := s.request
 	release := 0
 	if a.V2 {
@@ -176,8 +167,8 @@ func (a *Azure) reconcile(n *Node) (acted bool) {
 	if release > 0 {
 		// MarkIPAsPendingRelease picks addresses no pod holds, and refuses
 		// when there are not that many: the request then stays.
-		if freeCIDRAddrs(n) >= release {
-			released := releaseFree(n, release, 0)
+		if freeCIDRAddrs(o) >= release {
+			released := releaseFree(o, release, 0)
 			if !a.V2 {
 				s.request = before - released
 			}
@@ -185,20 +176,18 @@ func (a *Azure) reconcile(n *Node) (acted bool) {
 		}
 		s.request, changed = before, false
 	}
-	if total := n.ds.Stats().TotalIPs; total < s.request {
-		_, called := growBy(n, s.request-total, 0)
+	if total := o.Stats().TotalIPs; total < s.request {
+		_, called := growBy(o, s.request-total, 0)
 		return changed || called
 	}
 	return changed
 }
 
-// NextTimer implements TimerPolicy: without a pod event only an unfulfilled
-// request needs another look; v2's 60 s reconcile recomputes the same target
-// (A2).
-func (a *Azure) NextTimer(n *Node) (sim.Time, bool) {
-	s := a.state(n)
-	if n.ds.Stats().TotalIPs < s.request {
-		return n.eng.Now() + a.Period(), true
+// nextTimer: without a pod event only an unfulfilled request needs another
+// look; v2's 60 s reconcile recomputes the same target (A2).
+func (a *azureNode) nextTimer() (sim.Time, bool) {
+	if a.ops.Stats().TotalIPs < a.request {
+		return a.ops.Now() + sim.Second, true
 	}
 	return 0, false
 }

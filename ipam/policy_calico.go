@@ -24,13 +24,13 @@ var calicoParams = []ParamSpec{
 // calicoDefaultMaxBlocks is what maxBlocksPerHost 0 means (A6).
 const calicoDefaultMaxBlocks = 20
 
-// Calico is calico-ipam with kube-controllers' block release.
-type Calico struct {
+// calico is calico-ipam with kube-controllers' block release: its
+// parameters.
+type calico struct {
 	BlockSize        int // prefix length
 	MaxBlocksPerHost int // 0: 20
 	StrictAffinity   bool
 	LeakGracePeriod  sim.Time
-	nodes            map[*Node]*calicoNode
 }
 
 type calicoBlock struct {
@@ -39,14 +39,17 @@ type calicoBlock struct {
 	empty      bool // seen empty by a sync (blockReleaseTracker.markEmpty)
 }
 
+// calicoNode is one host's blocks.
 type calicoNode struct {
+	*calico
+	ops         Ops
 	blocks      []*calicoBlock // claim order, which is address order in a fresh subnet
 	changesSeen uint64
 	nextSync    sim.Time
 }
 
-func buildCalico(v *paramValues) Policy {
-	return &Calico{
+func buildCalico(v *paramValues) policyKind {
+	return &calico{
 		BlockSize:        v.int("blockSize", 22, 28),
 		MaxBlocksPerHost: v.int("maxBlocksPerHost", 0, 1<<16),
 		StrictAffinity:   v.bool("strictAffinity"),
@@ -54,17 +57,18 @@ func buildCalico(v *paramValues) Policy {
 	}
 }
 
-// Name implements Policy.
-func (*Calico) Name() string { return "calico" }
+// attach: the loop's period is kube-controllers' consolidation window (1 s)
+// for the block release; claims happen in the ADD itself (A6 rules 1–2).
+func (c *calico) attach(o Ops) Controller {
+	n := &calicoNode{calico: c, ops: o}
+	return Controller{Period: sim.Second, PreScale: n.preScale, Pass: n.pass, NextTimer: n.nextTimer,
+		AllocateOnADD: n.allocateOnADD}
+}
 
-// Period is kube-controllers' consolidation window (1 s) for the block
-// release; claims happen in the ADD itself (A6 rules 1–2).
-func (*Calico) Period() sim.Time { return sim.Second }
-
-// nodeSettings: blocks are kept as /28 CIDRs with no ENI call (A6 "blocks
+// settings: blocks are kept as /28 CIDRs with no ENI call (A6 "blocks
 // claimed from the node's subnet"), and Calico reuses a freed address without
 // a cooldown.
-func (*Calico) nodeSettings() []string {
+func (*calico) settings() []string {
 	return []string{"IP_COOLDOWN_PERIOD=0", "ENABLE_PREFIX_DELEGATION=true", "WARM_PREFIX_TARGET=1"}
 }
 
@@ -89,35 +93,22 @@ func calicoCanClaim(owned, maxBlocksPerHost int) bool {
 
 // syncPeriod is kube-controllers' periodic IPAM sync, half the leak grace
 // period, at which empty blocks are released (A6 Release).
-func (c *Calico) syncPeriod() sim.Time { return max(c.LeakGracePeriod/2, sim.Second) }
+func (c *calico) syncPeriod() sim.Time { return max(c.LeakGracePeriod/2, sim.Second) }
 
-func (c *Calico) state(n *Node) *calicoNode {
-	if c.nodes == nil {
-		c.nodes = map[*Node]*calicoNode{}
-	}
-	s := c.nodes[n]
-	if s == nil {
-		s = &calicoNode{changesSeen: podChanges(n), nextSync: n.eng.Now() + c.syncPeriod()}
-		c.nodes[n] = s
-	}
-	return s
-}
-
-// PreScale claims nothing: the first pod's ADD claims the first block (A6).
-func (c *Calico) PreScale(n *Node) bool {
-	c.state(n)
+// preScale claims nothing: the first pod's ADD claims the first block (A6).
+func (s *calicoNode) preScale() bool {
+	s.changesSeen, s.nextSync = s.ops.PodChanges(), s.ops.Now()+s.syncPeriod()
 	return true
 }
 
-// AllocateOnADD is the claim inside the CNI ADD (A6 rule 2): called when the
+// allocateOnADD is the claim inside the CNI ADD (A6 rule 2): called when the
 // node's blocks have no free address, it claims one more block from the
 // subnet if the host may. It reports whether the node gained addresses.
-func (c *Calico) AllocateOnADD(n *Node) bool {
-	s := c.state(n)
-	if !calicoCanClaim(len(s.blocks), c.MaxBlocksPerHost) {
+func (s *calicoNode) allocateOnADD() bool {
+	if !calicoCanClaim(len(s.blocks), s.MaxBlocksPerHost) {
 		return false // ErrBlockLimit
 	}
-	cs, ok := holdBlock(n, CalicoBlockAddrs(c.BlockSize))
+	cs, ok := s.ops.HoldBlock(CalicoBlockAddrs(s.BlockSize))
 	if !ok {
 		return false // no free block in the pool
 	}
@@ -125,23 +116,23 @@ func (c *Calico) AllocateOnADD(n *Node) bool {
 	return true
 }
 
-// Pass releases blocks (A6 Release; kube-controllers releaseUnusedBlocks) at
+// pass releases blocks (A6 Release; kube-controllers releaseUnusedBlocks) at
 // each IPAM sync: after a pod changed a block, and every half grace period. Until the
 // ADD path claims blocks itself, it also claims one for pods that found no
 // address.
-func (c *Calico) Pass(n *Node) (idle bool) {
-	s := c.state(n)
-	now := n.eng.Now()
+func (s *calicoNode) pass() (idle bool) {
+	o := s.ops
+	now := o.Now()
 	acted := false
-	st := n.ds.Stats()
-	if n.Waiting() > 0 && st.TotalIPs-st.AssignedIPs == 0 && c.AllocateOnADD(n) {
+	st := o.Stats()
+	if o.Waiting() > 0 && st.TotalIPs-st.AssignedIPs == 0 && s.allocateOnADD() {
 		acted = true
 	}
-	sync := podChanges(n) != s.changesSeen
-	s.changesSeen = podChanges(n)
+	sync := o.PodChanges() != s.changesSeen
+	s.changesSeen = o.PodChanges()
 	for s.nextSync <= now {
 		sync = true
-		s.nextSync += c.syncPeriod()
+		s.nextSync += s.syncPeriod()
 	}
 	if !sync {
 		return !acted
@@ -162,8 +153,8 @@ func (c *Calico) Pass(n *Node) (idle bool) {
 		if !b.empty {
 			b.empty, b.emptySince = true, now
 		}
-		if now-b.emptySince >= c.LeakGracePeriod {
-			dropBlock(n, b.cidrs)
+		if now-b.emptySince >= s.LeakGracePeriod {
+			o.DropBlock(b.cidrs)
 			acted = true
 			continue
 		}
@@ -183,12 +174,10 @@ func blockEmpty(b *calicoBlock) bool {
 	return true
 }
 
-// NextTimer implements TimerPolicy: the first periodic sync at or after an
-// empty block's grace period ends, while its host keeps another block (A6
-// Release).
-func (c *Calico) NextTimer(n *Node) (sim.Time, bool) {
-	s := c.state(n)
-	ts := soonest{now: n.eng.Now()}
+// nextTimer: the first periodic sync at or after an empty block's grace
+// period ends, while its host keeps another block (A6 Release).
+func (s *calicoNode) nextTimer() (sim.Time, bool) {
+	ts := soonest{now: s.ops.Now()}
 	if len(s.blocks) < 2 {
 		return 0, false
 	}
@@ -196,10 +185,10 @@ func (c *Calico) NextTimer(n *Node) (sim.Time, bool) {
 		if !b.empty {
 			continue
 		}
-		due, at := b.emptySince+c.LeakGracePeriod, s.nextSync
+		due, at := b.emptySince+s.LeakGracePeriod, s.nextSync
 		if due > at {
-			k := (due - at + c.syncPeriod() - 1) / c.syncPeriod()
-			at += k * c.syncPeriod()
+			k := (due - at + s.syncPeriod() - 1) / s.syncPeriod()
+			at += k * s.syncPeriod()
 		}
 		ts.add(at)
 	}

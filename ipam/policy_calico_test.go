@@ -66,10 +66,9 @@ func TestCalicoBlockLimit(t *testing.T) {
 // TestCalicoAllocateOnADD: the ADD-path claim (A6 rule 2) gives the pod that
 // found no address a block at once.
 func TestCalicoAllocateOnADD(t *testing.T) {
-	c := mustPolicy(t, "calico", nil).(*Calico)
-	h := newPolNode(t, "m5.large", c)
+	h := newPolNode(t, "m5.large", mustPolicy(t, "calico", nil))
 	h.run(1)
-	if !c.AllocateOnADD(h.n) {
+	if !h.n.ctrl.AllocateOnADD() {
 		t.Fatal("no block claimed")
 	}
 	if st := h.n.Stats(); st.TotalIPs != 64 {

@@ -29,8 +29,9 @@ var ciliumParams = []ParamSpec{
 	{"ipam-node-manager-resync", "1s", "operator: cache resync after an allocation at most this often (A1 'at most once per second', eni.rst)"},
 }
 
-// Cilium is the cilium-operator's ENI allocator with its agent's reporting.
-type Cilium struct {
+// cilium is the cilium-operator's ENI allocator with its agent's reporting:
+// its parameters.
+type cilium struct {
 	PreAllocate       int
 	MinAllocate       int
 	MaxAllocate       int // 0: the instance limit
@@ -42,12 +43,10 @@ type Cilium struct {
 	NodeUpdateRate    sim.Time // agent: --ipam-cilium-node-update-rate
 	IntervalRefresh   sim.Time // operator: ipam-node-interval-refresh
 	ResyncInterval    sim.Time // operator: resync trigger after a mutation
-
-	nodes map[*Node]*ciliumNode
 }
 
-func buildCilium(v *paramValues) Policy {
-	return &Cilium{
+func buildCilium(v *paramValues) policyKind {
+	return &cilium{
 		PreAllocate:       v.int("pre-allocate", 0, 1<<20),
 		MinAllocate:       v.int("min-allocate", 0, 1<<20),
 		MaxAllocate:       v.int("max-allocate", 0, 1<<20),
@@ -62,17 +61,10 @@ func buildCilium(v *paramValues) Policy {
 	}
 }
 
-// Name implements Policy.
-func (*Cilium) Name() string { return "cilium-eni" }
-
-// Period is the operator's allocation queue: handled on demand but at most
-// once per second (A1 Timing).
-func (*Cilium) Period() sim.Time { return sim.Second }
-
-// nodeSettings: the agent hands a released address out again at once (no
-// reuse cooldown in A1), and --aws-enable-prefix-delegation puts the node's
-// ENIs in prefix mode (A1).
-func (c *Cilium) nodeSettings() []string {
+// settings: the agent hands a released address out again at once (no reuse
+// cooldown in A1), and --aws-enable-prefix-delegation puts the node's ENIs in
+// prefix mode (A1).
+func (c *cilium) settings() []string {
 	s := []string{"IP_COOLDOWN_PERIOD=0"}
 	if c.PrefixDelegation {
 		s = append(s, "ENABLE_PREFIX_DELEGATION=true", "WARM_PREFIX_TARGET=1")
@@ -123,9 +115,20 @@ type releaseMark struct {
 	state releaseState
 }
 
+// attach: the operator's allocation queue is handled on demand but at most
+// once per second (A1 Timing), the loop's period.
+func (c *cilium) attach(o Ops) Controller {
+	n := &ciliumNode{cilium: c, ops: o, info: o.Node()}
+	return Controller{Period: sim.Second, PreScale: n.preScale, Pass: n.pass, NextTimer: n.nextTimer}
+}
+
 // ciliumNode is one node's state: what the agent last reported and the
 // operator's per-node bookkeeping.
 type ciliumNode struct {
+	*cilium
+	ops  Ops
+	info NodeInfo
+
 	// Agent side (status.ipam.used, written at most every NodeUpdateRate).
 	reportedUsed int
 	changesSeen  uint64
@@ -139,51 +142,40 @@ type ciliumNode struct {
 	marks         map[netip.Prefix]*releaseMark
 }
 
-func (c *Cilium) state(n *Node) *ciliumNode {
-	if c.nodes == nil {
-		c.nodes = map[*Node]*ciliumNode{}
-	}
-	s := c.nodes[n]
-	if s == nil {
-		now := n.eng.Now()
-		s = &ciliumNode{lastUpdate: now, lastResync: now - c.ResyncInterval, nextScan: now + c.IntervalRefresh,
-			marks: map[netip.Prefix]*releaseMark{}, changesSeen: podChanges(n)}
-		c.nodes[n] = s
-	}
-	return s
-}
-
-// PreScale: the agent creates its CiliumNode; the operator's UpdatedResource
+// preScale: the agent creates its CiliumNode; the operator's UpdatedResource
 // resolves the initial deficit (A1: pre-allocate on an empty node) before the
 // agent hands out addresses.
-func (c *Cilium) PreScale(n *Node) bool {
-	c.maintain(n, c.state(n), false)
+func (s *ciliumNode) preScale() bool {
+	now := s.ops.Now()
+	s.lastUpdate, s.lastResync, s.nextScan = now, now-s.ResyncInterval, now+s.IntervalRefresh
+	s.marks = map[netip.Prefix]*releaseMark{}
+	s.changesSeen = s.ops.PodChanges()
+	s.maintain(false)
 	return true
 }
 
-// Pass is one turn of the operator's queue (A1 Timing): the agent's status
+// pass is one turn of the operator's queue (A1 Timing): the agent's status
 // write if due, then a resync (after a mutation, at most once per
 // ipam-node-manager-resync, or the once-a-minute scan) with maintenance, or
 // the maintenance a CiliumNode update triggers.
-func (c *Cilium) Pass(n *Node) (idle bool) {
-	s := c.state(n)
-	now := n.eng.Now()
-	acted := c.agentUpdate(n, s)
+func (s *ciliumNode) pass() (idle bool) {
+	now := s.ops.Now()
+	acted := s.agentUpdate()
 	scan := now >= s.nextScan
-	if scan || (s.resyncPending && now >= s.lastResync+c.ResyncInterval) {
+	if scan || (s.resyncPending && now >= s.lastResync+s.ResyncInterval) {
 		if scan {
 			for s.nextScan <= now {
-				s.nextScan += c.IntervalRefresh
+				s.nextScan += s.IntervalRefresh
 			}
 		}
 		s.cnUpdated = false // the resync recalculates from the latest report
-		c.resync(n, s)
-		c.maintain(n, s, true)
+		s.resync()
+		s.maintain(true)
 		return false
 	}
 	if s.cnUpdated {
 		s.cnUpdated = false
-		c.maintain(n, s, false)
+		s.maintain(false)
 		return false
 	}
 	return !acted
@@ -193,23 +185,23 @@ func (c *Cilium) Pass(n *Node) (idle bool) {
 // in use, and its answers in the release handshake (A1 shrink rule). The
 // operator's UpdatedResource runs on it (A1 Timing: "every CiliumNode
 // update"). The rate is the agent's --ipam-cilium-node-update-rate.
-func (c *Cilium) agentUpdate(n *Node, s *ciliumNode) bool {
-	now := n.eng.Now()
-	dirty := podChanges(n) != s.changesSeen
+func (s *ciliumNode) agentUpdate() bool {
+	now := s.ops.Now()
+	dirty := s.ops.PodChanges() != s.changesSeen
 	for _, m := range s.marks {
 		dirty = dirty || m.state == relMarked
 	}
-	if !dirty || now < s.lastUpdate+c.NodeUpdateRate {
+	if !dirty || now < s.lastUpdate+s.NodeUpdateRate {
 		return false
 	}
 	s.lastUpdate = now
-	s.changesSeen = podChanges(n)
-	s.reportedUsed = n.ds.Stats().AssignedIPs
+	s.changesSeen = s.ops.PodChanges()
+	s.reportedUsed = s.ops.Stats().AssignedIPs
 	for p, m := range s.marks {
 		if m.state != relMarked {
 			continue
 		}
-		if c.cidrFree(n, p) {
+		if s.cidrFree(p) {
 			m.state = relReady
 		} else {
 			delete(s.marks, p) // do-not-release: in use
@@ -223,46 +215,46 @@ func (c *Cilium) agentUpdate(n *Node, s *ciliumNode) bool {
 // allocation; instancesAPIResync's DescribeNetworkInterfaces and
 // DescribeSubnets, of the describes eni.rst lists) followed by the node's
 // recalculation; it clears requireResync.
-func (c *Cilium) resync(n *Node, s *ciliumNode) {
-	s.lastResync = n.eng.Now()
+func (s *ciliumNode) resync() {
+	s.lastResync = s.ops.Now()
 	s.resyncPending = false
-	n.loop.ec2(&ec2Request{api: DescribeNetworkInterfaces})
-	n.loop.ec2(&ec2Request{api: DescribeSubnets})
+	s.ops.Describe(DescribeNetworkInterfaces)
+	s.ops.Describe(DescribeSubnets)
 	s.resyncNeeded = false
 }
 
 // maxAllocate is max-allocate, or the instance limit: (adapters − first
 // interface index) × (IPv4 per adapter − 1), which ignores prefix delegation
 // (A1, cilium#32205).
-func (c *Cilium) maxAllocate(n *Node) int {
-	if c.MaxAllocate > 0 {
-		return c.MaxAllocate
+func (s *ciliumNode) maxAllocate() int {
+	if s.MaxAllocate > 0 {
+		return s.MaxAllocate
 	}
-	return max(n.lim.MaxENIs-c.FirstIfaceIndex, 0) * (n.lim.IPv4PerENI - 1)
+	return max(s.info.Limits.MaxENIs-s.FirstIfaceIndex, 0) * (s.info.Limits.IPv4PerENI - 1)
 }
 
 // maintain is resyncNode/UpdatedResource deciding on maintenance and
 // MaintainIPPool doing it (A1): release when excess is to be released, else
 // one allocation for needed + max-above-watermark + surge. withRelease is
 // false on a CiliumNode update, where upstream checks only allocation.
-func (c *Cilium) maintain(n *Node, s *ciliumNode, withRelease bool) {
-	st := n.ds.Stats()
-	needed := calculateNeededIPs(st.TotalIPs, s.reportedUsed, c.PreAllocate, c.MinAllocate, c.maxAllocate(n))
-	excess := calculateExcessIPs(st.TotalIPs, s.reportedUsed, c.PreAllocate, c.MinAllocate, c.MaxAboveWatermark)
+func (s *ciliumNode) maintain(withRelease bool) {
+	st := s.ops.Stats()
+	needed := calculateNeededIPs(st.TotalIPs, s.reportedUsed, s.PreAllocate, s.MinAllocate, s.maxAllocate())
+	excess := calculateExcessIPs(st.TotalIPs, s.reportedUsed, s.PreAllocate, s.MinAllocate, s.MaxAboveWatermark)
 	allocationNeeded := !s.resyncNeeded && needed > 0
-	releaseNeeded := c.ReleaseExcessIPs && withRelease && (!s.resyncNeeded && excess > 0 || len(s.marks) > 0)
+	releaseNeeded := s.ReleaseExcessIPs && withRelease && (!s.resyncNeeded && excess > 0 || len(s.marks) > 0)
 	if !allocationNeeded && !releaseNeeded {
 		return
 	}
 	mutated, failed := false, false
 	switch {
-	case c.ReleaseExcessIPs && excess > 0:
-		mutated = c.release(n, s, excess)
+	case s.ReleaseExcessIPs && excess > 0:
+		mutated = s.release(excess)
 	case needed == 0:
 		clear(s.marks) // abortNoLongerExcessIPs
 	default:
 		clear(s.marks)
-		mutated, failed = c.allocate(n, needed+c.MaxAboveWatermark+ciliumSurge(n.Waiting(), needed))
+		mutated, failed = s.allocate(needed + s.MaxAboveWatermark + ciliumSurge(s.ops.Waiting(), needed))
 	}
 	if !failed {
 		s.resyncNeeded = true // requireResync
@@ -279,31 +271,32 @@ func (c *Cilium) maintain(n *Node, s *ciliumNode, withRelease bool) {
 // qualifies or that call fails ("Unable to assign additional IPs to
 // interface, will create new interface"), a new ENI is created with
 // min(maxToAllocate, L−1) addresses, if a slot is free.
-func (c *Cilium) allocate(n *Node, maxToAllocate int) (mutated, failed bool) {
-	per := n.lim.addrsPerCIDR()
-	slots := n.lim.CIDRsPerENI()
-	for _, e := range n.ds.AllocatableENIs(slots, false) {
-		if e.Device < c.FirstIfaceIndex {
+func (s *ciliumNode) allocate(maxToAllocate int) (mutated, failed bool) {
+	o, lim := s.ops, s.info.Limits
+	per := lim.addrsPerCIDR()
+	slots := lim.CIDRsPerENI()
+	for _, e := range allocatable(o.WalkENIs(), slots, false) {
+		if e.Device < s.FirstIfaceIndex {
 			continue
 		}
 		room := (slots - len(e.CIDRs())) * per
-		free := n.eniSubnet[e.ID].Free()
+		free := e.Subnet.Free()
 		if room > 0 && free > 0 {
 			k := min(room, free, maxToAllocate)
-			if grew, _ := n.AssignToENI(e, divCeil(k, per)); grew {
+			if o.AssignIPs(e, divCeil(k, per)) == OK {
 				return true, false
 			}
 			break
 		}
 	}
-	if len(n.ds.ENIs()) >= n.lim.MaxENIs {
+	if len(o.ENIs()) >= lim.MaxENIs {
 		return false, false // out of interfaces: not a failure upstream
 	}
-	k := min(maxToAllocate, n.lim.IPv4PerENI-1)
+	k := min(maxToAllocate, lim.IPv4PerENI-1)
 	if k <= 0 {
 		return false, false
 	}
-	code := n.AllocENI(min(divCeil(k, per), slots))
+	code := o.AllocENI(min(divCeil(k, per), slots))
 	return code == OK, code != OK
 }
 
@@ -312,14 +305,14 @@ func (c *Cilium) allocate(n *Node, maxToAllocate int) (mutated, failed bool) {
 // offers min(free, excess) of them; each must stay excess for
 // excess-ip-release-delay, is then marked for release, and goes once the agent
 // has answered ready-for-release. It reports whether addresses were released.
-func (c *Cilium) release(n *Node, s *ciliumNode, excess int) bool {
-	now := n.eng.Now()
+func (s *ciliumNode) release(excess int) bool {
+	now := s.ops.Now()
 	var best *ENI
 	var offer []*CIDR
-	enis := append([]*ENI(nil), n.ds.ENIs()...)
+	enis := slices.Clone(s.ops.ENIs())
 	slices.SortFunc(enis, func(a, b *ENI) int { return cmp.Compare(a.ID, b.ID) })
 	for _, e := range enis {
-		if e.Device < c.FirstIfaceIndex {
+		if e.Device < s.FirstIfaceIndex {
 			continue
 		}
 		hasPrefix := false
@@ -348,7 +341,7 @@ func (c *Cilium) release(n *Node, s *ciliumNode, excess int) bool {
 	for _, cd := range offer {
 		m := s.marks[cd.Prefix]
 		switch {
-		case now < m.since+c.ReleaseDelay:
+		case now < m.since+s.ReleaseDelay:
 		case m.state == relTracked:
 			m.state = relMarked
 		case m.state == relReady:
@@ -363,15 +356,15 @@ func (c *Cilium) release(n *Node, s *ciliumNode, excess int) bool {
 	if len(ready) == 0 {
 		return false
 	}
-	n.ReleaseCIDRs(best, ready)
+	s.ops.ReleaseCIDRs(best, ready)
 	for _, cd := range ready {
 		delete(s.marks, cd.Prefix)
 	}
 	return true
 }
 
-func (c *Cilium) cidrFree(n *Node, p netip.Prefix) bool {
-	for _, e := range n.ds.ENIs() {
+func (s *ciliumNode) cidrFree(p netip.Prefix) bool {
+	for _, e := range s.ops.ENIs() {
 		for _, cd := range e.CIDRs() {
 			if cd.Prefix == p {
 				return cd.Assigned() == 0
@@ -381,23 +374,22 @@ func (c *Cilium) cidrFree(n *Node, p netip.Prefix) bool {
 	return false
 }
 
-// NextTimer implements TimerPolicy (A1 Timing): the agent's next status write
-// if pods changed, the pending resync, and the interval scan.
-func (c *Cilium) NextTimer(n *Node) (sim.Time, bool) {
-	s := c.state(n)
-	t := soonest{now: n.eng.Now()}
-	dirty := podChanges(n) != s.changesSeen
+// nextTimer (A1 Timing): the agent's next status write if pods changed, the
+// pending resync, and the interval scan.
+func (s *ciliumNode) nextTimer() (sim.Time, bool) {
+	t := soonest{now: s.ops.Now()}
+	dirty := s.ops.PodChanges() != s.changesSeen
 	for _, m := range s.marks {
 		dirty = dirty || m.state == relMarked
 	}
 	if dirty {
-		t.add(s.lastUpdate + c.NodeUpdateRate)
+		t.add(s.lastUpdate + s.NodeUpdateRate)
 	}
 	if s.cnUpdated {
 		t.add(t.now)
 	}
 	if s.resyncPending {
-		t.add(s.lastResync + c.ResyncInterval)
+		t.add(s.lastResync + s.ResyncInterval)
 	}
 	t.add(s.nextScan)
 	return t.at, t.pending

@@ -67,14 +67,14 @@ func TestCiliumSurge(t *testing.T) {
 // TestCiliumMaxAllocate: 0 means the instance's secondary-IP limit, which
 // ignores prefix delegation (A1, cilium#32205).
 func TestCiliumMaxAllocate(t *testing.T) {
-	c := mustPolicy(t, "cilium-eni", nil).(*Cilium)
+	c := mustPolicy(t, "cilium-eni", nil)
 	h := newPolNode(t, "m5.large", c)
-	if got := c.maxAllocate(h.n); got != 27 {
+	if got := (&ciliumNode{cilium: c.(*policy).kind.(*cilium), info: h.n.loop.Node()}).maxAllocate(); got != 27 {
 		t.Errorf("m5.large max-allocate = %d, want 3·(10−1) = 27", got)
 	}
-	pd := mustPolicy(t, "cilium-eni", map[string]string{"aws-enable-prefix-delegation": "true"}).(*Cilium)
+	pd := mustPolicy(t, "cilium-eni", map[string]string{"aws-enable-prefix-delegation": "true"})
 	h = newPolNode(t, "m5.large", pd)
-	if got := pd.maxAllocate(h.n); got != 27 {
+	if got := (&ciliumNode{cilium: pd.(*policy).kind.(*cilium), info: h.n.loop.Node()}).maxAllocate(); got != 27 {
 		t.Errorf("m5.large max-allocate with prefixes = %d, want 27 (prefix delegation ignored)", got)
 	}
 }

@@ -18,25 +18,35 @@ var staticParams = []ParamSpec{
 	{"max-pods-per-node", "0", "the block is the smallest power of two >= 2 x max pods (A5 table); 0 = the instance type's eni-max-pods.txt figure, the VPC CNI node's max pods"},
 }
 
-// Static reserves a fixed block per node.
-type Static struct {
+// static reserves a fixed block per node: its parameter.
+type static struct {
 	MaxPodsPerNode int // 0: the type's eni-max-pods.txt figure
-	nodes          map[*Node][]*CIDR
 }
 
-func buildStatic(v *paramValues) Policy {
-	return &Static{MaxPodsPerNode: v.int("max-pods-per-node", 0, 1<<16)}
+func buildStatic(v *paramValues) policyKind {
+	return &static{MaxPodsPerNode: v.int("max-pods-per-node", 0, 1<<16)}
 }
 
-// Name implements Policy.
-func (*Static) Name() string { return "static" }
-
-// nodeSettings: the block is kept as /28 CIDRs of the primary ENI with no
-// ENI action (A5); WARM_PREFIX_TARGET only silences the aws-node entrypoint
+// settings: the block is kept as /28 CIDRs of the primary ENI with no ENI
+// action (A5); WARM_PREFIX_TARGET only silences the aws-node entrypoint
 // check, which does not apply.
-func (*Static) nodeSettings() []string {
+func (*static) settings() []string {
 	return []string{"IP_COOLDOWN_PERIOD=0", "ENABLE_PREFIX_DELEGATION=true", "WARM_PREFIX_TARGET=1"}
 }
+
+// attach: the block neither grows nor shrinks, so passes do nothing and no
+// timer runs (A5: no warm pool).
+func (s *static) attach(o Ops) Controller {
+	return Controller{PreScale: staticNode{s, o}.preScale, Pass: noPass, NextTimer: noTimer}
+}
+
+type staticNode struct {
+	*static
+	ops Ops
+}
+
+func noPass() (idle bool)       { return true }
+func noTimer() (sim.Time, bool) { return 0, false }
 
 // StaticBlockSize is the node CIDR for a max-pods figure (A5 table): at least
 // twice the max pods, a power of two, never smaller than a /28 (16).
@@ -48,31 +58,15 @@ func StaticBlockSize(maxPods int) int {
 // StaticBlockBits is the prefix length of that block (A5 table: /28 … /24).
 func StaticBlockBits(maxPods int) int { return 32 - bits.TrailingZeros(uint(StaticBlockSize(maxPods))) }
 
-// PreScale reserves the node's block from its subnet (A5: at node creation).
+// preScale reserves the node's block from its subnet (A5: at node creation).
 // A subnet without room for the block fails start-up, which is retried.
-func (s *Static) PreScale(n *Node) bool {
-	if s.nodes == nil {
-		s.nodes = map[*Node][]*CIDR{}
-	}
-	if s.nodes[n] != nil {
-		return true
-	}
+func (s staticNode) preScale() bool {
 	// The VPC CNI node's max pods, not this node's: the prefix mode its
 	// datastore runs in would give the prefix-delegation figure.
 	mp := s.MaxPodsPerNode
 	if mp == 0 {
-		mp = catalog.MaxPods(n.cfg.Instance, catalog.MaxPodsOptions{})
+		mp = catalog.MaxPods(s.ops.Node().Instance, catalog.MaxPodsOptions{})
 	}
-	cs, ok := holdBlock(n, StaticBlockSize(mp))
-	if !ok {
-		return false
-	}
-	s.nodes[n] = cs
-	return true
+	_, ok := s.ops.HoldBlock(StaticBlockSize(mp))
+	return ok
 }
-
-// Pass does nothing: the block neither grows nor shrinks (A5).
-func (*Static) Pass(*Node) (idle bool) { return true }
-
-// NextTimer implements TimerPolicy: no timer (A5: no warm pool).
-func (*Static) NextTimer(*Node) (sim.Time, bool) { return 0, false }

@@ -27,8 +27,8 @@ var terwayParams = []ParamSpec{
 // AssignPrivateIpAddresses or UnassignPrivateIpAddresses.
 const terwayBatch = 10
 
-// Terway is the Terway controlplane's per-node pool.
-type Terway struct {
+// terway is the Terway controlplane's per-node pool: its parameters.
+type terway struct {
 	MaxPoolSize   int
 	MinPoolSize   int
 	WarmUpSize    int
@@ -37,10 +37,12 @@ type Terway struct {
 	ReclaimBatch  int
 	ReclaimJitter float64
 	GCPeriod      sim.Time
-	nodes         map[*Node]*terwayNode
 }
 
+// terwayNode is the controlplane's pool of one node.
 type terwayNode struct {
+	*terway
+	ops         Ops
 	changesSeen uint64   // pod changes at the last reconcile
 	lastGrowth  sim.Time // last pool modification (resets the reclaim timer)
 	lastGC      sim.Time
@@ -48,8 +50,8 @@ type terwayNode struct {
 	rng         *rand.Rand
 }
 
-func buildTerway(v *paramValues) Policy {
-	t := &Terway{
+func buildTerway(v *paramValues) policyKind {
+	t := &terway{
 		MaxPoolSize:   v.int("max_pool_size", 0, 1<<20),
 		MinPoolSize:   v.int("min_pool_size", 0, 1<<20),
 		WarmUpSize:    v.int("ip_warm_up_size", 0, 1<<20),
@@ -65,16 +67,16 @@ func buildTerway(v *paramValues) Policy {
 	return t
 }
 
-// Name implements Policy.
-func (*Terway) Name() string { return "terway" }
-
-// Period is the controller's reconcile of the A3 rule, at most once per
-// second per node (pool.go: LastReconcileTime + 1 s).
-func (*Terway) Period() sim.Time { return sim.Second }
-
-// nodeSettings: a released address is idle again at once (A3 has no reuse
+// settings: a released address is idle again at once (A3 has no reuse
 // cooldown).
-func (*Terway) nodeSettings() []string { return []string{"IP_COOLDOWN_PERIOD=0"} }
+func (*terway) settings() []string { return []string{"IP_COOLDOWN_PERIOD=0"} }
+
+// attach: the loop's period is the controller's reconcile of the A3 rule, at
+// most once per second per node (pool.go: LastReconcileTime + 1 s).
+func (t *terway) attach(o Ops) Controller {
+	n := &terwayNode{terway: t, ops: o}
+	return Controller{Period: sim.Second, PreScale: n.preScale, Pass: n.pass, NextTimer: n.nextTimer}
+}
 
 // terwayToAdd is addIP's demand (A3): max(0, min_pool_size + pending − idle).
 func terwayToAdd(minPool, pending, idle int) int { return max(minPool+pending-idle, 0) }
@@ -101,90 +103,83 @@ func terwayJitter(r *rand.Rand, d sim.Time, factor float64) sim.Time {
 	return d + sim.Time(float64(d)*factor*(2*r.Float64()-1))
 }
 
-// state is the node's reclaim timers; the jitter stream is the node's own,
-// derived from its seed and name (A3: jitter, never global randomness).
-func (t *Terway) state(n *Node) *terwayNode {
-	if t.nodes == nil {
-		t.nodes = map[*Node]*terwayNode{}
-	}
-	s := t.nodes[n]
-	if s == nil {
-		now := n.eng.Now()
-		// LastGCTime starts at zero upstream: the first reconcile trims.
-		s = &terwayNode{changesSeen: podChanges(n), lastGrowth: now, lastGC: now - t.GCPeriod,
-			rng: sim.NewRand(n.cfg.Seed, n.cfg.Name+"/terway-reclaim")}
-		s.nextReclaim = now + terwayJitter(s.rng, t.ReclaimEvery, t.ReclaimJitter)
-		t.nodes[n] = s
-	}
-	return s
-}
-
-// PreScale is the one-off warm-up (A3 ip_warm_up_size) and the min_pool_size
-// floor, before the node takes pods.
-func (t *Terway) PreScale(n *Node) bool {
-	s := t.state(n)
-	if want := max(t.WarmUpSize, t.MinPoolSize); want > 0 {
-		if _, called := growBy(n, want, terwayBatch); called {
-			s.lastGrowth = n.eng.Now()
+// preScale is the one-off warm-up (A3 ip_warm_up_size) and the min_pool_size
+// floor, before the node takes pods. The reclaim jitter comes from the node's
+// own stream, derived from its seed and name (A3: jitter, never global
+// randomness); LastGCTime starts at zero upstream, so the first reconcile
+// trims.
+func (s *terwayNode) preScale() bool {
+	o := s.ops
+	now := o.Now()
+	info := o.Node()
+	s.changesSeen, s.lastGrowth, s.lastGC = o.PodChanges(), now, now-s.GCPeriod
+	s.rng = sim.NewRand(info.Seed, info.Name+"/terway-reclaim")
+	s.nextReclaim = now + terwayJitter(s.rng, s.ReclaimEvery, s.ReclaimJitter)
+	if want := max(s.WarmUpSize, s.MinPoolSize); want > 0 {
+		if _, called := growBy(o, want, terwayBatch); called {
+			s.lastGrowth = o.Now()
 		}
 	}
 	return true
 }
 
-// Pass is one reconcile (A3 rule): addIP for pending pods and the floor, then
+// pass is one reconcile (A3 rule): addIP for pending pods and the floor, then
 // the max_pool_size trim if multiIPGCPeriod has passed since the last one,
 // then a due reclaim check. The controller reconciles a node when its pods
 // change; the trim and the reclaim checks are taken to run on time even
 // without a pod event.
-func (t *Terway) Pass(n *Node) (idle bool) {
-	s := t.state(n)
-	now := n.eng.Now()
-	idleIPs := func() int { st := n.ds.Stats(); return st.TotalIPs - st.AssignedIPs }
-	if podChanges(n) == s.changesSeen && terwayToAdd(t.MinPoolSize, n.Waiting(), idleIPs()) == 0 &&
-		!(terwayToTrim(t.MaxPoolSize, idleIPs()) > 0 && now >= s.lastGC+t.GCPeriod) &&
-		!(t.ReclaimAfter > 0 && now >= s.nextReclaim) {
+func (s *terwayNode) pass() (idle bool) {
+	o := s.ops
+	now := o.Now()
+	if o.PodChanges() == s.changesSeen && terwayToAdd(s.MinPoolSize, o.Waiting(), s.idle()) == 0 &&
+		!(terwayToTrim(s.MaxPoolSize, s.idle()) > 0 && now >= s.lastGC+s.GCPeriod) &&
+		!(s.ReclaimAfter > 0 && now >= s.nextReclaim) {
 		return true // nothing triggers a reconcile
 	}
-	s.changesSeen = podChanges(n)
+	s.changesSeen = o.PodChanges()
 	acted := false
-	if add := terwayToAdd(t.MinPoolSize, n.Waiting(), idleIPs()); add > 0 {
-		if _, called := growBy(n, add, terwayBatch); called {
+	if add := terwayToAdd(s.MinPoolSize, o.Waiting(), s.idle()); add > 0 {
+		if _, called := growBy(o, add, terwayBatch); called {
 			acted = true
-			s.lastGrowth = n.eng.Now()
+			s.lastGrowth = o.Now()
 		}
 	}
-	if now := n.eng.Now(); now >= s.lastGC+t.GCPeriod {
+	if now := o.Now(); now >= s.lastGC+s.GCPeriod {
 		s.lastGC = now
-		if k := terwayToTrim(t.MaxPoolSize, idleIPs()); k > 0 {
+		if k := terwayToTrim(s.MaxPoolSize, s.idle()); k > 0 {
 			acted = true
-			releaseFree(n, k, terwayBatch)
+			releaseFree(o, k, terwayBatch)
 		}
 	}
-	if now := n.eng.Now(); t.ReclaimAfter > 0 && now >= s.nextReclaim {
+	if now := o.Now(); s.ReclaimAfter > 0 && now >= s.nextReclaim {
 		for s.nextReclaim <= now {
-			s.nextReclaim += max(terwayJitter(s.rng, t.ReclaimEvery, t.ReclaimJitter), 1)
+			s.nextReclaim += max(terwayJitter(s.rng, s.ReclaimEvery, s.ReclaimJitter), 1)
 		}
-		if k := terwayToReclaim(now-s.lastGrowth, t.ReclaimAfter, t.ReclaimBatch, t.MinPoolSize, idleIPs()); k > 0 {
-			releaseFree(n, k, terwayBatch)
+		if k := terwayToReclaim(now-s.lastGrowth, s.ReclaimAfter, s.ReclaimBatch, s.MinPoolSize, s.idle()); k > 0 {
+			releaseFree(o, k, terwayBatch)
 			acted = true
 		}
 	}
 	return !acted
 }
 
-// NextTimer implements TimerPolicy (A3): the trim when idle addresses exceed
-// max_pool_size, and the reclaim checks when reclaim is on.
-func (t *Terway) NextTimer(n *Node) (sim.Time, bool) {
-	s := t.state(n)
-	st := n.ds.Stats()
-	ts := soonest{now: n.eng.Now()}
-	if terwayToTrim(t.MaxPoolSize, st.TotalIPs-st.AssignedIPs) > 0 {
-		ts.add(s.lastGC + t.GCPeriod)
+// idle is the addresses the node holds that no pod uses.
+func (s *terwayNode) idle() int {
+	st := s.ops.Stats()
+	return st.TotalIPs - st.AssignedIPs
+}
+
+// nextTimer (A3): the trim when idle addresses exceed max_pool_size, and the
+// reclaim checks when reclaim is on.
+func (s *terwayNode) nextTimer() (sim.Time, bool) {
+	ts := soonest{now: s.ops.Now()}
+	if terwayToTrim(s.MaxPoolSize, s.idle()) > 0 {
+		ts.add(s.lastGC + s.GCPeriod)
 	}
-	if terwayToAdd(t.MinPoolSize, n.Waiting(), st.TotalIPs-st.AssignedIPs) > 0 {
+	if terwayToAdd(s.MinPoolSize, s.ops.Waiting(), s.idle()) > 0 {
 		ts.add(ts.now)
 	}
-	if t.ReclaimAfter > 0 {
+	if s.ReclaimAfter > 0 {
 		ts.add(s.nextReclaim)
 	}
 	return ts.at, ts.pending

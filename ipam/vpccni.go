@@ -2,73 +2,82 @@ package ipam
 
 import "github.com/ipamsim/ipamsim/sim"
 
-// Policy decides how a node's pool of addresses grows and shrinks. It runs
-// inside the node's pool loop and acts through the node's EC2-backed actions
-// (AssignToENI, AllocENI, ReleaseCIDRs, FreeENI), so every policy pays the same
-// EC2 latencies and throttling.
-type Policy interface {
-	// Name is the policy's --policy spelling.
-	Name() string
-	// PreScale runs once at start-up, before the node answers ADDs; false
-	// means start-up failed and is retried. It may block the pool loop.
-	PreScale(n *Node) (ok bool)
-	// Pass is one pool-loop pass. idle reports that the pass did nothing and
-	// would do nothing again until pods change. It may block the pool loop.
-	Pass(n *Node) (idle bool)
+// The AWS VPC CNI's ipamd (ipamd-behaviour.md §2–§4), the default policy:
+// upstream's pool loop rules, one controller per node.
+
+// vpcCNI is the policy; it takes no parameters (its knobs are the VPC CNI
+// variables, Settings).
+type vpcCNI struct{}
+
+func buildVPCCNI(*paramValues) policyKind { return vpcCNI{} }
+
+func (vpcCNI) settings() []string { return nil }
+
+func (vpcCNI) attach(o Ops) Controller {
+	info := o.Node()
+	c := &ipamd{ops: o, set: info.Settings, lim: info.Limits, maxPods: info.MaxPods}
+	return Controller{PreScale: c.preScale, Pass: c.pass, NextTimer: c.nextTimer, NeedsPass: c.needsPass}
 }
 
-// VPCCNI is the AWS VPC CNI's ipamd (ipamd-behaviour.md §2–§4), the default
-// policy.
-type VPCCNI struct{}
+// ipamd is one node's ipamd: its settings and the memory its pool loop keeps
+// from pass to pass.
+type ipamd struct {
+	ops     Ops
+	set     Settings
+	lim     Limits
+	maxPods int
 
-func (VPCCNI) Name() string { return "vpc-cni" }
+	lastDecrease     sim.Time // lastDecreaseIPPool
+	hasDecreased     bool
+	lastInsufficient sim.Time // lastInsufficientCidrError
+	hasInsufficient  bool
+}
 
-// PreScale is upstream handlePreScaling (§2 Startup): one growth step if the
+// preScale is upstream handlePreScaling (§2 Startup): one growth step if the
 // pool is low; under custom networking an empty pool fails start-up.
-func (p VPCCNI) PreScale(n *Node) (ok bool) {
-	if n.set.DisableProvisioning || !TooLow(n.set, n.lim, n.ds.Stats(), n.cfg.MaxPods) {
+func (c *ipamd) preScale() (ok bool) {
+	if c.set.DisableProvisioning || !TooLow(c.set, c.lim, c.ops.Stats(), c.maxPods) {
 		return true
 	}
-	if _, err := p.increase(n); err {
+	if _, err := c.increase(); err {
 		return false
 	}
-	return !(n.set.CustomNetworking && n.ds.Stats().TotalIPs == 0)
+	return !(c.set.CustomNetworking && c.ops.Stats().TotalIPs == 0)
 }
 
-// Pass is upstream updateIPPoolIfRequired (§2 "Per cycle"): grow if too low,
+// pass is upstream updateIPPoolIfRequired (§2 "Per cycle"): grow if too low,
 // else shrink if too high and the 30 s decrease gate is open; then,
 // independently, maybe free one ENI. The stats are taken once, before any
 // action, as upstream does. It reports an idle pass: no EC2 call and no
 // decrease held back by the gate.
-func (p VPCCNI) Pass(n *Node) (idle bool) {
-	if n.set.DisableProvisioning {
+func (c *ipamd) pass() (idle bool) {
+	if c.set.DisableProvisioning {
 		return true
 	}
-	st := n.ds.Stats()
+	o := c.ops
+	st := o.Stats()
 	acted, gated, decreased := false, false, false
 	switch {
-	case TooLow(n.set, n.lim, st, n.cfg.MaxPods):
-		acted, _ = p.increase(n)
-	case TooHigh(n.set, n.lim.PD, st):
-		if n.hasDecreased && n.eng.Now()-n.lastDecrease <= decreaseInterval {
+	case TooLow(c.set, c.lim, st, c.maxPods):
+		acted, _ = c.increase()
+	case TooHigh(c.set, c.lim.PD, st):
+		if c.hasDecreased && o.Now()-c.lastDecrease <= decreaseInterval {
 			gated = true // shouldSkipDataStorePoolDecrease
 			break
 		}
-		acted = p.decrease(n)
+		acted = c.decrease()
 		decreased = true
 	}
-	if ShouldRemoveExtraENIs(n.set, n.lim, st, n.ds.FreeableENIExists()) {
+	if ShouldRemoveExtraENIs(c.set, c.lim, st, freeableENIExists(o.ENIs())) {
 		// tryFreeENI → RemoveUnusedENIFromStore (§2 "Freeing an ENI").
-		if e := n.ds.DeletableENI(n.set.WarmIPTarget, n.set.MinimumIPTarget, n.set.WarmPrefixTarget, n.eng.Now()); e != nil {
-			n.ds.RemoveENI(e)
-			n.FreeENI(e)
+		if e := o.DeletableENI(); e != nil {
+			o.FreeENI(e)
 			acted = true
 		}
 	}
 	if decreased {
-		n.lastDecrease = n.eng.Now()
-		n.hasDecreased = true
-		n.lastNodeIPPoolAction = n.eng.Now()
+		c.lastDecrease = o.Now()
+		c.hasDecreased = true
 	}
 	return !gated && !acted
 }
@@ -76,148 +85,173 @@ func (p VPCCNI) Pass(n *Node) (idle bool) {
 // decreaseInterval is upstream decreaseIPPoolInterval (§2).
 const decreaseInterval = 30 * sim.Second
 
+// insufficientCooldown is the 120 s growth pause after an insufficient-address
+// error (§2).
+const insufficientCooldown = 120 * sim.Second
+
+// inInsufficientPause reports whether growth is paused (§2).
+func (c *ipamd) inInsufficientPause() bool {
+	return c.hasInsufficient && c.ops.Now()-c.lastInsufficient <= insufficientCooldown
+}
+
+// noteInsufficient starts the 120 s growth pause after either
+// insufficient-address code (§2 "Errors"; lastInsufficientCidrError).
+func (c *ipamd) noteInsufficient(code ErrCode) {
+	if code.insufficient() {
+		c.hasInsufficient = true
+		c.lastInsufficient = c.ops.Now()
+	}
+}
+
 // increase is upstream increaseDatastorePool (§2 "Growing the pool"): top up an
 // existing ENI first (one AssignPrivateIpAddresses on the first ENI with room),
 // and only if none had room, attach a new ENI. err is the error upstream
 // returns (a failed top-up other than an insufficient-address one); acted
 // reports an EC2 call.
-func (p VPCCNI) increase(n *Node) (acted, err bool) {
-	if n.InInsufficientPause() {
+func (c *ipamd) increase() (acted, err bool) {
+	if c.inInsufficientPause() {
 		return false, false
 	}
-	st := n.ds.Stats()
+	o := c.ops
+	st := o.Stats()
 	toAllocate := 0
-	perENI := n.lim.CIDRsPerENI()
-	if n.lim.PD {
-		toAllocate = PrefixesNeeded(n.set, st) // tryAssignPrefixes
+	perENI := c.lim.CIDRsPerENI()
+	if c.lim.PD {
+		toAllocate = PrefixesNeeded(c.set, st) // tryAssignPrefixes
 	} else {
-		toAllocate = ToAllocateIPs(n.set, n.lim, st) // tryAssignIPs
+		toAllocate = ToAllocateIPs(c.set, c.lim, st) // tryAssignIPs
 	}
 	var enis []*ENI
 	if toAllocate > 0 {
-		enis = n.ds.AllocatableENIs(perENI, n.set.CustomNetworking)
+		enis = allocatable(o.WalkENIs(), perENI, c.set.CustomNetworking)
 	}
 	for _, e := range enis {
-		count := min(perENI-len(e.CIDRs()), toAllocate)
-		grew, code := n.AssignToENI(e, count)
+		code := o.AssignIPs(e, min(perENI-len(e.CIDRs()), toAllocate))
 		acted = true
 		switch {
-		case grew:
-			n.lastNodeIPPoolAction = n.eng.Now()
+		case code == OK:
 			return true, false
-		case n.set.SubnetDiscovery && code.insufficient():
+		case c.set.SubnetDiscovery && code.insufficient():
 			continue // §2: with subnet discovery, try the next ENI
 		case code.insufficient():
-			n.noteInsufficient(code)
+			c.noteInsufficient(code)
 			return true, false
 		}
 		return true, true
 	}
-	if !n.HasRoomForENI() {
+	if !hasRoomForENI(c.set, c.lim, len(o.ENIs())) {
 		return acted, false
 	}
-	res := ENIResources(n.set, n.lim, n.ds.Stats())
+	res := ENIResources(c.set, c.lim, o.Stats())
 	if res <= 0 {
 		return acted, false
 	}
-	if code := n.AllocENI(res); code != OK {
-		n.noteInsufficient(code)
-		return true, false
+	if code := o.AllocENI(res); code != OK {
+		c.noteInsufficient(code)
 	}
-	n.lastNodeIPPoolAction = n.eng.Now()
 	return true, false
 }
 
 // decrease is upstream decreaseDatastorePool → tryUnassignCidrsFromAll (§2
 // "Releasing"): walk the ENIs, on each take the CIDRs no pod holds up to the
 // remaining count, cooldown not checked. It reports an EC2 call.
-func (p VPCCNI) decrease(n *Node) (acted bool) {
-	over := ReleaseCount(n.set, n.lim.PD, n.ds.Stats())
+func (c *ipamd) decrease() (acted bool) {
+	o := c.ops
+	over := ReleaseCount(c.set, c.lim.PD, o.Stats())
 	if over <= 0 {
 		return false
 	}
-	for _, e := range n.ds.walkOrder() {
+	for _, e := range o.WalkENIs() {
 		if over <= 0 {
 			break
 		}
-		cs := n.ds.FreeableCIDRs(e)
+		cs := o.FreeableCIDRs(e)
 		cs = cs[:min(over, len(cs))]
 		if len(cs) == 0 {
 			continue
 		}
 		over -= len(cs)
-		n.ReleaseCIDRs(e, cs)
+		o.ReleaseCIDRs(e, cs)
 		acted = true
 	}
 	return acted
 }
 
-// NextTimer implements TimerPolicy: with no pod arriving or leaving, an idle
-// VPC CNI pass can only start acting when the 120 s growth pause ends (§2),
-// the 30 s decrease gate opens, or — while shouldRemoveExtraENIs holds — an ENI
-// reaches its 60 s minimum age or an address leaves cooldown (§2 "Freeing an
-// ENI").
-func (VPCCNI) NextTimer(n *Node) (sim.Time, bool) {
-	now := n.eng.Now()
-	st := n.ds.Stats()
-	at, pending := sim.Time(0), false
-	soonest := func(t sim.Time) {
-		if t <= now {
-			t = now + 1
-		}
-		if !pending || t < at {
-			at, pending = t, true
-		}
+// nextTimer: with no pod arriving or leaving, an idle VPC CNI pass can only
+// start acting when the 120 s growth pause ends (§2), the 30 s decrease gate
+// opens, or — while shouldRemoveExtraENIs holds — an ENI reaches its 60 s
+// minimum age or an address leaves cooldown (§2 "Freeing an ENI").
+func (c *ipamd) nextTimer() (sim.Time, bool) {
+	o := c.ops
+	st := o.Stats()
+	t := soonest{now: o.Now()}
+	if c.inInsufficientPause() && TooLow(c.set, c.lim, st, c.maxPods) {
+		t.add(c.lastInsufficient + insufficientCooldown + 1)
 	}
-	if n.InInsufficientPause() && TooLow(n.set, n.lim, st, n.cfg.MaxPods) {
-		soonest(n.lastInsufficient + insufficientCooldown + 1)
+	if TooHigh(c.set, c.lim.PD, st) && c.hasDecreased {
+		t.add(c.lastDecrease + decreaseInterval + 1)
 	}
-	if TooHigh(n.set, n.lim.PD, st) && n.hasDecreased {
-		soonest(n.lastDecrease + decreaseInterval + 1)
-	}
-	if ShouldRemoveExtraENIs(n.set, n.lim, st, n.ds.FreeableENIExists()) {
-		for _, e := range n.ds.ENIs() {
-			if !e.Primary && now-e.CreatedAt < minENILifetime {
-				soonest(e.CreatedAt + minENILifetime)
+	if ShouldRemoveExtraENIs(c.set, c.lim, st, freeableENIExists(o.ENIs())) {
+		for _, e := range o.ENIs() {
+			if !e.Primary && t.now-e.CreatedAt < minENILifetime {
+				t.add(e.CreatedAt + minENILifetime)
 			}
 		}
-		if t, ok := n.ds.NextExpiry(); ok {
-			soonest(t)
+		if at, ok := o.NextExpiry(); ok {
+			t.add(at)
 		}
 	}
-	return at, pending
+	return t.at, t.pending
 }
 
-// NeedsPass implements WakePolicy: a VPC CNI pass acts only if the pool is too
-// low and can still grow (an ENI with room for more CIDRs, or room for another
-// ENI, and no 120 s pause), or is too high, or shouldRemoveExtraENIs holds
-// (§2 "Per cycle").
-func (VPCCNI) NeedsPass(n *Node) bool {
-	if n.set.DisableProvisioning {
+// needsPass: a VPC CNI pass acts only if the pool is too low and can still
+// grow (an ENI with room for more CIDRs, or room for another ENI, and no 120 s
+// pause), or is too high, or shouldRemoveExtraENIs holds (§2 "Per cycle").
+func (c *ipamd) needsPass() bool {
+	if c.set.DisableProvisioning {
 		return false
 	}
-	st := n.ds.Stats()
-	if TooHigh(n.set, n.lim.PD, st) {
+	st := c.ops.Stats()
+	if TooHigh(c.set, c.lim.PD, st) {
 		return true
 	}
-	if TooLow(n.set, n.lim, st, n.cfg.MaxPods) && !n.InInsufficientPause() && n.canGrow() {
+	if TooLow(c.set, c.lim, st, c.maxPods) && !c.inInsufficientPause() && c.canGrow() {
 		return true
 	}
-	return ShouldRemoveExtraENIs(n.set, n.lim, st, n.ds.FreeableENIExists())
+	return ShouldRemoveExtraENIs(c.set, c.lim, st, freeableENIExists(c.ops.ENIs()))
 }
 
 // canGrow reports whether an increase could do anything: room for another
 // ENI, or an ENI (not the primary under custom networking) with room for more
 // CIDRs (§2 "Growing the pool": GetAllocatableENIs, hasRoomForEni).
-func (n *Node) canGrow() bool {
-	if n.HasRoomForENI() {
+func (c *ipamd) canGrow() bool {
+	enis := c.ops.ENIs()
+	if hasRoomForENI(c.set, c.lim, len(enis)) {
 		return true
 	}
-	if n.ds.CIDRCount() >= len(n.ds.ENIs())*n.lim.CIDRsPerENI() {
-		return false // every ENI is full
+	for _, e := range enis {
+		if len(e.CIDRs()) < c.lim.CIDRsPerENI() && !(c.set.CustomNetworking && e.Primary) {
+			return true
+		}
 	}
-	for _, e := range n.ds.ENIs() {
-		if len(e.CIDRs()) < n.lim.CIDRsPerENI() && !(n.set.CustomNetworking && e.Primary) {
+	return false
+}
+
+// hasRoomForENI is upstream hasRoomForEni (§2 step 2): ENIs below the limit,
+// one slot kept for the trunk ENI with ENABLE_POD_ENI.
+func hasRoomForENI(s Settings, l Limits, enis int) bool {
+	trunk := 0
+	if s.PodENI {
+		trunk = 1
+	}
+	return enis < l.MaxENIs-trunk
+}
+
+// freeableENIExists is upstream CheckFreeableENIexists (used in PD, §2): a
+// non-primary ENI without pods.
+func freeableENIExists(enis []*ENI) bool {
+	for _, e := range enis {
+		if !e.Primary && e.assigned == 0 {
 			return true
 		}
 	}

@@ -98,8 +98,8 @@ type Request struct {
 }
 
 // Setup is one runnable simulation: a single node or a cluster, its
-// workload, and what to tell the user about it. A Setup runs once (its
-// policies keep per-node state): Prepare another for another run.
+// workload, and what to tell the user about it. A Setup runs once: Prepare
+// another for another run.
 type Setup struct {
 	Scenario  *scenarios.Scenario // nil for a plain trace
 	Variant   string              // the scenario's run (scenarios.BaseName or a variant); "" for a trace

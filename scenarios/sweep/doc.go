@@ -20,7 +20,7 @@
 //
 // With GridSpec.Policies (--policies) the grid has a policy dimension
 // (ipam.PolicyNames, with fixed --policy-set parameters, Grid.PolicyParams):
-// each point builds its own ipam.Policy (policies keep per-node state), and
+// each point builds its own ipam.Policy, and
 // the point's identity, outputs and rerun command name it. Without it no
 // output names a policy.
 //

@@ -254,8 +254,8 @@ func (sw *Sweep) Run() (*Document, error) {
 	if _, err := pl.Grid.count(); err != nil {
 		return nil, err
 	}
-	// Each point builds a fresh policy (policies keep per-node state): check
-	// the names and parameters once here.
+	// Each point builds its own policy: check the names and parameters once
+	// here.
 	policyParams := map[string]map[string]string{}
 	for _, name := range pl.Grid.Policies {
 		policyParams[name] = pl.Grid.policyParams(name)
