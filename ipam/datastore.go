@@ -216,6 +216,22 @@ func (d *Datastore) Stats() Stats {
 		CooldownIPs: d.cooling, FreePrefixes: d.free28, ENIs: len(d.enis)}
 }
 
+// statsAt returns the counts at now, later than the last Advance, without
+// changing anything: addresses whose cooldown ended since are not cooling.
+func (d *Datastore) statsAt(now sim.Time) Stats {
+	st := d.Stats()
+	for i := d.coolHead; i < len(d.coolQ); i++ {
+		e := &d.coolQ[i]
+		if now-e.at <= d.cooldown {
+			break
+		}
+		if e.c.gen == e.gen && e.c.cooling&(1<<e.bit) != 0 && e.c.coolFrom[e.bit] == e.at {
+			st.CooldownIPs--
+		}
+	}
+	return st
+}
+
 // AddENI records a newly attached ENI (upstream AddENI; its creation time starts
 // the 60 s minimum life, §2).
 func (d *Datastore) AddENI(id ENIID, device int, primary bool, ip netip.Addr, subnet *Subnet, now sim.Time) *ENI {

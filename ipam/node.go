@@ -46,6 +46,9 @@ type Config struct {
 	// KubeletBackoff sets the kubelet's retry of a failed ADD: backoff·(1 +
 	// U[0, Profile.KubeletJitter)) later (§3: 10 s). Zero means 10 s.
 	KubeletBackoff sim.Time
+	// Events, if not nil, receives every event of the node as it happens
+	// (the event log, Event). Nil turns the log off at no cost.
+	Events func(Event)
 }
 
 // Counters are the node's running totals. Names follow aws-node's metrics where
@@ -268,11 +271,8 @@ func (n *Node) Ready() bool { return n.ready }
 // Waiting is the number of pods whose ADD has failed and who wait for a retry.
 func (n *Node) Waiting() int { return n.pods.waiting }
 
-// Stats returns the datastore's counts now.
-func (n *Node) Stats() Stats {
-	n.ds.Advance(n.eng.Now())
-	return n.ds.Stats()
-}
+// Stats returns the datastore's counts now. It changes nothing.
+func (n *Node) Stats() Stats { return n.ds.statsAt(n.eng.Now()) }
 
 // Start runs ipamd's start-up now: the primary ENI is discovered, then one
 // pre-scaling growth step, then ADDs are answered and the pool loop starts (§2).

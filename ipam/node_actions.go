@@ -58,6 +58,9 @@ func (l *loop) assignIPs(e *ENI, count int) ErrCode {
 		n.ds.AddCIDR(e, p)
 	}
 	n.eniAddrs[e.ID] = append(n.eniAddrs[e.ID], r.cidrs...)
+	if n.cfg.Events != nil {
+		n.emit(Event{Kind: EvCIDRsAssigned, ENI: e.ID, CIDRs: r.cidrs})
+	}
 	return OK
 }
 
@@ -79,24 +82,30 @@ func (l *loop) allocENI(count int) ErrCode {
 		n.ipamdErr("increaseIPPoolAllocENI")
 		return code
 	}
+	primary := n.eniAddrs[create.eni][0].Addr()
+	if n.cfg.Events != nil {
+		n.emit(Event{Kind: EvENICreated, ENI: create.eni, Subnet: subnet.Prefix(), Addr: primary, CIDRs: create.cidrs})
+	}
 	describe := ec2Request{api: DescribeInstances}
 	code = l.ec2(&describe)
 	if code == OK {
-		code = l.ec2(&ec2Request{api: AttachNetworkInterface, device: describe.device})
+		code = l.ec2(&ec2Request{api: AttachNetworkInterface, eni: create.eni, device: describe.device})
 	}
 	if code != OK {
 		l.ec2(&ec2Request{api: DeleteNetworkInterface, eni: create.eni})
 		n.ipamdErr("increaseIPPoolAllocENI")
 		return code
 	}
-	l.ec2(&ec2Request{api: ModifyNetworkInterfaceAttribute})
-	l.waitIMDS()
-	primary := n.eniAddrs[create.eni][0].Addr()
+	l.ec2(&ec2Request{api: ModifyNetworkInterfaceAttribute, eni: create.eni})
+	l.waitIMDS(create.eni)
 	e := n.ds.AddENI(create.eni, describe.device, false, primary, subnet, n.eng.Now())
 	for _, p := range create.cidrs {
 		n.ds.AddCIDR(e, p)
 	}
 	n.Counters.ENIsAttached++
+	if n.cfg.Events != nil {
+		n.emit(Event{Kind: EvENIAttached, ENI: e.ID, N: e.Device})
+	}
 	return OK
 }
 
@@ -121,7 +130,7 @@ func (n *Node) eniSubnetChoice() *Subnet {
 // waitIMDS polls instance metadata until the new ENI and its addresses show:
 // first poll at once, then after 100 ms doubling with 15 % jitter, at most 12
 // attempts (§7 waitForENIAndIPsAttached).
-func (l *loop) waitIMDS() {
+func (l *loop) waitIMDS(eni ENIID) {
 	n := l.n
 	start := n.eng.Now()
 	visible := start + n.cfg.Profile.IMDSVisible.draw(n.rngEC2)
@@ -130,6 +139,9 @@ func (l *loop) waitIMDS() {
 		now := n.eng.Now()
 		if now >= visible || attempt >= 12 {
 			n.Counters.IMDSWait.add(now - start)
+			if n.cfg.Events != nil {
+				n.emit(Event{Kind: EvIMDS, ENI: eni, Took: now - start})
+			}
 			return
 		}
 		d := backoff + sim.Time(n.rngEC2.Float64()*0.15*float64(backoff))
@@ -156,9 +168,13 @@ func (l *loop) releaseCIDRs(e *ENI, cs []*CIDR) {
 		}
 	}
 	for _, ps := range [][]netip.Prefix{prefixes, ips} {
-		if len(ps) > 0 {
-			l.ec2(&ec2Request{api: UnassignPrivateIpAddresses, eni: e.ID, cidrs: ps})
+		if len(ps) == 0 {
+			continue
 		}
+		if n.cfg.Events != nil {
+			n.emit(Event{Kind: EvCIDRsReleased, ENI: e.ID, CIDRs: ps})
+		}
+		l.ec2(&ec2Request{api: UnassignPrivateIpAddresses, eni: e.ID, cidrs: ps})
 	}
 }
 
@@ -177,8 +193,8 @@ func removePrefixes(all, gone []netip.Prefix) []netip.Prefix {
 // DeleteNetworkInterface, each retried up to 12 times (§2 "Freeing an ENI").
 func (l *loop) freeENI(e *ENI) {
 	n := l.n
-	l.ec2(&ec2Request{api: DescribeNetworkInterfaces})
-	if !l.retry(&ec2Request{api: DetachNetworkInterface, device: e.Device}, 200*sim.Millisecond) {
+	l.ec2(&ec2Request{api: DescribeNetworkInterfaces, eni: e.ID})
+	if !l.retry(&ec2Request{api: DetachNetworkInterface, eni: e.ID, device: e.Device}, 200*sim.Millisecond) {
 		n.ipamdErr("decreaseIPPoolFreeENIFailed")
 		return
 	}
@@ -188,6 +204,9 @@ func (l *loop) freeENI(e *ENI) {
 		return
 	}
 	n.Counters.ENIsFreed++
+	if n.cfg.Events != nil {
+		n.emit(Event{Kind: EvENIFreed, ENI: e.ID})
+	}
 }
 
 // retry makes a request up to 12 times until EC2 answers OK, sleeping first

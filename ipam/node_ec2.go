@@ -56,13 +56,13 @@ func (l *loop) ec2(r *ec2Request) ErrCode {
 		if code != OK {
 			c.EC2Errors[r.api]++
 		}
+		retry, backoff := false, sim.Time(0)
 		if code == RequestLimitExceeded {
 			c.EC2Throttled[r.api]++
 			if attempt < sdkMaxAttempts && n.retryQuota() >= sdkRetryCost {
 				n.spendQuota(sdkRetryCost)
 				retried = true
-				l.wait(sdkBackoff(n.rngEC2, attempt))
-				continue
+				retry, backoff = true, sdkBackoff(n.rngEC2, attempt)
 			}
 		} else if code == OK {
 			if retried {
@@ -70,6 +70,13 @@ func (l *loop) ec2(r *ec2Request) ErrCode {
 			} else {
 				n.spendQuota(-sdkNoRetryRefund)
 			}
+		}
+		if n.cfg.Events != nil {
+			n.emit(Event{Kind: EvEC2, API: r.api, ENI: r.eni, Code: code, N: attempt, Took: took, Delay: backoff})
+		}
+		if retry {
+			l.wait(backoff)
+			continue
 		}
 		l.inFlight = nil
 		return code

@@ -92,6 +92,9 @@ func (l *loop) run() {
 		l.sleep(10 * sim.Second)
 	}
 	n.ready = true
+	if n.cfg.Events != nil {
+		n.emit(Event{Kind: EvReady})
+	}
 	n.lastPassEnd = n.eng.Now()
 	n.schedulePass(n.eng.Now() + n.LoopPeriod()/2)
 	if n.cfg.OnReady != nil {

@@ -66,6 +66,16 @@ func (l *loop) FreeENI(e *ENI) {
 	l.freeENI(e)
 }
 
+// Logging implements Ops.
+func (l *loop) Logging() bool { return l.n.cfg.Events != nil }
+
+// Log implements Ops.
+func (l *loop) Log(e Event) {
+	if l.n.cfg.Events != nil {
+		l.n.emit(e)
+	}
+}
+
 // Describe implements Ops.
 func (l *loop) Describe(api API) ErrCode { return l.ec2(&ec2Request{api: api}) }
 
@@ -114,6 +124,9 @@ func (l *loop) HoldBlock(size int) ([]*CIDR, bool) {
 		cs[i] = n.ds.AddCIDR(e, p)
 	}
 	n.eniAddrs[e.ID] = append(n.eniAddrs[e.ID], ps...)
+	if n.cfg.Events != nil {
+		n.emit(Event{Kind: EvCIDRsAssigned, ENI: e.ID, CIDRs: ps})
+	}
 	return cs, true
 }
 
@@ -131,6 +144,9 @@ func (l *loop) DropBlock(cs []*CIDR) {
 	releasePrefixes(n.subnet, ps)
 	if e != nil {
 		n.eniAddrs[e.ID] = removePrefixes(n.eniAddrs[e.ID], ps)
+		if n.cfg.Events != nil {
+			n.emit(Event{Kind: EvCIDRsReleased, ENI: e.ID, CIDRs: ps})
+		}
 	}
 }
 

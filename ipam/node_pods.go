@@ -152,6 +152,9 @@ func (n *Node) tryAssign(i int32) {
 				n.Counters.PodsWaited++
 			}
 			n.Counters.Wait.Add(now - p.firstAdd)
+			if n.cfg.Events != nil {
+				n.emit(Event{Kind: EvAdd, Pod: p.name, Addr: c.Addr(int(b)), ENI: c.eni.ID, Took: now - p.firstAdd})
+			}
 			return
 		}
 		n.Counters.NoAvailableIP++ // ErrNoAvailableIPInDataStore (§3)
@@ -166,6 +169,13 @@ func (n *Node) tryAssign(i int32) {
 		d = sim.Jitter(n.rngKubelet, d, j)
 	}
 	p.retry = n.eng.After(d, n, evPodRetry|int64(i)<<8)
+	if n.cfg.Events != nil {
+		why := "no-address"
+		if !n.ready {
+			why = "before-ready"
+		}
+		n.emit(Event{Kind: EvAdd, Pod: p.name, Detail: why, Delay: d})
+	}
 }
 
 func (n *Node) podRetry(i int32) {
@@ -207,8 +217,14 @@ func (n *Node) delPod(i int32) {
 		n.eng.Cancel(p.retry)
 		n.pods.waiting--
 		n.Counters.PodsCancelled++
+		if n.cfg.Events != nil {
+			n.emit(Event{Kind: EvDel, Pod: p.name, Detail: "waiting"})
+		}
 	case podRunning:
 		n.ds.Unassign(p.cidr, p.bit, n.eng.Now())
+		if n.cfg.Events != nil {
+			n.emit(Event{Kind: EvDel, Pod: p.name, Addr: p.cidr.Addr(int(p.bit)), ENI: p.cidr.eni.ID})
+		}
 	}
 	*p = pod{}
 	n.pods.live--

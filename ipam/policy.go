@@ -95,6 +95,12 @@ type Ops interface {
 	DeletableENI() *ENI
 	// NextExpiry returns when the next cooling address leaves cooldown.
 	NextExpiry() (at sim.Time, ok bool)
+	// Logging reports whether the node keeps an event log (Config.Events),
+	// so that a controller explains its decisions only when it does.
+	Logging() bool
+	// Log adds an event, typically an EvPass verdict, to the node's log
+	// (if it keeps one), at the time now.
+	Log(e Event)
 
 	// AssignIPs is one AssignPrivateIpAddresses for count secondary IPs or
 	// prefixes on e, with upstream's fallback to a single one on failure

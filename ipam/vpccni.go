@@ -1,6 +1,10 @@
 package ipam
 
-import "github.com/ipamsim/ipamsim/sim"
+import (
+	"fmt"
+
+	"github.com/ipamsim/ipamsim/sim"
+)
 
 // The AWS VPC CNI's ipamd (ipamd-behaviour.md §2–§4), the default policy:
 // upstream's pool loop rules, one controller per node.
@@ -36,8 +40,12 @@ type ipamd struct {
 // preScale is upstream handlePreScaling (§2 Startup): one growth step if the
 // pool is low; under custom networking an empty pool fails start-up.
 func (c *ipamd) preScale() (ok bool) {
-	if c.set.DisableProvisioning || !TooLow(c.set, c.lim, c.ops.Stats(), c.maxPods) {
+	st := c.ops.Stats()
+	if c.set.DisableProvisioning || !TooLow(c.set, c.lim, st, c.maxPods) {
 		return true
+	}
+	if c.ops.Logging() {
+		c.explain("start-up " + c.tooLowWhy(st))
 	}
 	if _, err := c.increase(); err {
 		return false
@@ -59,18 +67,26 @@ func (c *ipamd) pass() (idle bool) {
 	acted, gated, decreased := false, false, false
 	switch {
 	case TooLow(c.set, c.lim, st, c.maxPods):
+		c.explain(c.tooLowWhy(st))
 		acted, _ = c.increase()
 	case TooHigh(c.set, c.lim.PD, st):
 		if c.hasDecreased && o.Now()-c.lastDecrease <= decreaseInterval {
 			gated = true // shouldSkipDataStorePoolDecrease
+			if o.Logging() {
+				c.explain(fmt.Sprintf("%s; decrease waits: the last was %s ago ≤ 30s", c.tooHighWhy(st), o.Now()-c.lastDecrease))
+			}
 			break
 		}
+		c.explain(c.tooHighWhy(st))
 		acted = c.decrease()
 		decreased = true
 	}
 	if ShouldRemoveExtraENIs(c.set, c.lim, st, freeableENIExists(o.ENIs())) {
 		// tryFreeENI → RemoveUnusedENIFromStore (§2 "Freeing an ENI").
 		if e := o.DeletableENI(); e != nil {
+			if o.Logging() {
+				c.explain(fmt.Sprintf("free %s: %s", e.ID, c.removeWhy(st)))
+			}
 			o.FreeENI(e)
 			acted = true
 		}
@@ -110,6 +126,9 @@ func (c *ipamd) noteInsufficient(code ErrCode) {
 // reports an EC2 call.
 func (c *ipamd) increase() (acted, err bool) {
 	if c.inInsufficientPause() {
+		if c.ops.Logging() {
+			c.explain(fmt.Sprintf("growth paused: an insufficient-address error %s ago ≤ 120s", c.ops.Now()-c.lastInsufficient))
+		}
 		return false, false
 	}
 	o := c.ops
@@ -140,6 +159,9 @@ func (c *ipamd) increase() (acted, err bool) {
 		return true, true
 	}
 	if !hasRoomForENI(c.set, c.lim, len(o.ENIs())) {
+		if !acted && o.Logging() {
+			c.explain(fmt.Sprintf("cannot grow: no ENI has room and %d of %d are attached", len(o.ENIs()), c.lim.MaxENIs))
+		}
 		return acted, false
 	}
 	res := ENIResources(c.set, c.lim, o.Stats())
@@ -256,4 +278,70 @@ func freeableENIExists(enis []*ENI) bool {
 		}
 	}
 	return false
+}
+
+// explain logs a pass's verdict, if the node keeps a log. Callers that
+// format it check Logging first, so that a node without a log formats
+// nothing.
+func (c *ipamd) explain(why string) {
+	if c.ops.Logging() {
+		c.ops.Log(Event{Kind: EvPass, Detail: why})
+	}
+}
+
+// tooLowWhy is the arithmetic of TooLow (§2 "Too low"), when it holds.
+func (c *ipamd) tooLowWhy(st Stats) string {
+	if !c.ops.Logging() {
+		return ""
+	}
+	s := c.set
+	if short, _, ok := TargetState(s, c.lim.PD, st); ok {
+		unit := ""
+		if c.lim.PD {
+			unit = " prefixes"
+		}
+		return fmt.Sprintf("too-low: short %d%s: WARM_IP_TARGET %d − avail %d, MINIMUM_IP_TARGET %d − total %d",
+			short, unit, s.WarmIPTarget, st.Available(), s.MinimumIPTarget, st.TotalIPs)
+	}
+	target, per, name := s.WarmENITarget, c.lim.CIDRsPerENI(), "WARM_ENI_TARGET"
+	if c.lim.PD {
+		target, per, name = s.WarmPrefixTarget, 16, "WARM_PREFIX_TARGET"
+	}
+	if target == 0 {
+		return fmt.Sprintf("too-low: avail 0 with %s 0", name)
+	}
+	return fmt.Sprintf("too-low: avail %d < %d = %d×%d (%s)", st.Available(), target*per, target, per, name)
+}
+
+// tooHighWhy is the arithmetic of TooHigh (§2 "Too high").
+func (c *ipamd) tooHighWhy(st Stats) string {
+	if !c.ops.Logging() {
+		return ""
+	}
+	s := c.set
+	if _, over, ok := TargetState(s, c.lim.PD, st); ok {
+		unit := ""
+		if c.lim.PD {
+			unit = " prefixes"
+		}
+		return fmt.Sprintf("too-high: over %d%s: avail %d − WARM_IP_TARGET %d, total %d − MINIMUM_IP_TARGET %d",
+			over, unit, st.Available(), s.WarmIPTarget, st.TotalIPs, s.MinimumIPTarget)
+	}
+	return fmt.Sprintf("too-high: free prefixes %d > WARM_PREFIX_TARGET %d", st.FreePrefixes, s.WarmPrefixTarget)
+}
+
+// removeWhy is why shouldRemoveExtraENIs holds (§2 "Freeing an ENI").
+func (c *ipamd) removeWhy(st Stats) string {
+	s := c.set
+	if s.WarmIPMode() {
+		return "WARM_IP_TARGET or MINIMUM_IP_TARGET set"
+	}
+	target, name := s.WarmENITarget, "WARM_ENI_TARGET"
+	if c.lim.PD {
+		target, name = s.WarmPrefixTarget, "WARM_PREFIX_TARGET"
+	}
+	if need := (target + 1) * c.lim.IPsPerENI(); st.Available() >= need {
+		return fmt.Sprintf("avail %d ≥ %d = (%s %d + 1)×%d", st.Available(), need, name, target, c.lim.IPsPerENI())
+	}
+	return "an ENI without pods (prefix delegation)"
 }

@@ -24,6 +24,11 @@ func (o *runOptions) runCluster(setups []*replay.Setup, variants []string, outs 
 	var sums []replay.ClusterSummary
 	for _, setup := range setups {
 		opt := replay.ClusterOptions{SampleEvery: sim.Time(o.sampleEvery)}
+		var events *eventLog
+		if f := files["--events"]; f != nil {
+			events = newEventLog(f, true)
+			setup.Cluster.Events = events.add
+		}
 		var sw *bufio.Writer
 		if f := files["--series"]; f != nil {
 			sw = bufio.NewWriter(f)
@@ -45,6 +50,9 @@ func (o *runOptions) runCluster(setups []*replay.Setup, variants []string, outs 
 		out, err := setup.ExecuteCluster(opt)
 		line.Stop()
 		if err != nil {
+			return err
+		}
+		if err := events.flush(); err != nil {
 			return err
 		}
 		for _, w := range setup.Warnings {

@@ -37,6 +37,7 @@ type runOptions struct {
 	seed             uint64
 	drain            time.Duration
 	timeline         string
+	events           string // event log (--events)
 	output           string
 	metricsFile      string
 	subnet           string
@@ -82,6 +83,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Uint64Var(&o.seed, "seed", 1, "Seed `N` for every random choice")
 	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event")
 	fs.StringVar(&o.timeline, "timeline", "", "Write the per-event timeline CSV to `FILE`")
+	fs.StringVar(&o.events, "events", "", "Write the model's event log to `FILE`: one line per decision, EC2 call, ENI, address and pod event, simulated time first (docs/events.md)")
 	fs.StringVarP(&o.output, "output", "o", "text", "Summary format: text or json")
 	fs.StringVar(&o.metricsFile, "metrics-file", "", "Write Prometheus metrics at the end of the run to `FILE`")
 	fs.Float64Var(&o.kubeletJitter, "kubelet-jitter", -1, "Jitter factor `F` of the kubelet's 10 s ADD retry (default: 0.5, or 0 with --ec2 zero)")
@@ -162,6 +164,9 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(runs) > 1 && (o.timeline != "" || o.metricsFile != "" || o.series != "") {
 		return usageError{fmt.Errorf("--timeline, --metrics-file and --series describe one run; scenario %s has %d variants: choose one with --variant", sc.Name, len(runs))}
 	}
+	if len(runs) > 1 && o.events != "" {
+		return usageError{fmt.Errorf("--events describes one run; scenario %s has %d variants: choose one with --variant", sc.Name, len(runs))}
+	}
 	if err := o.validateVisual(sc, runs); err != nil {
 		return err
 	}
@@ -174,7 +179,8 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	outs.Input("--env-file", o.envFile)
 	scenarioInputs(outs, "--scenario", sc)
 	files, err := createOutputs(outs, outFlag{"--timeline", o.timeline}, outFlag{"--metrics-file", o.metricsFile},
-		outFlag{"--series", o.series}, outFlag{"--openmetrics-file", o.openMetricsFile}, outFlag{"--report", o.report})
+		outFlag{"--series", o.series}, outFlag{"--openmetrics-file", o.openMetricsFile}, outFlag{"--report", o.report},
+		outFlag{"--events", o.events})
 	if err != nil {
 		return err
 	}
@@ -304,6 +310,11 @@ func (o *runOptions) runOne(setup *replay.Setup, files map[string]*outputs.File,
 	if tl := files["--timeline"]; tl != nil {
 		opt.Timeline = tl
 	}
+	var events *eventLog
+	if f := files["--events"]; f != nil {
+		events = newEventLog(f, false)
+		setup.Node.Events = events.add
+	}
 	obs, backfill, rec, err := o.observe(&opt)
 	if err != nil {
 		return replay.Summary{}, err
@@ -320,6 +331,9 @@ func (o *runOptions) runOne(setup *replay.Setup, files map[string]*outputs.File,
 	run, err := setup.Execute(opt)
 	line.Stop()
 	if err != nil {
+		return replay.Summary{}, err
+	}
+	if err := events.flush(); err != nil {
 		return replay.Summary{}, err
 	}
 	if *coarse > 0 {
@@ -349,6 +363,31 @@ func (o *runOptions) runOne(setup *replay.Setup, files map[string]*outputs.File,
 		return replay.Summary{}, err
 	}
 	return run.Summary, nil
+}
+
+// eventLog writes the model's event log (--events: ipam.Event's text form,
+// one line per event). Cluster logs name each event's node after its time.
+type eventLog struct {
+	w        *bufio.Writer
+	line     []byte
+	withNode bool
+}
+
+func newEventLog(w io.Writer, withNode bool) *eventLog {
+	return &eventLog{w: bufio.NewWriterSize(w, 64<<10), withNode: withNode}
+}
+
+func (l *eventLog) add(e ipam.Event) {
+	l.line = append(e.AppendText(l.line[:0], l.withNode), '\n')
+	l.w.Write(l.line) // the first error stays in the writer until flush
+}
+
+// flush writes what is buffered; a nil log has nothing to write.
+func (l *eventLog) flush() error {
+	if l == nil {
+		return nil
+	}
+	return l.w.Flush()
 }
 
 // maxKeptSamples bounds the samples a long run keeps for --report,

@@ -111,6 +111,9 @@ type Spec struct {
 	Order     ipam.AssignOrder
 	Profile   ipam.Profile
 	Seed      uint64
+	// Events, if not nil, receives every node's event log
+	// (ipam.Config.Events) and the scheduler's placements (ipam.EvPlace).
+	Events func(ipam.Event)
 }
 
 // Member is one node of the cluster.
@@ -364,7 +367,7 @@ func (c *Cluster) join(gi int, scaled bool) {
 	sn := g.Spec.Subnets[k%len(g.Spec.Subnets)]
 	cfg := ipam.Config{Name: name, Instance: g.Spec.Instance, Settings: g.Spec.Settings, MaxPods: g.Spec.MaxPods,
 		Order: c.spec.Order, Profile: c.spec.Profile, Account: c.account, Subnet: c.byName[sn].Space,
-		Seed: c.spec.Seed, Policy: g.Spec.Policy}
+		Seed: c.spec.Seed, Policy: g.Spec.Policy, Events: c.spec.Events}
 	if g.Spec.PodSubnet != "" {
 		cfg.PodSubnet = c.byName[g.Spec.PodSubnet].Space
 	}
@@ -494,6 +497,9 @@ func (c *Cluster) AddPodRequests(name, node []byte, req Requests) error {
 func (c *Cluster) place(name string, m *Member, req Requests) error {
 	if m.left {
 		return &NodeError{&ipam.PodError{Msg: fmt.Sprintf("pod %q names node %q, which has left the cluster", name, m.Name)}}
+	}
+	if c.spec.Events != nil {
+		c.spec.Events(ipam.Event{At: c.eng.Now(), Node: m.Name, Kind: ipam.EvPlace, Pod: name})
 	}
 	c.pods[name] = podRef{member: m.idx, handle: m.Node.AddPodHandle(name), req: req}
 	m.requested = m.requested.add(req)

@@ -387,6 +387,8 @@ type Spec struct {
 	Seed     uint64
 	Drain    sim.Time
 	Policy   ipam.Policy // nil: the VPC CNI
+	// Events, if not nil, receives the node's event log (ipam.Config.Events).
+	Events func(ipam.Event)
 }
 
 // SpecError is a Spec that does not describe a node (an input error).
@@ -409,7 +411,7 @@ type Outcome struct {
 func Execute(spec Spec, src scenarios.Reader, opt Options) (*Outcome, error) {
 	eng := sim.NewEngine()
 	cfg := ipam.Config{Name: "node-1", Instance: spec.Instance, Settings: spec.Settings, MaxPods: spec.MaxPods,
-		Order: spec.Order, Profile: spec.Profile, Seed: spec.Seed, Policy: spec.Policy}
+		Order: spec.Order, Profile: spec.Profile, Seed: spec.Seed, Policy: spec.Policy, Events: spec.Events}
 	if spec.Subnet.IsValid() {
 		s, err := ipam.NewSubnet(spec.Subnet)
 		if err != nil {
