@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -67,14 +68,14 @@ type CIDR struct {
 	coolFrom [16]sim.Time
 }
 
-// IsPrefix reports whether the CIDR is a /28 prefix.
-func (c *CIDR) IsPrefix() bool { return c.size == 16 }
+// isPrefix reports whether the CIDR is a /28 prefix.
+func (c *CIDR) isPrefix() bool { return c.size == 16 }
 
 // Assigned is the number of addresses held by pods.
 func (c *CIDR) Assigned() int { return bits.OnesCount16(c.assigned) }
 
-// Addr returns address i of the CIDR.
-func (c *CIDR) Addr(i int) netip.Addr {
+// addr returns address i of the CIDR.
+func (c *CIDR) addr(i int) netip.Addr {
 	a := c.Prefix.Addr()
 	for ; i > 0; i-- {
 		a = a.Next()
@@ -95,7 +96,7 @@ type ENI struct {
 	Primary   bool // the instance's primary ENI: never freed (§2)
 	CreatedAt sim.Time
 	PrimaryIP netip.Addr
-	Subnet    *Subnet // where its addresses come from
+	Subnet    *vpc.Subnet // where its addresses come from
 
 	cidrs    []*CIDR // sorted by address
 	freeMask uint64  // bit i: cidrs[i] has an assignable address now
@@ -107,9 +108,6 @@ type ENI struct {
 
 // CIDRs returns the ENI's CIDRs in address order. The slice must not be modified.
 func (e *ENI) CIDRs() []*CIDR { return e.cidrs }
-
-// Total is the number of addresses on the ENI usable by pods.
-func (e *ENI) Total() int { return e.total }
 
 // AssignedCount is the number of addresses held by pods.
 func (e *ENI) AssignedCount() int { return e.assigned }
@@ -124,9 +122,9 @@ type Stats struct {
 	ENIs          int
 }
 
-// Available is total − assigned: IPs in cooldown count as available
+// available is total − assigned: IPs in cooldown count as available
 // (§ notation; ds DataStoreStats.AvailableAddresses).
-func (s Stats) Available() int { return s.TotalIPs - s.AssignedIPs }
+func (s Stats) available() int { return s.TotalIPs - s.AssignedIPs }
 
 // coolEntry records one unassignment; cooldown is constant, so entries expire in
 // the order they were made.
@@ -137,9 +135,9 @@ type coolEntry struct {
 	bit uint8
 }
 
-// Datastore is the node's record of ENIs, CIDRs and pod addresses (upstream
+// datastore is the node's record of ENIs, CIDRs and pod addresses (upstream
 // pkg/ipamd/datastore). It is not safe for concurrent use.
-type Datastore struct {
+type datastore struct {
 	pd       bool // prefix mode: only /28s are used for pods (§3, §4)
 	cooldown sim.Time
 	order    AssignOrder
@@ -157,17 +155,14 @@ type Datastore struct {
 	now      sim.Time
 }
 
-// NewDatastore returns an empty datastore.
-func NewDatastore(pd bool, cooldown sim.Time, order AssignOrder, rng *rand.Rand) *Datastore {
-	return &Datastore{pd: pd, cooldown: cooldown, order: order, rng: rng}
+// newDatastore returns an empty datastore.
+func newDatastore(pd bool, cooldown sim.Time, order AssignOrder, rng *rand.Rand) *datastore {
+	return &datastore{pd: pd, cooldown: cooldown, order: order, rng: rng}
 }
 
-// ENIs returns the ENIs in attach order. The slice must not be modified.
-func (d *Datastore) ENIs() []*ENI { return d.enis }
-
-// Advance processes cooldown expirations up to now (an address cools while
+// advance processes cooldown expirations up to now (an address cools while
 // now − unassigned ≤ IP_COOLDOWN_PERIOD; ds inCoolingPeriod).
-func (d *Datastore) Advance(now sim.Time) {
+func (d *datastore) advance(now sim.Time) {
 	d.now = now
 	for d.coolHead < len(d.coolQ) {
 		e := &d.coolQ[d.coolHead]
@@ -199,8 +194,8 @@ func (d *Datastore) Advance(now sim.Time) {
 	}
 }
 
-// NextExpiry returns when the next cooling address leaves cooldown.
-func (d *Datastore) NextExpiry() (sim.Time, bool) {
+// nextExpiry returns when the next cooling address leaves cooldown.
+func (d *datastore) nextExpiry() (sim.Time, bool) {
 	for i := d.coolHead; i < len(d.coolQ); i++ {
 		e := &d.coolQ[i]
 		if e.c.gen == e.gen && e.c.cooling&(1<<e.bit) != 0 && e.c.coolFrom[e.bit] == e.at {
@@ -210,16 +205,16 @@ func (d *Datastore) NextExpiry() (sim.Time, bool) {
 	return 0, false
 }
 
-// Stats returns the datastore's counts at the last Advance.
-func (d *Datastore) Stats() Stats {
+// stats returns the datastore's counts at the last advance.
+func (d *datastore) stats() Stats {
 	return Stats{TotalIPs: d.total, TotalPrefixes: d.prefixes, AssignedIPs: d.assigned,
 		CooldownIPs: d.cooling, FreePrefixes: d.free28, ENIs: len(d.enis)}
 }
 
-// statsAt returns the counts at now, later than the last Advance, without
+// statsAt returns the counts at now, later than the last advance, without
 // changing anything: addresses whose cooldown ended since are not cooling.
-func (d *Datastore) statsAt(now sim.Time) Stats {
-	st := d.Stats()
+func (d *datastore) statsAt(now sim.Time) Stats {
+	st := d.stats()
 	for i := d.coolHead; i < len(d.coolQ); i++ {
 		e := &d.coolQ[i]
 		if now-e.at <= d.cooldown {
@@ -232,16 +227,16 @@ func (d *Datastore) statsAt(now sim.Time) Stats {
 	return st
 }
 
-// AddENI records a newly attached ENI (upstream AddENI; its creation time starts
+// addENI records a newly attached ENI (upstream AddENI; its creation time starts
 // the 60 s minimum life, §2).
-func (d *Datastore) AddENI(id ENIID, device int, primary bool, ip netip.Addr, subnet *Subnet, now sim.Time) *ENI {
+func (d *datastore) addENI(id ENIID, device int, primary bool, ip netip.Addr, subnet *vpc.Subnet, now sim.Time) *ENI {
 	e := &ENI{ID: id, Device: device, Primary: primary, CreatedAt: now, PrimaryIP: ip, Subnet: subnet}
 	d.enis = append(d.enis, e) // attach order: the primary first (design.md)
 	return e
 }
 
-// AddCIDR records a secondary IP (/32) or prefix (/28) on an ENI.
-func (d *Datastore) AddCIDR(e *ENI, p netip.Prefix) *CIDR {
+// addCIDR records a secondary IP (/32) or prefix (/28) on an ENI.
+func (d *datastore) addCIDR(e *ENI, p netip.Prefix) *CIDR {
 	c := &CIDR{Prefix: p, eni: e, size: 1}
 	if p.Bits() == 28 {
 		c.size = 16
@@ -258,7 +253,7 @@ func (d *Datastore) AddCIDR(e *ENI, p netip.Prefix) *CIDR {
 	if d.counts(c) {
 		e.total += int(c.size)
 		d.total += int(c.size)
-		if c.IsPrefix() {
+		if c.isPrefix() {
 			d.prefixes++
 			e.free28++
 			d.free28++
@@ -270,7 +265,7 @@ func (d *Datastore) AddCIDR(e *ENI, p netip.Prefix) *CIDR {
 
 // counts reports whether c is of the mode in use (§3: /32s when PD is off,
 // prefixes when it is on; mixed CIDRs are ignored for assignment).
-func (d *Datastore) counts(c *CIDR) bool { return c.IsPrefix() == d.pd }
+func (d *datastore) counts(c *CIDR) bool { return c.isPrefix() == d.pd }
 
 func (e *ENI) index(c *CIDR) int {
 	for i, x := range e.cidrs {
@@ -281,7 +276,7 @@ func (e *ENI) index(c *CIDR) int {
 	panic("ipam: CIDR not on its ENI")
 }
 
-func (d *Datastore) updateFree(c *CIDR) {
+func (d *datastore) updateFree(c *CIDR) {
 	e := c.eni
 	i := e.index(c)
 	if d.counts(c) && c.assignable() {
@@ -291,10 +286,10 @@ func (d *Datastore) updateFree(c *CIDR) {
 	}
 }
 
-// DelCIDR removes a CIDR that no pod holds (upstream DelIPv4CidrFromStore
+// delCIDR removes a CIDR that no pod holds (upstream DelIPv4CidrFromStore
 // without force). Cooling addresses do not prevent it (§2 "Cooldown is not
 // checked here").
-func (d *Datastore) DelCIDR(c *CIDR) error {
+func (d *datastore) delCIDR(c *CIDR) error {
 	if c.assigned != 0 {
 		return fmt.Errorf("datastore: %s is used and can not be deleted", c.Prefix)
 	}
@@ -308,7 +303,7 @@ func (d *Datastore) DelCIDR(c *CIDR) error {
 	return nil
 }
 
-func (d *Datastore) dropCIDRCounts(c *CIDR) {
+func (d *datastore) dropCIDRCounts(c *CIDR) {
 	e := c.eni
 	nc := bits.OnesCount16(c.cooling)
 	e.cooling -= nc
@@ -316,7 +311,7 @@ func (d *Datastore) dropCIDRCounts(c *CIDR) {
 	if d.counts(c) {
 		e.total -= int(c.size)
 		d.total -= int(c.size)
-		if c.IsPrefix() {
+		if c.isPrefix() {
 			d.prefixes--
 			if c.assigned == 0 {
 				e.free28--
@@ -327,9 +322,9 @@ func (d *Datastore) dropCIDRCounts(c *CIDR) {
 	c.gen++
 }
 
-// RemoveENI takes an ENI with no pods out of the datastore (upstream
+// removeENI takes an ENI with no pods out of the datastore (upstream
 // RemoveUnusedENIFromStore: the ENI leaves before the EC2 calls, §2).
-func (d *Datastore) RemoveENI(e *ENI) {
+func (d *datastore) removeENI(e *ENI) {
 	if e.assigned != 0 {
 		panic("ipam: removing an ENI that holds pods")
 	}
@@ -349,18 +344,18 @@ func (d *Datastore) RemoveENI(e *ENI) {
 
 // walk returns the start index of a walk over n items: 0 for first-fit, a
 // random rotation for random order (§3).
-func (d *Datastore) walk(n int) int {
+func (d *datastore) walk(n int) int {
 	if d.order == RandomOrder && n > 1 {
 		return d.rng.IntN(n)
 	}
 	return 0
 }
 
-// Assign gives a pod an address (upstream AssignPodIPv4Address, §3): walk the
+// assignPod gives a pod an address (upstream AssignPodIPv4Address, §3): walk the
 // ENIs, then each ENI's CIDRs of the mode in use, and take the first address
 // getUnusedIP yields. It returns false when no address is free
 // (ErrNoAvailableIPInDataStore).
-func (d *Datastore) Assign() (*CIDR, uint8, bool) {
+func (d *datastore) assignPod() (*CIDR, uint8, bool) {
 	n := len(d.enis)
 	start := d.walk(n)
 	for k := 0; k < n; k++ {
@@ -382,7 +377,7 @@ func (d *Datastore) Assign() (*CIDR, uint8, bool) {
 
 // rotatedFirst returns the first set bit of mask at or after a random start,
 // wrapping around n bits.
-func (d *Datastore) rotatedFirst(mask uint64, n int) int {
+func (d *datastore) rotatedFirst(mask uint64, n int) int {
 	s := d.rng.IntN(n)
 	if hi := mask >> s; hi != 0 {
 		return s + bits.TrailingZeros64(hi)
@@ -392,7 +387,7 @@ func (d *Datastore) rotatedFirst(mask uint64, n int) int {
 
 // unusedAddr is upstream getUnusedIP (§3): reuse an expired address (and forget
 // all expired ones), else the lowest address never used.
-func (d *Datastore) unusedAddr(c *CIDR) uint8 {
+func (d *datastore) unusedAddr(c *CIDR) uint8 {
 	if c.expired != 0 {
 		var b int
 		if d.order == RandomOrder {
@@ -406,9 +401,9 @@ func (d *Datastore) unusedAddr(c *CIDR) uint8 {
 	return uint8(bits.TrailingZeros16(c.full() &^ (c.assigned | c.cooling)))
 }
 
-func (d *Datastore) assign(c *CIDR, b uint8) {
+func (d *datastore) assign(c *CIDR, b uint8) {
 	e := c.eni
-	if c.assigned == 0 && c.IsPrefix() && d.counts(c) {
+	if c.assigned == 0 && c.isPrefix() && d.counts(c) {
 		e.free28--
 		d.free28--
 	}
@@ -419,9 +414,9 @@ func (d *Datastore) assign(c *CIDR, b uint8) {
 	d.updateFree(c)
 }
 
-// Unassign releases a pod's address and starts its cooldown (upstream
+// unassignPod releases a pod's address and starts its cooldown (upstream
 // UnassignPodIPAddress, §3 DEL).
-func (d *Datastore) Unassign(c *CIDR, b uint8, now sim.Time) {
+func (d *datastore) unassignPod(c *CIDR, b uint8, now sim.Time) {
 	m := uint16(1) << b
 	if c.assigned&m == 0 {
 		panic("ipam: unassigning a free address")
@@ -434,7 +429,7 @@ func (d *Datastore) Unassign(c *CIDR, b uint8, now sim.Time) {
 	d.assigned--
 	e.cooling++
 	d.cooling++
-	if c.assigned == 0 && c.IsPrefix() && d.counts(c) {
+	if c.assigned == 0 && c.isPrefix() && d.counts(c) {
 		e.free28++
 		d.free28++
 	}
@@ -444,7 +439,7 @@ func (d *Datastore) Unassign(c *CIDR, b uint8, now sim.Time) {
 
 // walkOrder returns the ENIs in walk order: attach order, or a random
 // rotation of it (§3).
-func (d *Datastore) walkOrder() []*ENI {
+func (d *datastore) walkOrder() []*ENI {
 	n := len(d.enis)
 	start := d.walk(n)
 	out := make([]*ENI, 0, n)
@@ -454,9 +449,9 @@ func (d *Datastore) walkOrder() []*ENI {
 	return out
 }
 
-// FreeableCIDRs returns, in walk order, an ENI's CIDRs that no pod holds
+// freeableCIDRs returns, in walk order, an ENI's CIDRs that no pod holds
 // (upstream FindFreeableCidrs; cooling addresses do not count as held).
-func (d *Datastore) FreeableCIDRs(e *ENI) []*CIDR {
+func (d *datastore) freeableCIDRs(e *ENI) []*CIDR {
 	var out []*CIDR
 	n := len(e.cidrs)
 	start := d.walk(n)
@@ -469,9 +464,9 @@ func (d *Datastore) FreeableCIDRs(e *ENI) []*CIDR {
 	return out
 }
 
-// DeletableENI returns the first ENI, in walk order, that upstream's
+// deletableENI returns the first ENI, in walk order, that upstream's
 // getDeletableENI would free (§2 "Freeing an ENI"), or nil.
-func (d *Datastore) DeletableENI(warmIP, minIP, warmPrefix int, now sim.Time) *ENI {
+func (d *datastore) deletableENI(warmIP, minIP, warmPrefix int, now sim.Time) *ENI {
 	n := len(d.enis)
 	start := d.walk(n)
 	for k := 0; k < n; k++ {
@@ -496,7 +491,7 @@ const minENILifetime = 60 * sim.Second
 
 // requiredForWarmIP: the other ENIs' free addresses must still reach WARM_IP
 // (rounded up to whole prefixes in PD; ds isRequiredForWarmIPTarget).
-func (d *Datastore) requiredForWarmIP(warmIP int, e *ENI) bool {
+func (d *datastore) requiredForWarmIP(warmIP int, e *ENI) bool {
 	otherFree := (d.total - d.assigned) - (e.total - e.assigned)
 	if d.pd {
 		warmIP = divCeil(warmIP, 16) * 16
@@ -506,7 +501,7 @@ func (d *Datastore) requiredForWarmIP(warmIP int, e *ENI) bool {
 
 // requiredForMinIP: the other ENIs' addresses must still reach MINIMUM_IP
 // (rounded up in PD; ds isRequiredForMinimumIPTarget).
-func (d *Datastore) requiredForMinIP(minIP int, e *ENI) bool {
+func (d *datastore) requiredForMinIP(minIP int, e *ENI) bool {
 	other := d.total - e.total
 	if d.pd {
 		minIP = divCeil(minIP, 16) * 16

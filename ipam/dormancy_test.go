@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -47,7 +48,7 @@ func TestDormancyIsExact(t *testing.T) {
 func dormancyTrace(t *testing.T, inst catalog.InstanceType, set func(*Settings), prof string, seed uint64, always bool) []string {
 	s := DefaultSettings()
 	set(&s)
-	p, _ := ProfileByName(prof)
+	p, _ := ec2.ProfileByName(prof)
 	eng := sim.NewEngine()
 	n, _, err := NewNode(eng, Config{Name: "n", Instance: inst, Settings: s, Profile: p, Seed: seed, AlwaysTick: always})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strconv"
 
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -18,8 +19,8 @@ type Event struct {
 	Kind   EventKind
 	Pod    string         // EvAdd, EvDel, EvPlace
 	ENI    ENIID          // EvEC2 (the ENI acted on, if any), EvENI*, EvCIDRs*, EvIMDS, EvAdd
-	API    API            // EvEC2
-	Code   ErrCode        // EvEC2: EC2's answer
+	API    ec2.API        // EvEC2
+	Code   ec2.ErrCode    // EvEC2: EC2's answer
 	N      int            // EvEC2: the attempt (1-based); EvENIAttached: the device index
 	Took   sim.Time       // EvEC2: the attempt's latency; EvIMDS: the wait; EvAdd: the pod's wait
 	Delay  sim.Time       // EvEC2: the SDK's back-off before the next attempt; EvAdd: the kubelet's before its retry

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -14,7 +16,7 @@ func logHarness(t *testing.T, instance string, mod func(c *Config)) (*harness, *
 	t.Helper()
 	var lines []string
 	h := newHarness(t, instance, "zero", func(c *Config) {
-		c.Subnet = MustSubnet("10.0.0.0/24")
+		c.Subnet = vpc.MustSubnet("10.0.0.0/24")
 		c.Events = func(e Event) { lines = append(lines, string(e.AppendText(nil, false))) }
 		if mod != nil {
 			mod(c)
@@ -119,10 +121,10 @@ func TestEventText(t *testing.T) {
 		withNode bool
 		want     string
 	}{
-		{Event{At: sim.Seconds(0.04), Kind: EvEC2, API: CreateNetworkInterface, Code: RequestLimitExceeded,
+		{Event{At: sim.Seconds(0.04), Kind: EvEC2, API: ec2.CreateNetworkInterface, Code: ec2.RequestLimitExceeded,
 			N: 1, Took: sim.Seconds(0.0404), Delay: sim.Seconds(1.2994)}, false,
 			"0.04 ec2 CreateNetworkInterface RequestLimitExceeded 0.04s attempt 1, retry in 1.299s"},
-		{Event{At: sim.Seconds(3), Kind: EvEC2, API: CreateNetworkInterface, Code: OK, ENI: 7, N: 2, Took: sim.Seconds(0.5)}, false,
+		{Event{At: sim.Seconds(3), Kind: EvEC2, API: ec2.CreateNetworkInterface, Code: ec2.OK, ENI: 7, N: 2, Took: sim.Seconds(0.5)}, false,
 			"3 ec2 CreateNetworkInterface eni-00000007 200 0.5s attempt 2"},
 		{Event{At: sim.Seconds(61.25), Kind: EvAdd, Pod: "web-4", Detail: "before-ready", Delay: 10 * sim.Second}, false,
 			"61.25 add web-4 before-ready retry in 10s"},
@@ -172,13 +174,13 @@ func TestNodeStatsChangesNothing(t *testing.T) {
 		t.Fatalf("at 3 s: %d cooling, want 1", st.CooldownIPs)
 	}
 	h.eng.RunUntil(sec(40)) // no event of the node's between 3 s and 40 s
-	before := h.n.ds.Stats()
+	before := h.n.ds.stats()
 	for i := 0; i < 2; i++ {
 		if st := h.n.Stats(); st.CooldownIPs != 0 || st.TotalIPs != 9 || st.AssignedIPs != 0 {
 			t.Errorf("at 40 s: %+v, want 0 cooling of 9, none assigned", st)
 		}
 	}
-	if after := h.n.ds.Stats(); after != before || before.CooldownIPs != 1 {
+	if after := h.n.ds.stats(); after != before || before.CooldownIPs != 1 {
 		t.Errorf("Stats changed the datastore: %+v, then %+v", before, after)
 	}
 }

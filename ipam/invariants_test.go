@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -51,7 +53,7 @@ func (tc invCase) configure(t *testing.T, cfg *Config) {
 		tc.set(&cfg.Settings)
 	}
 	if tc.subnet != "" {
-		cfg.Subnet = MustSubnet(tc.subnet)
+		cfg.Subnet = vpc.MustSubnet(tc.subnet)
 		if tc.reserve != "" {
 			if err := cfg.Subnet.ReservePrefixes(netip.MustParsePrefix(tc.reserve)); err != nil {
 				t.Fatal(err)
@@ -59,10 +61,10 @@ func (tc invCase) configure(t *testing.T, cfg *Config) {
 		}
 	}
 	for _, s := range tc.eniSubnets {
-		cfg.ENISubnets = append(cfg.ENISubnets, MustSubnet(s))
+		cfg.ENISubnets = append(cfg.ENISubnets, vpc.MustSubnet(s))
 	}
 	if tc.podSubnet != "" {
-		cfg.PodSubnet = MustSubnet(tc.podSubnet)
+		cfg.PodSubnet = vpc.MustSubnet(tc.podSubnet)
 	}
 }
 
@@ -139,7 +141,7 @@ func (k *nodeChecker) check(n *Node, live map[string]bool) error {
 	if err := recountDS(d); err != nil {
 		return err
 	}
-	st := d.Stats()
+	st := d.stats()
 	lim := n.lim
 	if st.ENIs > lim.MaxENIs {
 		return fmt.Errorf("%d ENIs > limit %d", st.ENIs, lim.MaxENIs)
@@ -152,8 +154,8 @@ func (k *nodeChecker) check(n *Node, live map[string]bool) error {
 	clear(k.podAt)
 	clear(k.inDS)
 	seen := k.seen
-	held := map[*Subnet]int{}
-	var sub *Subnet // the subnet of the ENI being checked
+	held := map[*vpc.Subnet]int{}
+	var sub *vpc.Subnet // the subnet of the ENI being checked
 	name := func(c *CIDR) string {
 		if c == nil {
 			return "an ENI primary"
@@ -176,7 +178,7 @@ func (k *nodeChecker) check(n *Node, live map[string]bool) error {
 	}
 	primaries := 0
 	inDS := k.inDS
-	for _, e := range d.ENIs() {
+	for _, e := range d.enis {
 		if e.Primary {
 			primaries++
 			if e.Device != 0 {
@@ -186,8 +188,8 @@ func (k *nodeChecker) check(n *Node, live map[string]bool) error {
 		if e.Device < 0 || e.Device >= len(n.devices) || !n.devices[e.Device] {
 			return fmt.Errorf("%s on device %d, which EC2 does not show attached", e.ID, e.Device)
 		}
-		if len(e.CIDRs()) > lim.CIDRsPerENI() {
-			return fmt.Errorf("%s holds %d CIDRs > %d per ENI", e.ID, len(e.CIDRs()), lim.CIDRsPerENI())
+		if len(e.CIDRs()) > lim.cidrsPerENI() {
+			return fmt.Errorf("%s holds %d CIDRs > %d per ENI", e.ID, len(e.CIDRs()), lim.cidrsPerENI())
 		}
 		if sub = n.eniSubnet[e.ID]; sub == nil {
 			return fmt.Errorf("%s has no subnet", e.ID)
@@ -224,8 +226,8 @@ func (k *nodeChecker) check(n *Node, live map[string]bool) error {
 	running, waiting := 0, 0
 	for name := range live {
 		p := n.Pod(name)
-		switch p.Status {
-		case PodRunning:
+		switch {
+		case p.Addr.IsValid():
 			running++
 			if other, dup := podAt[p.Addr]; dup {
 				return fmt.Errorf("pods %s and %s share %s", other, name, p.Addr)
@@ -242,7 +244,7 @@ func (k *nodeChecker) check(n *Node, live map[string]bool) error {
 			if !inDS[pp.cidr] {
 				return fmt.Errorf("pod %s's CIDR %s left the datastore", name, pp.cidr.Prefix)
 			}
-		case PodWaiting:
+		case p.Live:
 			waiting++
 		default:
 			return fmt.Errorf("live pod %s unknown to the node", name)
@@ -261,8 +263,8 @@ func (k *nodeChecker) check(n *Node, live map[string]bool) error {
 					sub.Prefix(), sub.Free(), sub.ReservedFree(), held[sub], got, sub.Size())
 			}
 		}
-		if len(n.eniAddrs) != len(d.ENIs()) {
-			return fmt.Errorf("EC2 knows %d ENIs, the datastore %d", len(n.eniAddrs), len(d.ENIs()))
+		if len(n.eniAddrs) != len(d.enis) {
+			return fmt.Errorf("EC2 knows %d ENIs, the datastore %d", len(n.eniAddrs), len(d.enis))
 		}
 		attached := 0
 		for _, a := range n.devices {
@@ -270,10 +272,10 @@ func (k *nodeChecker) check(n *Node, live map[string]bool) error {
 				attached++
 			}
 		}
-		if attached != len(d.ENIs()) {
-			return fmt.Errorf("%d devices attached, %d ENIs", attached, len(d.ENIs()))
+		if attached != len(d.enis) {
+			return fmt.Errorf("%d devices attached, %d ENIs", attached, len(d.enis))
 		}
-		for _, e := range d.ENIs() {
+		for _, e := range d.enis {
 			ec2 := map[netip.Prefix]bool{}
 			for _, p := range n.eniAddrs[e.ID] {
 				ec2[p] = true
@@ -293,9 +295,9 @@ func (k *nodeChecker) check(n *Node, live map[string]bool) error {
 }
 
 // nodeSubnets lists the distinct subnets a node can take addresses from.
-func nodeSubnets(n *Node) []*Subnet {
-	out := []*Subnet{n.subnet}
-	for _, s := range append(append([]*Subnet{}, n.cfg.ENISubnets...), n.cfg.PodSubnet) {
+func nodeSubnets(n *Node) []*vpc.Subnet {
+	out := []*vpc.Subnet{n.subnet}
+	for _, s := range append(append([]*vpc.Subnet{}, n.cfg.ENISubnets...), n.cfg.PodSubnet) {
 		if s != nil && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
@@ -330,7 +332,7 @@ func runInvariants(t *testing.T, tc invCase, order AssignOrder, profile string, 
 	chk := newNodeChecker()
 	var res invResult
 	fail := func(what string, err error) {
-		t.Fatalf("%s/%v/%s/seed %d at %v after %s: %v (stats %+v)", tc.name, order, profile, seed, eng.Now(), what, err, n.ds.Stats())
+		t.Fatalf("%s/%v/%s/seed %d at %v after %s: %v (stats %+v)", tc.name, order, profile, seed, eng.Now(), what, err, n.ds.stats())
 	}
 	end := dur + 30*sim.Minute
 	k := 0
@@ -375,9 +377,9 @@ func runInvariants(t *testing.T, tc invCase, order AssignOrder, profile string, 
 	res.peakWaiting = c.PeakWaiting
 	res.noIP = c.NoAvailableIP
 	res.enisFreed = c.ENIsFreed
-	res.unassigns = c.EC2Requests[UnassignPrivateIpAddresses]
+	res.unassigns = c.EC2Requests[ec2.UnassignPrivateIpAddresses]
 	for k, v := range c.EC2Latency {
-		if k.Status == InsufficientCidrBlocks || k.Status == InsufficientFreeAddressesInSubnet {
+		if k.Status == ec2.InsufficientCidrBlocks || k.Status == ec2.InsufficientFreeAddressesInSubnet {
 			res.insufficientErr += v.Count
 		}
 	}
@@ -450,7 +452,7 @@ func observedRun(t *testing.T, tc invCase, order AssignOrder, profile string, se
 	var log []string
 	last := ""
 	observe := func() {
-		st := n.ds.Stats()
+		st := n.ds.stats()
 		st.CooldownIPs = 0 // cooldown expiry is processed lazily
 		c := &n.Counters
 		s := fmt.Sprintf("%+v waiting=%d assigned=%d noIP=%d ec2=%v freed=%d", st, n.Waiting(),
@@ -485,7 +487,7 @@ func observedRun(t *testing.T, tc invCase, order AssignOrder, profile string, se
 	return log
 }
 
-// TestSkipAheadEquivalence: the loop's skip-ahead (TimerPolicy, WakePolicy)
+// TestSkipAheadEquivalence: the loop's skip-ahead (Controller.NextTimer, NeedsPass)
 // must not change anything observable: the same run with a policy that
 // ticks every 5 s gives the same counts and EC2 calls at the same instants.
 // First-fit only: in random order an idle pass still draws from the map-walk

@@ -8,6 +8,9 @@ import (
 	"slices"
 
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/hist"
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -21,18 +24,18 @@ type Config struct {
 	// 0 means the eni-max-pods.txt figure for the type (§5).
 	MaxPods int
 	Order   AssignOrder
-	Profile Profile
+	Profile ec2.Profile
 	// Account is the EC2 account shared with other nodes; nil gives the node its own.
-	Account *Account
+	Account *ec2.Account
 	// Subnet is where ENIs and their addresses come from; nil gives the node a
 	// private 10.0.0.0/16.
-	Subnet *Subnet
+	Subnet *vpc.Subnet
 	// ENISubnets are further subnets tagged kubernetes.io/role/cni in the node's
 	// zone that subnet discovery may create ENIs in (§1 ENABLE_SUBNET_DISCOVERY).
-	ENISubnets []*Subnet
+	ENISubnets []*vpc.Subnet
 	// PodSubnet is the ENIConfig subnet for new ENIs under custom networking
 	// (§1); nil means Subnet.
-	PodSubnet *Subnet
+	PodSubnet *vpc.Subnet
 	Seed      uint64
 	// OnReady, if not nil, is called when ipamd finishes start-up and the node
 	// answers ADDs.
@@ -62,13 +65,13 @@ type Counters struct {
 	PodsAssigned    uint64 // pods that got one
 	PodsWaited      uint64 // pods that got one after at least one failed ADD
 	PodsCancelled   uint64 // pods deleted while still waiting
-	EC2Requests     [NumAPIs]uint64
-	EC2Errors       [NumAPIs]uint64
-	EC2Throttled    [NumAPIs]uint64 // attempts answered RequestLimitExceeded
+	EC2Requests     [ec2.NumAPIs]uint64
+	EC2Errors       [ec2.NumAPIs]uint64
+	EC2Throttled    [ec2.NumAPIs]uint64 // attempts answered RequestLimitExceeded
 	EC2Latency      map[LatencyKey]*LatencySum
 	IpamdErrors     map[string]uint64 // awscni_ipamd_error_count{fn}
 	IMDSWait        LatencySum        // waitForENIAndIPsAttached
-	Wait            WaitHistogram     // pod IP wait: first ADD to the ADD that got an address
+	Wait            hist.Histogram    // pod IP wait: first ADD to the ADD that got an address
 	ENIsAttached    uint64
 	ENIsFreed       uint64
 	PeakENIs        int
@@ -82,8 +85,8 @@ type Counters struct {
 
 // LatencyKey labels awscni_aws_api_latency_ms (§6).
 type LatencyKey struct {
-	API    API
-	Status ErrCode
+	API    ec2.API
+	Status ec2.ErrCode
 }
 
 // LatencySum is a summary without quantiles (§6 #3480).
@@ -107,9 +110,9 @@ type Node struct {
 	set    Settings
 	policy Policy
 	ctrl   Controller // the policy's controller of this node
-	ds     *Datastore
-	acct   *Account
-	subnet *Subnet
+	ds     *datastore
+	acct   *ec2.Account
+	subnet *vpc.Subnet
 	pods   podTable
 
 	rngEC2, rngKubelet *rand.Rand
@@ -117,7 +120,7 @@ type Node struct {
 	ready       bool
 	nextENIID   ENIID
 	devices     []bool // device indexes attached in EC2's view
-	eniSubnet   map[ENIID]*Subnet
+	eniSubnet   map[ENIID]*vpc.Subnet
 	eniAddrs    map[ENIID][]netip.Prefix // EC2's view of each ENI's addresses (primary first)
 	lastPassEnd sim.Time
 	passPending bool
@@ -125,10 +128,10 @@ type Node struct {
 	passEvent   sim.EventID
 	nextPassAt  sim.Time
 
-	loop      loop // ipamd's pool loop (node_loop.go)
-	quotaUsed int
-	lastObs   sim.Time
-	Counters  Counters
+	loop     loop        // ipamd's pool loop (node_loop.go)
+	retryer  ec2.Retryer // the SDK's, with its retry quota (one EC2 client per aws-node)
+	lastObs  sim.Time
+	Counters Counters
 
 	warnings   []string
 	terminated bool
@@ -208,23 +211,23 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 	}
 	n.acct = cfg.Account
 	if n.acct == nil {
-		n.acct = NewAccount(cfg.Profile.Unlimited)
+		n.acct = ec2.NewAccount(cfg.Profile.Unlimited)
 	}
 	n.subnet = cfg.Subnet
 	if n.subnet == nil {
-		n.subnet = MustSubnet("10.0.0.0/16")
+		n.subnet = vpc.MustSubnet("10.0.0.0/16")
 	}
 	if n.cfg.PodSubnet == nil {
 		n.cfg.PodSubnet = n.subnet
 	}
 	n.rngEC2 = sim.NewRand(cfg.Seed, cfg.Name+"/ec2")
 	n.rngKubelet = sim.NewRand(cfg.Seed, cfg.Name+"/kubelet")
-	n.ds = NewDatastore(n.lim.PD, n.set.IPCooldown, cfg.Order, sim.NewRand(cfg.Seed, cfg.Name+"/mapwalk"))
+	n.ds = newDatastore(n.lim.PD, n.set.IPCooldown, cfg.Order, sim.NewRand(cfg.Seed, cfg.Name+"/mapwalk"))
 	n.devices = make([]bool, maxENI)
 	if it.MaxENIs > maxENI {
 		n.devices = make([]bool, it.MaxENIs)
 	}
-	n.eniSubnet = map[ENIID]*Subnet{}
+	n.eniSubnet = map[ENIID]*vpc.Subnet{}
 	n.eniAddrs = map[ENIID][]netip.Prefix{}
 	n.pods.byName = map[string]int32{}
 	// The instance launches with its primary ENI and primary address; with
@@ -238,7 +241,7 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 	n.devices[0] = true
 	n.eniSubnet[id] = n.subnet
 	n.eniAddrs[id] = []netip.Prefix{netip.PrefixFrom(ip, 32)}
-	n.ds.AddENI(id, 0, true, ip, n.subnet, eng.Now())
+	n.ds.addENI(id, 0, true, ip, n.subnet, eng.Now())
 	n.Counters.ENIsAttached++
 	n.Counters.EC2Latency = map[LatencyKey]*LatencySum{}
 	n.Counters.IpamdErrors = map[string]uint64{}
@@ -253,17 +256,15 @@ func (n *Node) PolicyName() string { return n.policy.Name() }
 // Limits returns the node's capacities after MAX_ENI and the PD fallback.
 func (n *Node) Limits() Limits { return n.lim }
 
-// Settings returns the settings in effect (after the PD fallback).
-func (n *Node) Settings() Settings { return n.set }
-
 // MaxPods is the kubelet max pods the node runs with.
 func (n *Node) MaxPods() int { return n.cfg.MaxPods }
 
-// Datastore exposes the node's datastore for observers and tests.
-func (n *Node) Datastore() *Datastore { return n.ds }
+// ENIs returns the ENIs in the datastore, in attach order (the primary
+// first). The slice must not be modified.
+func (n *Node) ENIs() []*ENI { return n.ds.enis }
 
 // Subnet is the node's primary subnet.
-func (n *Node) Subnet() *Subnet { return n.subnet }
+func (n *Node) Subnet() *vpc.Subnet { return n.subnet }
 
 // Ready reports whether ipamd has finished start-up and answers ADDs.
 func (n *Node) Ready() bool { return n.ready }
@@ -284,7 +285,7 @@ func (n *Node) Fire(now sim.Time, arg int64) {
 		return
 	}
 	n.observe(now)
-	n.ds.Advance(now)
+	n.ds.advance(now)
 	switch arg & 0xff {
 	case evInit:
 		n.loop.start()
@@ -303,7 +304,7 @@ func (n *Node) Fire(now sim.Time, arg int64) {
 // between events).
 func (n *Node) observe(now sim.Time) {
 	if dt := now - n.lastObs; dt > 0 {
-		st := n.ds.Stats()
+		st := n.ds.stats()
 		s := dt.Seconds()
 		n.Counters.HeldIPSeconds += float64(st.TotalIPs) * s
 		n.Counters.IdleIPSeconds += float64(st.TotalIPs-st.AssignedIPs) * s
@@ -315,7 +316,7 @@ func (n *Node) observe(now sim.Time) {
 func (n *Node) Observe() { n.observe(n.eng.Now()) }
 
 func (n *Node) afterEvent() {
-	st := n.ds.Stats()
+	st := n.ds.stats()
 	c := &n.Counters
 	c.PeakENIs = max(c.PeakENIs, st.ENIs)
 	c.PeakTotalIPs = max(c.PeakTotalIPs, st.TotalIPs)
@@ -361,15 +362,15 @@ func (n *Node) Terminate() {
 		}
 	}
 	n.eniAddrs = map[ENIID][]netip.Prefix{}
-	for len(n.ds.ENIs()) > 0 {
-		e := n.ds.ENIs()[0]
+	for len(n.ds.enis) > 0 {
+		e := n.ds.enis[0]
 		for _, c := range e.CIDRs() {
 			for c.assigned != 0 {
 				b := uint8(bits.TrailingZeros16(c.assigned))
-				n.ds.Unassign(c, b, n.eng.Now())
+				n.ds.unassignPod(c, b, n.eng.Now())
 			}
 		}
-		n.ds.RemoveENI(e)
+		n.ds.removeENI(e)
 	}
 }
 
@@ -380,9 +381,6 @@ func (n *Node) Close() { n.loop.close() }
 
 // Terminated reports whether Terminate was called.
 func (n *Node) Terminated() bool { return n.terminated }
-
-// Pods is the number of live pods on the node, waiting ones included.
-func (n *Node) Pods() int { return n.pods.live }
 
 // PodNames returns the live pods' names, sorted.
 func (n *Node) PodNames() []string {

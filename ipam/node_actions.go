@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -15,7 +17,7 @@ import (
 // none at all, returning the code EC2 answers when the subnet cannot: no
 // aligned /28 is InsufficientCidrBlocks, no address
 // InsufficientFreeAddressesInSubnet (§2 errors, §4 subnet exhaustion).
-func (n *Node) takeAddrs(s *Subnet, count int) ([]netip.Prefix, ErrCode) {
+func (n *Node) takeAddrs(s *vpc.Subnet, count int) ([]netip.Prefix, ec2.ErrCode) {
 	out := make([]netip.Prefix, 0, count)
 	for k := 0; k < count; k++ {
 		var p netip.Prefix
@@ -32,53 +34,53 @@ func (n *Node) takeAddrs(s *Subnet, count int) ([]netip.Prefix, ErrCode) {
 				s.Release(q)
 			}
 			if n.lim.PD {
-				return nil, InsufficientCidrBlocks
+				return nil, ec2.InsufficientCidrBlocks
 			}
-			return nil, InsufficientFreeAddressesInSubnet
+			return nil, ec2.InsufficientFreeAddressesInSubnet
 		}
 		out = append(out, p)
 	}
-	return out, OK
+	return out, ec2.OK
 }
 
 // assignIPs is one AssignPrivateIpAddresses for count IPs or prefixes on an
 // existing ENI, with upstream's fallback to a single one on failure
 // (§2 step 1, §7). It returns OK if the pool grew, else the last error.
-func (l *loop) assignIPs(e *ENI, count int) ErrCode {
+func (l *loop) assignIPs(e *ENI, count int) ec2.ErrCode {
 	n := l.n
-	r := ec2Request{api: AssignPrivateIpAddresses, eni: e.ID, count: count}
-	if code := l.ec2(&r); code != OK {
+	r := ec2Request{api: ec2.AssignPrivateIpAddresses, eni: e.ID, count: count}
+	if code := l.ec2(&r); code != ec2.OK {
 		r.count = 1
-		if code := l.ec2(&r); code != OK {
+		if code := l.ec2(&r); code != ec2.OK {
 			n.ipamdErr("increaseIPPoolAllocIPAddressesFailed")
 			return code
 		}
 	}
 	for _, p := range r.cidrs {
-		n.ds.AddCIDR(e, p)
+		n.ds.addCIDR(e, p)
 	}
 	n.eniAddrs[e.ID] = append(n.eniAddrs[e.ID], r.cidrs...)
 	if n.cfg.Events != nil {
 		n.emit(Event{Kind: EvCIDRsAssigned, ENI: e.ID, CIDRs: r.cidrs})
 	}
-	return OK
+	return ec2.OK
 }
 
 // allocENI creates and attaches a new ENI pre-loaded with count IPs or
 // prefixes (upstream tryAllocateENI → AllocENI → waitForENIAndIPsAttached →
 // setupENI; §2 step 2, §7). If the attach fails, the ENI is deleted (§7).
-func (l *loop) allocENI(count int) ErrCode {
+func (l *loop) allocENI(count int) ec2.ErrCode {
 	n := l.n
 	subnet := n.eniSubnetChoice()
-	code := OK
+	code := ec2.OK
 	if n.set.SubnetDiscovery {
-		code = l.ec2(&ec2Request{api: DescribeSubnets})
+		code = l.ec2(&ec2Request{api: ec2.DescribeSubnets})
 	}
-	create := ec2Request{api: CreateNetworkInterface, subnet: subnet, count: count}
-	if code == OK {
+	create := ec2Request{api: ec2.CreateNetworkInterface, subnet: subnet, count: count}
+	if code == ec2.OK {
 		code = l.ec2(&create)
 	}
-	if code != OK {
+	if code != ec2.OK {
 		n.ipamdErr("increaseIPPoolAllocENI")
 		return code
 	}
@@ -86,33 +88,33 @@ func (l *loop) allocENI(count int) ErrCode {
 	if n.cfg.Events != nil {
 		n.emit(Event{Kind: EvENICreated, ENI: create.eni, Subnet: subnet.Prefix(), Addr: primary, CIDRs: create.cidrs})
 	}
-	describe := ec2Request{api: DescribeInstances}
+	describe := ec2Request{api: ec2.DescribeInstances}
 	code = l.ec2(&describe)
-	if code == OK {
-		code = l.ec2(&ec2Request{api: AttachNetworkInterface, eni: create.eni, device: describe.device})
+	if code == ec2.OK {
+		code = l.ec2(&ec2Request{api: ec2.AttachNetworkInterface, eni: create.eni, device: describe.device})
 	}
-	if code != OK {
-		l.ec2(&ec2Request{api: DeleteNetworkInterface, eni: create.eni})
+	if code != ec2.OK {
+		l.ec2(&ec2Request{api: ec2.DeleteNetworkInterface, eni: create.eni})
 		n.ipamdErr("increaseIPPoolAllocENI")
 		return code
 	}
-	l.ec2(&ec2Request{api: ModifyNetworkInterfaceAttribute, eni: create.eni})
+	l.ec2(&ec2Request{api: ec2.ModifyNetworkInterfaceAttribute, eni: create.eni})
 	l.waitIMDS(create.eni)
-	e := n.ds.AddENI(create.eni, describe.device, false, primary, subnet, n.eng.Now())
+	e := n.ds.addENI(create.eni, describe.device, false, primary, subnet, n.eng.Now())
 	for _, p := range create.cidrs {
-		n.ds.AddCIDR(e, p)
+		n.ds.addCIDR(e, p)
 	}
 	n.Counters.ENIsAttached++
 	if n.cfg.Events != nil {
 		n.emit(Event{Kind: EvENIAttached, ENI: e.ID, N: e.Device})
 	}
-	return OK
+	return ec2.OK
 }
 
 // eniSubnetChoice is the subnet a new ENI is created in (§1): the ENIConfig
 // subnet under custom networking; with subnet discovery, the candidate with the
 // most free addresses (the node's subnet first on ties); else the node's subnet.
-func (n *Node) eniSubnetChoice() *Subnet {
+func (n *Node) eniSubnetChoice() *vpc.Subnet {
 	if n.set.CustomNetworking {
 		return n.cfg.PodSubnet
 	}
@@ -133,7 +135,7 @@ func (n *Node) eniSubnetChoice() *Subnet {
 func (l *loop) waitIMDS(eni ENIID) {
 	n := l.n
 	start := n.eng.Now()
-	visible := start + n.cfg.Profile.IMDSVisible.draw(n.rngEC2)
+	visible := start + n.cfg.Profile.IMDSVisible.Draw(n.rngEC2)
 	backoff := 100 * sim.Millisecond
 	for attempt := 1; ; attempt++ {
 		now := n.eng.Now()
@@ -157,11 +159,11 @@ func (l *loop) releaseCIDRs(e *ENI, cs []*CIDR) {
 	n := l.n
 	var ips, prefixes []netip.Prefix
 	for _, c := range cs {
-		if err := n.ds.DelCIDR(c); err != nil {
+		if err := n.ds.delCIDR(c); err != nil {
 			n.ipamdErr("decreaseIPPool")
 			continue
 		}
-		if c.IsPrefix() {
+		if c.isPrefix() {
 			prefixes = append(prefixes, c.Prefix)
 		} else {
 			ips = append(ips, c.Prefix)
@@ -174,7 +176,7 @@ func (l *loop) releaseCIDRs(e *ENI, cs []*CIDR) {
 		if n.cfg.Events != nil {
 			n.emit(Event{Kind: EvCIDRsReleased, ENI: e.ID, CIDRs: ps})
 		}
-		l.ec2(&ec2Request{api: UnassignPrivateIpAddresses, eni: e.ID, cidrs: ps})
+		l.ec2(&ec2Request{api: ec2.UnassignPrivateIpAddresses, eni: e.ID, cidrs: ps})
 	}
 }
 
@@ -193,13 +195,13 @@ func removePrefixes(all, gone []netip.Prefix) []netip.Prefix {
 // DeleteNetworkInterface, each retried up to 12 times (§2 "Freeing an ENI").
 func (l *loop) freeENI(e *ENI) {
 	n := l.n
-	l.ec2(&ec2Request{api: DescribeNetworkInterfaces, eni: e.ID})
-	if !l.retry(&ec2Request{api: DetachNetworkInterface, eni: e.ID, device: e.Device}, 200*sim.Millisecond) {
+	l.ec2(&ec2Request{api: ec2.DescribeNetworkInterfaces, eni: e.ID})
+	if !l.retry(&ec2Request{api: ec2.DetachNetworkInterface, eni: e.ID, device: e.Device}, 200*sim.Millisecond) {
 		n.ipamdErr("decreaseIPPoolFreeENIFailed")
 		return
 	}
 	l.sleep(n.cfg.Profile.DetachSettle)
-	if !l.retry(&ec2Request{api: DeleteNetworkInterface, eni: e.ID}, 500*sim.Millisecond) {
+	if !l.retry(&ec2Request{api: ec2.DeleteNetworkInterface, eni: e.ID}, 500*sim.Millisecond) {
 		n.ipamdErr("decreaseIPPoolFreeENIFailed")
 		return
 	}
@@ -214,7 +216,7 @@ func (l *loop) freeENI(e *ENI) {
 func (l *loop) retry(r *ec2Request, first sim.Time) bool {
 	backoff := first
 	for k := 1; ; k++ {
-		if l.ec2(r) == OK {
+		if l.ec2(r) == ec2.OK {
 			return true
 		}
 		if k >= 12 {
@@ -228,7 +230,7 @@ func (l *loop) retry(r *ec2Request, first sim.Time) bool {
 // EC2Addresses calls f for every address or prefix EC2 has given the node's
 // ENIs (primary IPs included), with the subnet it came from: EC2's view, which
 // includes ENIs that already left the datastore but are not deleted yet.
-func (n *Node) EC2Addresses(f func(s *Subnet, p netip.Prefix)) {
+func (n *Node) EC2Addresses(f func(s *vpc.Subnet, p netip.Prefix)) {
 	ids := make([]ENIID, 0, len(n.eniAddrs))
 	for id := range n.eniAddrs {
 		ids = append(ids, id)

@@ -6,15 +6,17 @@ package ipam
 import (
 	"net/netip"
 
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
 // ec2Request is one EC2 action and what EC2 answered: the action value the
 // pool loop hands to ec2, which EC2 applies (apply) when it answers.
 type ec2Request struct {
-	api    API
+	api    ec2.API
 	eni    ENIID          // the ENI acted on (Assign, Unassign, Delete), or created
-	subnet *Subnet        // CreateNetworkInterface: the subnet to create in
+	subnet *vpc.Subnet    // CreateNetworkInterface: the subnet to create in
 	count  int            // Create, Assign: secondary IPs or prefixes wanted
 	cidrs  []netip.Prefix // Unassign: what to give back; Create, Assign: what was given
 	device int            // DescribeInstances: a free device index (-1: none); Attach, Detach: the index
@@ -26,7 +28,7 @@ type ec2Request struct {
 // answered attempt (apply), which may turn it into an API error;
 // RequestLimitExceeded is retried after a jittered backoff while attempts and
 // the client's retry quota last. It returns the final outcome.
-func (l *loop) ec2(r *ec2Request) ErrCode {
+func (l *loop) ec2(r *ec2Request) ec2.ErrCode {
 	n := l.n
 	p := &n.cfg.Profile
 	c := &n.Counters
@@ -34,13 +36,13 @@ func (l *loop) ec2(r *ec2Request) ErrCode {
 	l.inFlight = r
 	for attempt := 1; ; attempt++ {
 		started := n.eng.Now()
-		answered := n.acct.take(r.api, started)
+		answered := n.acct.Take(r.api, started)
 		if answered {
-			l.wait(p.Latency[r.api].draw(n.rngEC2))
+			l.wait(p.Latency[r.api].Draw(n.rngEC2))
 		} else {
-			l.wait(p.Throttled.draw(n.rngEC2))
+			l.wait(p.Throttled.Draw(n.rngEC2))
 		}
-		code := RequestLimitExceeded
+		code := ec2.RequestLimitExceeded
 		if answered {
 			code = n.apply(r)
 		}
@@ -53,23 +55,18 @@ func (l *loop) ec2(r *ec2Request) ErrCode {
 			c.EC2Latency[key] = ls
 		}
 		ls.add(took)
-		if code != OK {
+		if code != ec2.OK {
 			c.EC2Errors[r.api]++
 		}
 		retry, backoff := false, sim.Time(0)
-		if code == RequestLimitExceeded {
+		if code == ec2.RequestLimitExceeded {
 			c.EC2Throttled[r.api]++
-			if attempt < sdkMaxAttempts && n.retryQuota() >= sdkRetryCost {
-				n.spendQuota(sdkRetryCost)
+			if n.retryer.Retry(attempt) {
 				retried = true
-				retry, backoff = true, sdkBackoff(n.rngEC2, attempt)
+				retry, backoff = true, ec2.Backoff(n.rngEC2, attempt)
 			}
-		} else if code == OK {
-			if retried {
-				n.spendQuota(-sdkRetryCost)
-			} else {
-				n.spendQuota(-sdkNoRetryRefund)
-			}
+		} else if code == ec2.OK {
+			n.retryer.Succeeded(retried)
 		}
 		if n.cfg.Events != nil {
 			n.emit(Event{Kind: EvEC2, API: r.api, ENI: r.eni, Code: code, N: attempt, Took: took, Delay: backoff})
@@ -85,17 +82,17 @@ func (l *loop) ec2(r *ec2Request) ErrCode {
 
 // apply is what EC2 does when it answers a request: the instance's ENIs,
 // device indexes and addresses as EC2 sees them (§7).
-func (n *Node) apply(r *ec2Request) ErrCode {
+func (n *Node) apply(r *ec2Request) ec2.ErrCode {
 	switch r.api {
-	case CreateNetworkInterface:
+	case ec2.CreateNetworkInterface:
 		a, ok := r.subnet.AllocAddr()
 		if !ok {
-			return InsufficientFreeAddressesInSubnet
+			return ec2.InsufficientFreeAddressesInSubnet
 		}
 		got, code := n.takeAddrs(r.subnet, r.count)
-		if code != OK {
+		if code != ec2.OK {
 			r.subnet.Release(netip.PrefixFrom(a, 32))
-			return InvalidParameterValue // §2: not matched by ipamd (#3105)
+			return ec2.InvalidParameterValue // §2: not matched by ipamd (#3105)
 		}
 		// The ENI exists in EC2 from here on, holding its addresses.
 		n.nextENIID++
@@ -103,7 +100,7 @@ func (n *Node) apply(r *ec2Request) ErrCode {
 		r.cidrs = got
 		n.eniSubnet[r.eni] = r.subnet
 		n.eniAddrs[r.eni] = append([]netip.Prefix{netip.PrefixFrom(a, 32)}, got...)
-	case DescribeInstances:
+	case ec2.DescribeInstances:
 		r.device = -1
 		for d := 1; d < len(n.devices); d++ {
 			if !n.devices[d] {
@@ -111,26 +108,26 @@ func (n *Node) apply(r *ec2Request) ErrCode {
 				break
 			}
 		}
-	case AttachNetworkInterface:
+	case ec2.AttachNetworkInterface:
 		if r.device < 0 || n.devices[r.device] {
-			return AttachmentLimitExceeded
+			return ec2.AttachmentLimitExceeded
 		}
 		n.devices[r.device] = true
-	case AssignPrivateIpAddresses:
+	case ec2.AssignPrivateIpAddresses:
 		got, code := n.takeAddrs(n.eniSubnet[r.eni], r.count)
-		if code != OK {
+		if code != ec2.OK {
 			return code
 		}
 		r.cidrs = got
-	case UnassignPrivateIpAddresses:
+	case ec2.UnassignPrivateIpAddresses:
 		sub := n.eniSubnet[r.eni]
 		for _, p := range r.cidrs {
 			sub.Release(p)
 		}
 		n.eniAddrs[r.eni] = removePrefixes(n.eniAddrs[r.eni], r.cidrs)
-	case DetachNetworkInterface:
+	case ec2.DetachNetworkInterface:
 		n.devices[r.device] = false
-	case DeleteNetworkInterface:
+	case ec2.DeleteNetworkInterface:
 		sub := n.eniSubnet[r.eni]
 		for _, p := range n.eniAddrs[r.eni] {
 			sub.Release(p)
@@ -138,12 +135,8 @@ func (n *Node) apply(r *ec2Request) ErrCode {
 		delete(n.eniAddrs, r.eni)
 		delete(n.eniSubnet, r.eni)
 	}
-	return OK
+	return ec2.OK
 }
-
-// The SDK client's retry quota (per node: one EC2 client per aws-node).
-func (n *Node) retryQuota() int  { return sdkQuota - n.quotaUsed }
-func (n *Node) spendQuota(k int) { n.quotaUsed = max(0, min(sdkQuota, n.quotaUsed+k)) }
 
 func (n *Node) ipamdErr(fn string) { n.Counters.IpamdErrors[fn]++ }
 

@@ -12,6 +12,7 @@ package ipam
 import (
 	"iter"
 
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -81,8 +82,8 @@ func (l *loop) body(yield func(struct{}) bool) {
 func (l *loop) run() {
 	n := l.n
 	for {
-		l.ec2(&ec2Request{api: DescribeNetworkInterfaces})
-		l.ec2(&ec2Request{api: CreateTags})
+		l.ec2(&ec2Request{api: ec2.DescribeNetworkInterfaces})
+		l.ec2(&ec2Request{api: ec2.CreateTags})
 		if n.ctrl.PreScale() {
 			break
 		}
@@ -96,7 +97,7 @@ func (l *loop) run() {
 		n.emit(Event{Kind: EvReady})
 	}
 	n.lastPassEnd = n.eng.Now()
-	n.schedulePass(n.eng.Now() + n.LoopPeriod()/2)
+	n.schedulePass(n.eng.Now() + n.loopPeriod()/2)
 	if n.cfg.OnReady != nil {
 		n.cfg.OnReady(n)
 	}
@@ -109,8 +110,8 @@ func (l *loop) run() {
 	}
 }
 
-// LoopPeriod is the pool loop's period: the policy's own, or ipamd's 5 s.
-func (n *Node) LoopPeriod() sim.Time {
+// loopPeriod is the pool loop's period: the policy's own, or ipamd's 5 s.
+func (n *Node) loopPeriod() sim.Time {
 	if n.ctrl.Period > 0 {
 		return n.ctrl.Period
 	}
@@ -134,7 +135,7 @@ func (n *Node) schedulePass(at sim.Time) {
 // nothing to do.
 func (n *Node) passEnded(idle bool) {
 	n.lastPassEnd = n.eng.Now()
-	period := n.LoopPeriod()
+	period := n.loopPeriod()
 	if idle && !n.cfg.AlwaysTick {
 		at, pending := n.nextTimer()
 		if !pending {
@@ -176,7 +177,7 @@ func (n *Node) wake() {
 		return // the pass would find nothing to do; the loop stays asleep
 	}
 	now := n.eng.Now()
-	period := n.LoopPeriod()
+	period := n.loopPeriod()
 	k := (now - n.lastPassEnd + period - 1) / period
 	if k < 1 {
 		k = 1

@@ -5,6 +5,8 @@ package ipam
 import (
 	"net/netip"
 
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -21,7 +23,7 @@ func (l *loop) Node() NodeInfo {
 func (l *loop) Now() sim.Time { return l.n.eng.Now() }
 
 // Stats implements Ops.
-func (l *loop) Stats() Stats { return l.n.ds.Stats() }
+func (l *loop) Stats() Stats { return l.n.ds.stats() }
 
 // Waiting implements Ops.
 func (l *loop) Waiting() int { return l.n.pods.waiting }
@@ -33,28 +35,28 @@ func (l *loop) PodChanges() uint64 {
 }
 
 // ENIs implements Ops.
-func (l *loop) ENIs() []*ENI { return l.n.ds.ENIs() }
+func (l *loop) ENIs() []*ENI { return l.n.ds.enis }
 
 // WalkENIs implements Ops.
 func (l *loop) WalkENIs() []*ENI { return l.n.ds.walkOrder() }
 
 // FreeableCIDRs implements Ops.
-func (l *loop) FreeableCIDRs(e *ENI) []*CIDR { return l.n.ds.FreeableCIDRs(e) }
+func (l *loop) FreeableCIDRs(e *ENI) []*CIDR { return l.n.ds.freeableCIDRs(e) }
 
 // DeletableENI implements Ops.
 func (l *loop) DeletableENI() *ENI {
 	s := &l.n.set
-	return l.n.ds.DeletableENI(s.WarmIPTarget, s.MinimumIPTarget, s.WarmPrefixTarget, l.n.eng.Now())
+	return l.n.ds.deletableENI(s.WarmIPTarget, s.MinimumIPTarget, s.WarmPrefixTarget, l.n.eng.Now())
 }
 
 // NextExpiry implements Ops.
-func (l *loop) NextExpiry() (sim.Time, bool) { return l.n.ds.NextExpiry() }
+func (l *loop) NextExpiry() (sim.Time, bool) { return l.n.ds.nextExpiry() }
 
 // AssignIPs implements Ops.
-func (l *loop) AssignIPs(e *ENI, count int) ErrCode { return l.assignIPs(e, count) }
+func (l *loop) AssignIPs(e *ENI, count int) ec2.ErrCode { return l.assignIPs(e, count) }
 
 // AllocENI implements Ops.
-func (l *loop) AllocENI(count int) ErrCode { return l.allocENI(count) }
+func (l *loop) AllocENI(count int) ec2.ErrCode { return l.allocENI(count) }
 
 // ReleaseCIDRs implements Ops.
 func (l *loop) ReleaseCIDRs(e *ENI, cs []*CIDR) { l.releaseCIDRs(e, cs) }
@@ -62,7 +64,7 @@ func (l *loop) ReleaseCIDRs(e *ENI, cs []*CIDR) { l.releaseCIDRs(e, cs) }
 // FreeENI implements Ops: upstream RemoveUnusedENIFromStore, then the EC2
 // calls (§2 "Freeing an ENI").
 func (l *loop) FreeENI(e *ENI) {
-	l.n.ds.RemoveENI(e)
+	l.n.ds.removeENI(e)
 	l.freeENI(e)
 }
 
@@ -77,7 +79,7 @@ func (l *loop) Log(e Event) {
 }
 
 // Describe implements Ops.
-func (l *loop) Describe(api API) ErrCode { return l.ec2(&ec2Request{api: api}) }
+func (l *loop) Describe(api ec2.API) ec2.ErrCode { return l.ec2(&ec2Request{api: api}) }
 
 // Sleep implements Ops.
 func (l *loop) Sleep(d sim.Time) { l.sleep(d) }
@@ -121,7 +123,7 @@ func (l *loop) HoldBlock(size int) ([]*CIDR, bool) {
 	}
 	cs := make([]*CIDR, len(ps))
 	for i, p := range ps {
-		cs[i] = n.ds.AddCIDR(e, p)
+		cs[i] = n.ds.addCIDR(e, p)
 	}
 	n.eniAddrs[e.ID] = append(n.eniAddrs[e.ID], ps...)
 	if n.cfg.Events != nil {
@@ -136,7 +138,7 @@ func (l *loop) DropBlock(cs []*CIDR) {
 	e := n.primaryENI()
 	ps := make([]netip.Prefix, 0, len(cs))
 	for _, c := range cs {
-		if err := n.ds.DelCIDR(c); err != nil {
+		if err := n.ds.delCIDR(c); err != nil {
 			panic("ipam: dropping a block a pod still uses")
 		}
 		ps = append(ps, c.Prefix)
@@ -150,14 +152,14 @@ func (l *loop) DropBlock(cs []*CIDR) {
 	}
 }
 
-func releasePrefixes(s *Subnet, ps []netip.Prefix) {
+func releasePrefixes(s *vpc.Subnet, ps []netip.Prefix) {
 	for _, p := range ps {
 		s.Release(p)
 	}
 }
 
 func (n *Node) primaryENI() *ENI {
-	for _, e := range n.ds.ENIs() {
+	for _, e := range n.ds.enis {
 		if e.Primary {
 			return e
 		}

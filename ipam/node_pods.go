@@ -36,21 +36,13 @@ type podTable struct {
 	waiting int
 }
 
-// PodStatus is what the kubelet sees of a pod.
-type PodStatus uint8
-
-const (
-	PodUnknown PodStatus = iota
-	PodWaiting           // ContainerCreating: no address yet
-	PodRunning           // has an address
-)
-
-// PodInfo describes a live pod.
+// PodInfo is what the node knows of a pod: the zero PodInfo for a pod it
+// does not know.
 type PodInfo struct {
-	Status   PodStatus
-	Addr     netip.Addr
-	ENI      ENIID
-	Waited   bool // its first ADD failed
+	Live     bool       // added and not deleted
+	Addr     netip.Addr // its address; the zero Addr while it waits for one
+	ENI      ENIID      // the ENI of its address
+	Waited   bool       // its first ADD failed
 	FirstAdd sim.Time
 }
 
@@ -61,13 +53,9 @@ func (n *Node) Pod(name string) PodInfo {
 		return PodInfo{}
 	}
 	p := &n.pods.pods[i]
-	info := PodInfo{Waited: p.failed, FirstAdd: p.firstAdd}
-	switch p.state {
-	case podWaiting:
-		info.Status = PodWaiting
-	case podRunning:
-		info.Status = PodRunning
-		info.Addr = p.cidr.Addr(int(p.bit))
+	info := PodInfo{Live: true, Waited: p.failed, FirstAdd: p.firstAdd}
+	if p.state == podRunning {
+		info.Addr = p.cidr.addr(int(p.bit))
 		info.ENI = p.cidr.eni.ID
 	}
 	return info
@@ -110,7 +98,7 @@ func (n *Node) AddPodHandle(name string) PodHandle { return PodHandle(n.addPod(n
 
 func (n *Node) addPod(name string) int32 {
 	n.observe(n.eng.Now())
-	n.ds.Advance(n.eng.Now())
+	n.ds.advance(n.eng.Now())
 	var i int32
 	if k := len(n.pods.free); k > 0 {
 		i = n.pods.free[k-1]
@@ -137,10 +125,10 @@ func (n *Node) tryAssign(i int32) {
 	n.Counters.AddRequests++
 	now := n.eng.Now()
 	if n.ready {
-		c, b, ok := n.ds.Assign()
+		c, b, ok := n.ds.assignPod()
 		if !ok {
 			if n.ctrl.AllocateOnADD != nil && n.ctrl.AllocateOnADD() {
-				c, b, ok = n.ds.Assign()
+				c, b, ok = n.ds.assignPod()
 			}
 		}
 		if ok {
@@ -153,7 +141,7 @@ func (n *Node) tryAssign(i int32) {
 			}
 			n.Counters.Wait.Add(now - p.firstAdd)
 			if n.cfg.Events != nil {
-				n.emit(Event{Kind: EvAdd, Pod: p.name, Addr: c.Addr(int(b)), ENI: c.eni.ID, Took: now - p.firstAdd})
+				n.emit(Event{Kind: EvAdd, Pod: p.name, Addr: c.addr(int(b)), ENI: c.eni.ID, Took: now - p.firstAdd})
 			}
 			return
 		}
@@ -206,7 +194,7 @@ func (n *Node) DelPodHandle(h PodHandle) { n.delPod(int32(h)) }
 
 func (n *Node) delPod(i int32) {
 	n.observe(n.eng.Now())
-	n.ds.Advance(n.eng.Now())
+	n.ds.advance(n.eng.Now())
 	p := &n.pods.pods[i]
 	if p.state == podFree {
 		panic("ipam: deleting a pod slot that is free")
@@ -221,9 +209,9 @@ func (n *Node) delPod(i int32) {
 			n.emit(Event{Kind: EvDel, Pod: p.name, Detail: "waiting"})
 		}
 	case podRunning:
-		n.ds.Unassign(p.cidr, p.bit, n.eng.Now())
+		n.ds.unassignPod(p.cidr, p.bit, n.eng.Now())
 		if n.cfg.Events != nil {
-			n.emit(Event{Kind: EvDel, Pod: p.name, Addr: p.cidr.Addr(int(p.bit)), ENI: p.cidr.eni.ID})
+			n.emit(Event{Kind: EvDel, Pod: p.name, Addr: p.cidr.addr(int(p.bit)), ENI: p.cidr.eni.ID})
 		}
 	}
 	*p = pod{}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -17,6 +19,23 @@ import (
 
 func sec(s float64) sim.Time { return sim.Seconds(s) }
 
+// running and waiting are a live pod's two states: with an address, or
+// waiting for one.
+func running(p PodInfo) bool { return p.Live && p.Addr.IsValid() }
+func waiting(p PodInfo) bool { return p.Live && !p.Addr.IsValid() }
+
+func mustPanic(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s: no panic", what)
+		}
+	}()
+	f()
+}
+
+func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
 func mustInstance(t testing.TB, name string) catalog.InstanceType {
 	t.Helper()
 	it, err := catalog.Lookup(name)
@@ -26,9 +45,9 @@ func mustInstance(t testing.TB, name string) catalog.InstanceType {
 	return it
 }
 
-func mustProfile(t testing.TB, name string) Profile {
+func mustProfile(t testing.TB, name string) ec2.Profile {
 	t.Helper()
-	p, err := ProfileByName(name)
+	p, err := ec2.ProfileByName(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +56,7 @@ func mustProfile(t testing.TB, name string) Profile {
 
 type callRec struct {
 	at  sim.Time
-	api API
+	api ec2.API
 }
 
 // harness runs one node on its own engine and records when each EC2 request
@@ -48,7 +67,7 @@ type harness struct {
 	n     *Node
 	warn  []string
 	calls []callRec
-	last  [NumAPIs]uint64
+	last  [ec2.NumAPIs]uint64
 	// onStep, if set, runs after every engine event.
 	onStep func()
 }
@@ -98,7 +117,7 @@ func (h *harness) del(s float64, names ...string) {
 
 func (h *harness) record() {
 	now := h.eng.Now()
-	for api := API(0); api < NumAPIs; api++ {
+	for api := ec2.API(0); api < ec2.NumAPIs; api++ {
 		for c := h.n.Counters.EC2Requests[api]; h.last[api] < c; h.last[api]++ {
 			h.calls = append(h.calls, callRec{now, api})
 		}
@@ -123,7 +142,7 @@ func (h *harness) run(s float64) {
 }
 
 // callsOf returns the completion instants of api's requests.
-func (h *harness) callsOf(api API) []sim.Time {
+func (h *harness) callsOf(api ec2.API) []sim.Time {
 	var out []sim.Time
 	for _, c := range h.calls {
 		if c.api == api {
@@ -180,7 +199,7 @@ func TestNodeSIPWorkedExample(t *testing.T) {
 	h.expectState("after init", 1, 9, 0)
 	h.run(60)
 	h.expectState("idle", 1, 9, 0)
-	if e := h.n.Datastore().ENIs()[0]; !e.Primary || e.Device != 0 || len(e.CIDRs()) != 9 {
+	if e := h.n.ENIs()[0]; !e.Primary || e.Device != 0 || len(e.CIDRs()) != 9 {
 		t.Errorf("primary ENI: %+v with %d CIDRs", e, len(e.CIDRs()))
 	}
 
@@ -189,13 +208,13 @@ func TestNodeSIPWorkedExample(t *testing.T) {
 	h.expectState("right after the first ADD (an ADD never grows the pool)", 1, 9, 1)
 	h.run(102.5) // next pass: 2.5 + 20·5
 	h.expectState("first pass after p1", 2, 18, 1)
-	for _, api := range []API{DescribeSubnets, CreateNetworkInterface, DescribeInstances, AttachNetworkInterface, ModifyNetworkInterfaceAttribute} {
+	for _, api := range []ec2.API{ec2.DescribeSubnets, ec2.CreateNetworkInterface, ec2.DescribeInstances, ec2.AttachNetworkInterface, ec2.ModifyNetworkInterfaceAttribute} {
 		if got := h.callsOf(api); !timesEqual(got, 102.5) {
 			t.Errorf("%s calls at %v, want one at 102.5s", api, got)
 		}
 	}
-	if e := h.n.Datastore().ENIs()[1]; e.Device != 1 || e.CreatedAt != sec(102.5) || e.Total() != 9 {
-		t.Errorf("ENI 2: device %d created %v total %d, want 1, 102.5s, 9", e.Device, e.CreatedAt, e.Total())
+	if e := h.n.ENIs()[1]; e.Device != 1 || e.CreatedAt != sec(102.5) || e.total != 9 {
+		t.Errorf("ENI 2: device %d created %v total %d, want 1, 102.5s, 9", e.Device, e.CreatedAt, e.total)
 	}
 
 	h.add(120, podNames("p", 2, 9)...)
@@ -210,10 +229,10 @@ func TestNodeSIPWorkedExample(t *testing.T) {
 		t.Errorf("counters: attached %d noIP %d assigned %d waited %d", c.ENIsAttached, c.NoAvailableIP, c.PodsAssigned, c.PodsWaited)
 	}
 	// First fit: p1..p9 on the primary, p10 on ENI 2.
-	if got := h.n.Pod("p9").ENI; got != h.n.Datastore().ENIs()[0].ID {
+	if got := h.n.Pod("p9").ENI; got != h.n.ENIs()[0].ID {
 		t.Errorf("p9 on %v, want the primary", got)
 	}
-	if got := h.n.Pod("p10").ENI; got != h.n.Datastore().ENIs()[1].ID {
+	if got := h.n.Pod("p10").ENI; got != h.n.ENIs()[1].ID {
 		t.Errorf("p10 on %v, want ENI 2", got)
 	}
 }
@@ -231,8 +250,8 @@ func TestNodeWarmIPInit(t *testing.T) {
 	h.expectState("after pre-scaling", 1, 9, 0)
 	h.run(2.5)
 	h.expectState("after the first pass", 2, 10, 0)
-	if e := h.n.Datastore().ENIs(); e[0].Total() != 9 || e[1].Total() != 1 {
-		t.Errorf("per-ENI totals %d, %d; want 9, 1", e[0].Total(), e[1].Total())
+	if e := h.n.ENIs(); e[0].total != 9 || e[1].total != 1 {
+		t.Errorf("per-ENI totals %d, %d; want 9, 1", e[0].total, e[1].total)
 	}
 	for i := 1; i <= 10; i++ {
 		h.add(float64(10*i), fmt.Sprintf("p%d", i))
@@ -265,7 +284,7 @@ func TestNodeFailedADD(t *testing.T) {
 		if h.n.Waiting() != 1 || h.n.Counters.NoAvailableIP != 1 {
 			t.Errorf("waiting %d, NoAvailableIP %d; want 1, 1", h.n.Waiting(), h.n.Counters.NoAvailableIP)
 		}
-		if p := h.n.Pod("p10"); p.Status != PodWaiting || !p.Waited || p.FirstAdd != sec(100) {
+		if p := h.n.Pod("p10"); !waiting(p) || !p.Waited || p.FirstAdd != sec(100) {
 			t.Errorf("p10 = %+v, want waiting since 100s", p)
 		}
 	})
@@ -277,12 +296,12 @@ func TestNodeFailedADD(t *testing.T) {
 	h.run(102.5)
 	h.expectState("after the pass", 2, 18, 9)
 	h.run(110 - 1e-9)
-	if p := h.n.Pod("p10"); p.Status != PodWaiting {
+	if p := h.n.Pod("p10"); !waiting(p) {
 		t.Errorf("p10 got an address before its retry: %+v", p)
 	}
 	h.run(110)
 	p := h.n.Pod("p10")
-	if p.Status != PodRunning || !p.Waited {
+	if !running(p) || !p.Waited {
 		t.Fatalf("p10 at 110s = %+v, want running after a wait", p)
 	}
 	c := h.n.Counters
@@ -290,7 +309,7 @@ func TestNodeFailedADD(t *testing.T) {
 		t.Errorf("AddRequests %d (want 11) PodsWaited %d (1) NoAvailableIP %d (1) max wait %v (10s) waits %d (10)",
 			c.AddRequests, c.PodsWaited, c.NoAvailableIP, c.Wait.Max(), c.Wait.Count())
 	}
-	if !p.Addr.IsValid() || p.ENI != h.n.Datastore().ENIs()[1].ID {
+	if !p.Addr.IsValid() || p.ENI != h.n.ENIs()[1].ID {
 		t.Errorf("p10 address %v on %v, want ENI 2", p.Addr, p.ENI)
 	}
 }
@@ -322,7 +341,7 @@ func TestNodeDelWaitingPod(t *testing.T) {
 		t.Errorf("AddRequests %d (want 10: no retry) PodsCancelled %d (1) DelRequests %d (1) Waiting %d (0)",
 			c.AddRequests, c.PodsCancelled, c.DelRequests, h.n.Waiting())
 	}
-	if p := h.n.Pod("p10"); p.Status != PodUnknown {
+	if p := h.n.Pod("p10"); p.Live {
 		t.Errorf("deleted pod still known: %+v", p)
 	}
 	if c.Wait.Count() != 9 {
@@ -331,7 +350,7 @@ func TestNodeDelWaitingPod(t *testing.T) {
 	// The name can be reused; the pool has grown meanwhile, so it gets an address at once.
 	h.add(140, "p10")
 	h.run(140)
-	if p := h.n.Pod("p10"); p.Status != PodRunning || p.Waited {
+	if p := h.n.Pod("p10"); !running(p) || p.Waited {
 		t.Errorf("re-added p10 = %+v, want running without waiting", p)
 	}
 	// Unknown pods are errors.
@@ -376,7 +395,7 @@ func testNodeENIFreeAfter60s(t *testing.T, pol Policy) {
 	h.del(110, podNames("p", 1, 10)...)
 	h.run(106)
 	h.expectState("10 pods, MAX_ENI=2", 2, 18, 10)
-	if h.n.Pod("p10").ENI != h.n.Datastore().ENIs()[1].ID {
+	if h.n.Pod("p10").ENI != h.n.ENIs()[1].ID {
 		t.Fatalf("p10 not on ENI 2")
 	}
 	at, ok := eniFreeTime(h, 300)
@@ -384,7 +403,7 @@ func testNodeENIFreeAfter60s(t *testing.T, pol Policy) {
 		t.Errorf("ENI 2 freed at %v (%v), want 162.5s (created 102.5 s + 60 s)", at, ok)
 	}
 	h.expectState("after the free", 1, 9, 0)
-	for _, api := range []API{DescribeNetworkInterfaces, DetachNetworkInterface, DeleteNetworkInterface} {
+	for _, api := range []ec2.API{ec2.DescribeNetworkInterfaces, ec2.DetachNetworkInterface, ec2.DeleteNetworkInterface} {
 		got := h.callsOf(api)
 		if len(got) == 0 || got[len(got)-1] != sec(162.5) {
 			t.Errorf("%s calls %v, want the last at 162.5s", api, got)
@@ -431,7 +450,7 @@ func TestNodeDefaultModeKeepsSpareENI(t *testing.T) {
 	h.del(500, podNames("p", 2, 9)...)
 	h.run(800)
 	h.expectState("1 pod (p10 on ENI 2)", 2, 18, 1)
-	if got := h.callsOf(UnassignPrivateIpAddresses); len(got) != 0 {
+	if got := h.callsOf(ec2.UnassignPrivateIpAddresses); len(got) != 0 {
 		t.Errorf("SIP default released single IPs at %v", got)
 	}
 	h.del(900, "p10")
@@ -464,12 +483,12 @@ func testNodeDecreaseGate(t *testing.T, pol Policy) {
 	h.del(400, "p1", "p2", "p3")
 	h.del(405, "p4", "p5")
 	h.run(436)
-	if got := h.callsOf(UnassignPrivateIpAddresses); !timesEqual(got, 402.5) {
+	if got := h.callsOf(ec2.UnassignPrivateIpAddresses); !timesEqual(got, 402.5) {
 		t.Errorf("UnassignPrivateIpAddresses at %v, want [402.5s] by 436 s", got)
 	}
 	h.expectState("after the first decrease", 1, 6, 2)
 	h.run(600)
-	if got := h.callsOf(UnassignPrivateIpAddresses); !timesEqual(got, 402.5, 437.5) {
+	if got := h.callsOf(ec2.UnassignPrivateIpAddresses); !timesEqual(got, 402.5, 437.5) {
 		t.Errorf("UnassignPrivateIpAddresses at %v, want [402.5s 437.5s]", got)
 	}
 	h.expectState("after the second decrease", 1, 4, 2)
@@ -491,7 +510,7 @@ func TestNodeDecreaseGateGaps(t *testing.T) {
 		}
 		h.run(1200)
 		var instants []sim.Time
-		for _, at := range h.callsOf(UnassignPrivateIpAddresses) {
+		for _, at := range h.callsOf(ec2.UnassignPrivateIpAddresses) {
 			if len(instants) == 0 || instants[len(instants)-1] != at {
 				instants = append(instants, at)
 			}
@@ -526,7 +545,7 @@ func TestNodeInsufficientPause(t *testing.T) {
 
 func testInsufficientPause(t *testing.T, pol Policy) {
 	h := newHarness(t, "m5.xlarge", "zero", func(c *Config) {
-		c.Subnet = MustSubnet("10.0.0.0/28")
+		c.Subnet = vpc.MustSubnet("10.0.0.0/28")
 		c.Policy = pol
 	})
 	// 11 usable addresses, one taken by the instance's primary ENI at launch.
@@ -539,8 +558,8 @@ func testInsufficientPause(t *testing.T, pol Policy) {
 		t.Errorf("subnet free %d, want 0", h.n.Subnet().Free())
 	}
 	h.run(400)
-	assign := h.callsOf(AssignPrivateIpAddresses)
-	create := h.callsOf(CreateNetworkInterface)
+	assign := h.callsOf(ec2.AssignPrivateIpAddresses)
+	create := h.callsOf(ec2.CreateNetworkInterface)
 	if !timesEqual(create, 47.5, 172.5, 297.5) {
 		t.Errorf("CreateNetworkInterface at %v, want [47.5s 172.5s 297.5s] (120 s pause after each failure)", create)
 	}
@@ -554,10 +573,10 @@ func testInsufficientPause(t *testing.T, pol Policy) {
 	if len(assign) != 2+18+2+2+2 {
 		t.Errorf("%d AssignPrivateIpAddresses calls, want 26: %v", len(assign), assign)
 	}
-	if n := h.n.Counters.EC2Errors[CreateNetworkInterface]; n != 3 {
+	if n := h.n.Counters.EC2Errors[ec2.CreateNetworkInterface]; n != 3 {
 		t.Errorf("CreateNetworkInterface errors %d, want 3", n)
 	}
-	if k := (LatencyKey{CreateNetworkInterface, InsufficientFreeAddressesInSubnet}); h.n.Counters.EC2Latency[k] == nil || h.n.Counters.EC2Latency[k].Count != 3 {
+	if k := (LatencyKey{ec2.CreateNetworkInterface, ec2.InsufficientFreeAddressesInSubnet}); h.n.Counters.EC2Latency[k] == nil || h.n.Counters.EC2Latency[k].Count != 3 {
 		t.Errorf("no InsufficientFreeAddressesInSubnet answers recorded for CreateNetworkInterface: %v", h.n.Counters.EC2Latency)
 	}
 	h.expectState("after the pauses", 1, 10, 0)
@@ -569,13 +588,13 @@ func testInsufficientPause(t *testing.T, pol Policy) {
 // InvalidParameterValue, which ipamd does not match (#3105): no pause, retried
 // every pass.
 func TestNodeInvalidParameterNoPause(t *testing.T) {
-	h := newHarness(t, "m5.large", "zero", func(c *Config) { c.Subnet = MustSubnet("10.0.0.0/28") })
+	h := newHarness(t, "m5.large", "zero", func(c *Config) { c.Subnet = vpc.MustSubnet("10.0.0.0/28") })
 	h.add(100, "p1")
 	h.run(125)
-	if got := h.callsOf(CreateNetworkInterface); !timesEqual(got, 102.5, 107.5, 112.5, 117.5, 122.5) {
+	if got := h.callsOf(ec2.CreateNetworkInterface); !timesEqual(got, 102.5, 107.5, 112.5, 117.5, 122.5) {
 		t.Errorf("CreateNetworkInterface at %v, want every 5 s from 102.5 s", got)
 	}
-	if k := (LatencyKey{CreateNetworkInterface, InvalidParameterValue}); h.n.Counters.EC2Latency[k] == nil {
+	if k := (LatencyKey{ec2.CreateNetworkInterface, ec2.InvalidParameterValue}); h.n.Counters.EC2Latency[k] == nil {
 		t.Errorf("no InvalidParameterValue answers recorded")
 	}
 	if h.n.Subnet().Free() != 1 {
@@ -600,16 +619,16 @@ func TestNodePDOnXenFallsBack(t *testing.T) {
 	if !found {
 		t.Errorf("warnings %q: want one about falling back to secondary IPs", h.warn)
 	}
-	if h.n.Limits().PD || h.n.Settings().PrefixDelegation {
-		t.Errorf("PD still on: %+v %+v", h.n.Limits(), h.n.Settings())
+	if h.n.Limits().PD || h.n.set.PrefixDelegation {
+		t.Errorf("PD still on: %+v %+v", h.n.Limits(), h.n.set)
 	}
 	if h.n.MaxPods() != 20 { // 2·(10−1)+2
 		t.Errorf("MaxPods = %d, want 20", h.n.MaxPods())
 	}
 	h.run(60)
 	h.expectState("SIP default on m4.large", 1, 9, 0)
-	for _, c := range h.n.Datastore().ENIs()[0].CIDRs() {
-		if c.IsPrefix() {
+	for _, c := range h.n.ENIs()[0].CIDRs() {
+		if c.isPrefix() {
 			t.Errorf("prefix %s on a fallen-back node", c.Prefix)
 		}
 	}
@@ -659,8 +678,8 @@ func TestNodePDWarmPrefixExample(t *testing.T) {
 			}
 		}
 	}
-	for _, c := range h.n.Datastore().ENIs()[0].CIDRs() {
-		if !c.IsPrefix() || c.Prefix.Masked() != c.Prefix {
+	for _, c := range h.n.ENIs()[0].CIDRs() {
+		if !c.isPrefix() || c.Prefix.Masked() != c.Prefix {
 			t.Errorf("CIDR %s: want an aligned /28", c.Prefix)
 		}
 	}
@@ -686,7 +705,7 @@ func TestNodeMaxPodsStop(t *testing.T) {
 		t.Errorf("waiting %d, want 3 (p113–p115)", h.n.Waiting())
 	}
 	for i := 113; i <= 115; i++ {
-		if p := h.n.Pod(fmt.Sprintf("p%d", i)); p.Status != PodWaiting {
+		if p := h.n.Pod(fmt.Sprintf("p%d", i)); !waiting(p) {
 			t.Errorf("p%d = %+v, want waiting", i, p)
 		}
 	}
@@ -737,12 +756,12 @@ func TestNodeDefaultProfileENIAttachTakesTime(t *testing.T) {
 	h.add(60.001, "p10")
 	var eniAt sim.Time
 	h.onStep = func() {
-		if eniAt == 0 && len(h.n.Datastore().ENIs()) == 2 {
+		if eniAt == 0 && len(h.n.ENIs()) == 2 {
 			eniAt = h.eng.Now()
 		}
 	}
 	h.run(120)
-	ds := h.callsOf(DescribeSubnets)
+	ds := h.callsOf(ec2.DescribeSubnets)
 	if len(ds) != 2 || eniAt == 0 || eniAt < ds[0] {
 		t.Fatalf("DescribeSubnets %v (want 2: ENI 2 and ENI 3), ENI 2 at %v", ds, eniAt)
 	}
@@ -750,7 +769,7 @@ func TestNodeDefaultProfileENIAttachTakesTime(t *testing.T) {
 		t.Errorf("ENI 2 in the datastore %v after DescribeSubnets, want 1.7 s … 10 s", d)
 	}
 	p := h.n.Pod("p10")
-	if p.Status != PodRunning || !p.Waited {
+	if !running(p) || !p.Waited {
 		t.Fatalf("p10 = %+v, want running after waiting", p)
 	}
 	if w := h.n.Counters.Wait.Max(); w < 10*sim.Second {
@@ -765,9 +784,9 @@ func TestNodeDefaultProfileENIAttachTakesTime(t *testing.T) {
 // nodes → 150 calls against ≤ 100+5·5 = 125 tokens → throttled; 15 nodes →
 // none throttled at all.
 func TestAccountThrottling(t *testing.T) {
-	run := func(nodes int) (assignThrottled, allThrottled uint64, acct *Account, ns []*Node) {
+	run := func(nodes int) (assignThrottled, allThrottled uint64, acct *ec2.Account, ns []*Node) {
 		eng := sim.NewEngine()
-		acct = NewAccount(false)
+		acct = ec2.NewAccount(false)
 		set := DefaultSettings()
 		set.WarmIPTarget = 1
 		for i := 0; i < nodes; i++ {
@@ -781,7 +800,7 @@ func TestAccountThrottling(t *testing.T) {
 			ns = append(ns, n)
 		}
 		eng.RunUntil(300 * sim.Second)
-		var before [NumAPIs]uint64
+		var before [ec2.NumAPIs]uint64
 		for _, n := range ns {
 			if !n.Ready() {
 				t.Fatalf("%d nodes: %s not ready at 300 s", nodes, n.cfg.Name)
@@ -800,21 +819,21 @@ func TestAccountThrottling(t *testing.T) {
 		eng.RunUntil(400 * sim.Second)
 		var sumAcct uint64
 		for _, n := range ns {
-			assignThrottled += n.Counters.EC2Throttled[AssignPrivateIpAddresses]
-			for a := API(0); a < NumAPIs; a++ {
+			assignThrottled += n.Counters.EC2Throttled[ec2.AssignPrivateIpAddresses]
+			for a := ec2.API(0); a < ec2.NumAPIs; a++ {
 				allThrottled += n.Counters.EC2Throttled[a]
 			}
-			if n.Pod("p").Status != PodRunning {
+			if !running(n.Pod("p")) {
 				t.Errorf("%d nodes: %s's pod not running", nodes, n.cfg.Name)
 			}
 		}
-		assignThrottled -= before[AssignPrivateIpAddresses]
-		for a := API(0); a < NumAPIs; a++ {
+		assignThrottled -= before[ec2.AssignPrivateIpAddresses]
+		for a := ec2.API(0); a < ec2.NumAPIs; a++ {
 			sumAcct += acct.Throttled(a)
 		}
 		var sumNodes uint64
 		for _, n := range ns {
-			for a := API(0); a < NumAPIs; a++ {
+			for a := ec2.API(0); a < ec2.NumAPIs; a++ {
 				sumNodes += n.Counters.EC2Throttled[a]
 			}
 		}
@@ -841,12 +860,12 @@ func TestNodeSubnetAccounting(t *testing.T) {
 		h := newHarness(t, "m5.large", "zero", func(c *Config) {
 			c.Settings.PrefixDelegation = pd
 			c.Settings.WarmPrefixTarget = 1
-			c.Subnet = MustSubnet("10.0.0.0/24")
+			c.Subnet = vpc.MustSubnet("10.0.0.0/24")
 		})
 		h.add(10, podNames("p", 1, 20)...)
 		h.run(120)
 		held := 0
-		for _, e := range h.n.Datastore().ENIs() {
+		for _, e := range h.n.ENIs() {
 			held++
 			if h.n.Subnet().IsFree(netip.PrefixFrom(e.PrimaryIP, 32)) {
 				t.Errorf("pd=%v: primary %s free in the subnet", pd, e.PrimaryIP)
@@ -887,10 +906,10 @@ func TestNodePDDefaultMaxPods(t *testing.T) {
 // GetAllocatableENIs(skipPrimary)); pre-scaling must attach ENI 2 in the
 // ENIConfig subnet, whose addresses the pods get.
 func TestNodeCustomNetworking(t *testing.T) {
-	pod := MustSubnet("100.64.0.0/24")
+	pod := vpc.MustSubnet("100.64.0.0/24")
 	h := newHarness(t, "m5.large", "zero", func(c *Config) {
 		c.Settings.CustomNetworking = true
-		c.Subnet = MustSubnet("10.0.0.0/24")
+		c.Subnet = vpc.MustSubnet("10.0.0.0/24")
 		c.PodSubnet = pod
 	})
 	h.run(0)
@@ -898,7 +917,7 @@ func TestNodeCustomNetworking(t *testing.T) {
 		t.Fatal("not ready after pre-scaling")
 	}
 	h.expectState("after pre-scaling", 2, 9, 0)
-	enis := h.n.Datastore().ENIs()
+	enis := h.n.ENIs()
 	if len(enis[0].CIDRs()) != 0 {
 		t.Errorf("primary ENI holds %d CIDRs under custom networking", len(enis[0].CIDRs()))
 	}
@@ -912,11 +931,11 @@ func TestNodeCustomNetworking(t *testing.T) {
 		t.Errorf("waiting %d, want 1", h.n.Waiting())
 	}
 	for i := 1; i <= 18; i++ {
-		if p := h.n.Pod(fmt.Sprintf("p%d", i)); p.Status == PodRunning && !pod.Prefix().Contains(p.Addr) {
+		if p := h.n.Pod(fmt.Sprintf("p%d", i)); running(p) && !pod.Prefix().Contains(p.Addr) {
 			t.Errorf("p%d has %s, outside the ENIConfig subnet", i, p.Addr)
 		}
 	}
-	if len(h.n.Datastore().ENIs()[0].CIDRs()) != 0 {
+	if len(h.n.ENIs()[0].CIDRs()) != 0 {
 		t.Errorf("the primary got CIDRs later")
 	}
 }
@@ -937,7 +956,7 @@ func TestNodeDisableProvisioning(t *testing.T) {
 	h.add(10, "p1")
 	h.run(300)
 	h.expectState("no provisioning", 1, 0, 0)
-	if h.n.Waiting() != 1 || h.n.Counters.EC2Requests[AssignPrivateIpAddresses] != 0 || h.n.Counters.EC2Requests[CreateNetworkInterface] != 0 {
+	if h.n.Waiting() != 1 || h.n.Counters.EC2Requests[ec2.AssignPrivateIpAddresses] != 0 || h.n.Counters.EC2Requests[ec2.CreateNetworkInterface] != 0 {
 		t.Errorf("waiting %d, requests %v", h.n.Waiting(), h.n.Counters.EC2Requests)
 	}
 }
@@ -977,25 +996,25 @@ func TestNodeKubeletJitter(t *testing.T) {
 // loop is doing: including an ENI that EC2 has created but ipamd has not yet
 // seen attached, and one that left the datastore but is not yet deleted.
 func TestNodeTerminateReleasesEverything(t *testing.T) {
-	calls := func(h *harness, api API) uint64 { return h.n.Counters.EC2Requests[api] }
+	calls := func(h *harness, api ec2.API) uint64 { return h.n.Counters.EC2Requests[api] }
 	cases := []struct {
 		name string
 		// when is checked after every engine event from 60 s on.
 		when func(h *harness) bool
 	}{
 		{"CreateNetworkInterface in flight", func(h *harness) bool {
-			return h.n.loop.inFlight != nil && h.n.loop.inFlight.api == CreateNetworkInterface
+			return h.n.loop.inFlight != nil && h.n.loop.inFlight.api == ec2.CreateNetworkInterface
 		}},
-		{"ENI created, not attached", func(h *harness) bool { return calls(h, CreateNetworkInterface) > 0 }},
+		{"ENI created, not attached", func(h *harness) bool { return calls(h, ec2.CreateNetworkInterface) > 0 }},
 		{"ENI attached, IMDS wait", func(h *harness) bool {
-			return calls(h, ModifyNetworkInterfaceAttribute) > 0 && h.n.loop.sleeping
+			return calls(h, ec2.ModifyNetworkInterfaceAttribute) > 0 && h.n.loop.sleeping
 		}},
-		{"ENI detached, not deleted", func(h *harness) bool { return calls(h, DetachNetworkInterface) > 0 }},
+		{"ENI detached, not deleted", func(h *harness) bool { return calls(h, ec2.DetachNetworkInterface) > 0 }},
 		{"idle", func(h *harness) bool { return h.eng.Now() >= sec(150) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			sub := MustSubnet("10.0.0.0/24")
+			sub := vpc.MustSubnet("10.0.0.0/24")
 			h := newHarness(t, "m5.large", "default", func(c *Config) { c.Subnet = sub })
 			h.run(60)
 			h.add(60, podNames("p", 1, 10)...) // p10 fails; ENI 2 is attached
@@ -1054,9 +1073,9 @@ func TestNodeTerminateDropsPods(t *testing.T) {
 		err = h.n.DelPod([]byte("p2"))
 		return nil
 	}()
-	if p.Status != PodUnknown || h.n.Pods() != 0 || len(h.n.PodNames()) != 0 || panicked != nil {
+	if p.Live || h.n.pods.live != 0 || len(h.n.PodNames()) != 0 || panicked != nil {
 		t.Skipf("BUG: after Terminate the node still lists its pods (Pod(p1) = %+v, Pods() = %d, PodNames() = %v), "+
 			"reporting p1 running at %v which is free in the subnet again (IsFree %v); DelPod(p2) then panics: %v (err %v)",
-			p, h.n.Pods(), h.n.PodNames(), p.Addr, p.Addr.IsValid() && h.n.Subnet().IsFree(netip.PrefixFrom(p.Addr, 32)), panicked, err)
+			p, h.n.pods.live, h.n.PodNames(), p.Addr, p.Addr.IsValid() && h.n.Subnet().IsFree(netip.PrefixFrom(p.Addr, 32)), panicked, err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -248,7 +249,7 @@ func (s *soonest) add(t sim.Time) {
 func growBy(o Ops, want, perCall int) (ok, called bool) {
 	info := o.Node()
 	per := info.Limits.addrsPerCIDR()
-	slots := info.Limits.CIDRsPerENI()
+	slots := info.Limits.cidrsPerENI()
 	if perCall <= 0 {
 		perCall = want
 	}
@@ -262,7 +263,7 @@ func growBy(o Ops, want, perCall int) (ok, called bool) {
 		}
 		k := min(room, divCeil(min(want, perCall), per))
 		called = true
-		if o.AssignIPs(e, k) != OK {
+		if o.AssignIPs(e, k) != ec2.OK {
 			return false, true
 		}
 		want -= k * per
@@ -273,7 +274,7 @@ func growBy(o Ops, want, perCall int) (ok, called bool) {
 		}
 		k := min(slots, divCeil(min(want, perCall), per))
 		called = true
-		if o.AllocENI(k) != OK {
+		if o.AllocENI(k) != ec2.OK {
 			return false, true
 		}
 		want -= k * per
@@ -330,7 +331,7 @@ func releaseFree(o Ops, count, perCall int) (released int) {
 func freeCIDRs(e *ENI, pd bool) []*CIDR {
 	var cs []*CIDR
 	for _, c := range e.CIDRs() {
-		if c.Assigned() == 0 && c.IsPrefix() == pd {
+		if c.Assigned() == 0 && c.isPrefix() == pd {
 			cs = append(cs, c)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -26,7 +27,7 @@ func newPolNode(t *testing.T, instance string, p Policy, sets ...string) *polNod
 	if err != nil {
 		t.Fatal(err)
 	}
-	prof, err := ProfileByName("zero")
+	prof, err := ec2.ProfileByName("zero")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,8 @@ package ipam
 
 import (
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -59,8 +61,8 @@ type NodeInfo struct {
 	Instance catalog.InstanceType
 	Settings Settings // in effect: the user's, the policy's, the PD fallback (§1)
 	Limits   Limits
-	MaxPods  int     // the kubelet's max pods (§5)
-	Subnet   *Subnet // the subnet of the primary ENI
+	MaxPods  int         // the kubelet's max pods (§5)
+	Subnet   *vpc.Subnet // the subnet of the primary ENI
 }
 
 // Ops is a policy's view of its node and the actions it may take there. The
@@ -105,10 +107,10 @@ type Ops interface {
 	// AssignIPs is one AssignPrivateIpAddresses for count secondary IPs or
 	// prefixes on e, with upstream's fallback to a single one on failure
 	// (§2 step 1, §7). It returns OK if the pool grew, else the last error.
-	AssignIPs(e *ENI, count int) ErrCode
+	AssignIPs(e *ENI, count int) ec2.ErrCode
 	// AllocENI creates and attaches a new ENI with count secondary IPs or
 	// prefixes (§2 step 2, §7).
-	AllocENI(count int) ErrCode
+	AllocENI(count int) ec2.ErrCode
 	// ReleaseCIDRs returns CIDRs of e that no pod holds: they leave the
 	// datastore, then go back to EC2 (§2 "Releasing").
 	ReleaseCIDRs(e *ENI, cs []*CIDR)
@@ -117,7 +119,7 @@ type Ops interface {
 	FreeENI(e *ENI)
 	// Describe makes an EC2 describe call, which changes nothing here
 	// (DescribeNetworkInterfaces, DescribeSubnets).
-	Describe(api API) ErrCode
+	Describe(api ec2.API) ec2.ErrCode
 	// Sleep blocks the pool loop for d.
 	Sleep(d sim.Time)
 	// HoldBlock takes a block of size addresses (a power of two) from the

@@ -1,6 +1,10 @@
 package ipam
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+)
 
 // TestAzureThresholds: the design doc's AKS values (A2): B = 16, req 50 %
 // → m = 8, rel 150 % → M = 24; rel% is clamped to at least req% + 100.
@@ -86,7 +90,7 @@ func TestAzureV1Scenario(t *testing.T) {
 	if w := h.n.Counters.PodsWaited; w != 0 {
 		t.Errorf("%d pods waited, want 0", w)
 	}
-	if got := h.n.Counters.EC2Requests[UnassignPrivateIpAddresses]; got != 2 {
+	if got := h.n.Counters.EC2Requests[ec2.UnassignPrivateIpAddresses]; got != 2 {
 		t.Errorf("%d UnassignPrivateIpAddresses, want 2 (9 from ENI 2, 2 from ENI 1)", got)
 	}
 }

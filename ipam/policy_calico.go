@@ -72,8 +72,8 @@ func (*calico) settings() []string {
 	return []string{"IP_COOLDOWN_PERIOD=0", "ENABLE_PREFIX_DELEGATION=true", "WARM_PREFIX_TARGET=1"}
 }
 
-// CalicoBlockAddrs is a block's size: 2^(32−blockSize) (A6: /26 = 64).
-func CalicoBlockAddrs(blockSize int) int { return 1 << (32 - blockSize) }
+// calicoBlockAddrs is a block's size: 2^(32−blockSize) (A6: /26 = 64).
+func calicoBlockAddrs(blockSize int) int { return 1 << (32 - blockSize) }
 
 // calicoMaxBlocks is maxBlocksPerHost with 0 meaning 20 (A6).
 func calicoMaxBlocks(maxBlocksPerHost int) int {
@@ -108,7 +108,7 @@ func (s *calicoNode) allocateOnADD() bool {
 	if !calicoCanClaim(len(s.blocks), s.MaxBlocksPerHost) {
 		return false // ErrBlockLimit
 	}
-	cs, ok := s.ops.HoldBlock(CalicoBlockAddrs(s.BlockSize))
+	cs, ok := s.ops.HoldBlock(calicoBlockAddrs(s.BlockSize))
 	if !ok {
 		return false // no free block in the pool
 	}

@@ -7,7 +7,7 @@ import "testing"
 func TestCalicoBlocks(t *testing.T) {
 	sizes := []struct{ bits, addrs int }{{26, 64}, {28, 16}, {24, 256}, {22, 1024}}
 	for _, c := range sizes {
-		if got := CalicoBlockAddrs(c.bits); got != c.addrs {
+		if got := calicoBlockAddrs(c.bits); got != c.addrs {
 			t.Errorf("/%d block: %d addresses, want %d", c.bits, got, c.addrs)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -218,8 +219,8 @@ func (s *ciliumNode) agentUpdate() bool {
 func (s *ciliumNode) resync() {
 	s.lastResync = s.ops.Now()
 	s.resyncPending = false
-	s.ops.Describe(DescribeNetworkInterfaces)
-	s.ops.Describe(DescribeSubnets)
+	s.ops.Describe(ec2.DescribeNetworkInterfaces)
+	s.ops.Describe(ec2.DescribeSubnets)
 	s.resyncNeeded = false
 }
 
@@ -274,7 +275,7 @@ func (s *ciliumNode) maintain(withRelease bool) {
 func (s *ciliumNode) allocate(maxToAllocate int) (mutated, failed bool) {
 	o, lim := s.ops, s.info.Limits
 	per := lim.addrsPerCIDR()
-	slots := lim.CIDRsPerENI()
+	slots := lim.cidrsPerENI()
 	for _, e := range allocatable(o.WalkENIs(), slots, false) {
 		if e.Device < s.FirstIfaceIndex {
 			continue
@@ -283,7 +284,7 @@ func (s *ciliumNode) allocate(maxToAllocate int) (mutated, failed bool) {
 		free := e.Subnet.Free()
 		if room > 0 && free > 0 {
 			k := min(room, free, maxToAllocate)
-			if o.AssignIPs(e, divCeil(k, per)) == OK {
+			if o.AssignIPs(e, divCeil(k, per)) == ec2.OK {
 				return true, false
 			}
 			break
@@ -297,7 +298,7 @@ func (s *ciliumNode) allocate(maxToAllocate int) (mutated, failed bool) {
 		return false, false
 	}
 	code := o.AllocENI(min(divCeil(k, per), slots))
-	return code == OK, code != OK
+	return code == ec2.OK, code != ec2.OK
 }
 
 // release is PrepareIPRelease plus handleIPRelease (A1 shrink rule): the ENI
@@ -318,8 +319,8 @@ func (s *ciliumNode) release(excess int) bool {
 		hasPrefix := false
 		var free []*CIDR
 		for _, cd := range e.CIDRs() {
-			hasPrefix = hasPrefix || cd.IsPrefix()
-			if cd.Assigned() == 0 && !cd.IsPrefix() {
+			hasPrefix = hasPrefix || cd.isPrefix()
+			if cd.Assigned() == 0 && !cd.isPrefix() {
 				free = append(free, cd)
 			}
 		}

@@ -3,6 +3,7 @@ package ipam
 import (
 	"testing"
 
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -99,14 +100,14 @@ func TestCiliumScenario(t *testing.T) {
 	}
 	h.del(100, "web", 5)
 	h.expect(600, 2, 13, 0)
-	if got := h.n.Counters.EC2Requests[AssignPrivateIpAddresses]; got != 2 {
+	if got := h.n.Counters.EC2Requests[ec2.AssignPrivateIpAddresses]; got != 2 {
 		t.Errorf("%d AssignPrivateIpAddresses, want 2 (8 at start, 1 at 30 s)", got)
 	}
-	if got := h.n.Counters.EC2Requests[CreateNetworkInterface]; got != 1 {
+	if got := h.n.Counters.EC2Requests[ec2.CreateNetworkInterface]; got != 1 {
 		t.Errorf("%d CreateNetworkInterface, want 1", got)
 	}
 	// Resyncs: after each of the 3 mutations, and the scans at 60 s … 600 s.
-	if got := h.n.Counters.EC2Requests[DescribeNetworkInterfaces]; got != 1+3+9 {
+	if got := h.n.Counters.EC2Requests[ec2.DescribeNetworkInterfaces]; got != 1+3+9 {
 		t.Errorf("%d DescribeNetworkInterfaces, want 13 (boot, 3 resyncs after allocations, 9 interval scans)", got)
 	}
 }
@@ -123,11 +124,11 @@ func TestCiliumExcessRelease(t *testing.T) {
 	h.del(100, "web", 5)
 	h.expect(299, 2, 13, 0)
 	h.expect(359, 2, 13, 0)
-	if got := h.n.Counters.EC2Requests[UnassignPrivateIpAddresses]; got != 0 {
+	if got := h.n.Counters.EC2Requests[ec2.UnassignPrivateIpAddresses]; got != 0 {
 		t.Fatalf("released before the 360 s scan")
 	}
 	h.expect(362, 2, 8, 0)
-	if got := h.n.Counters.EC2Requests[UnassignPrivateIpAddresses]; got != 1 {
+	if got := h.n.Counters.EC2Requests[ec2.UnassignPrivateIpAddresses]; got != 1 {
 		t.Errorf("%d UnassignPrivateIpAddresses, want 1", got)
 	}
 	// 8 = pre-allocate: no more excess.

@@ -48,15 +48,15 @@ type staticNode struct {
 func noPass() (idle bool)       { return true }
 func noTimer() (sim.Time, bool) { return 0, false }
 
-// StaticBlockSize is the node CIDR for a max-pods figure (A5 table): at least
+// staticBlockSize is the node CIDR for a max-pods figure (A5 table): at least
 // twice the max pods, a power of two, never smaller than a /28 (16).
-func StaticBlockSize(maxPods int) int {
+func staticBlockSize(maxPods int) int {
 	want := max(2*maxPods, 16)
 	return 1 << bits.Len(uint(want-1))
 }
 
-// StaticBlockBits is the prefix length of that block (A5 table: /28 … /24).
-func StaticBlockBits(maxPods int) int { return 32 - bits.TrailingZeros(uint(StaticBlockSize(maxPods))) }
+// staticBlockBits is the prefix length of that block (A5 table: /28 … /24).
+func staticBlockBits(maxPods int) int { return 32 - bits.TrailingZeros(uint(staticBlockSize(maxPods))) }
 
 // preScale reserves the node's block from its subnet (A5: at node creation).
 // A subnet without room for the block fails start-up, which is retried.
@@ -67,6 +67,6 @@ func (s staticNode) preScale() bool {
 	if mp == 0 {
 		mp = catalog.MaxPods(s.ops.Node().Instance, catalog.MaxPodsOptions{})
 	}
-	_, ok := s.ops.HoldBlock(StaticBlockSize(mp))
+	_, ok := s.ops.HoldBlock(staticBlockSize(mp))
 	return ok
 }

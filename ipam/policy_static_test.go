@@ -13,7 +13,7 @@ func TestStaticBlockSize(t *testing.T) {
 		{65, 256, 24}, {110, 256, 24}, // 65–110 → /24 (Standard's default)
 	}
 	for _, c := range cases {
-		if got, bits := StaticBlockSize(c.maxPods), StaticBlockBits(c.maxPods); got != c.addrs || bits != c.bits {
+		if got, bits := staticBlockSize(c.maxPods), staticBlockBits(c.maxPods); got != c.addrs || bits != c.bits {
 			t.Errorf("max pods %d: /%d with %d addresses, want /%d with %d", c.maxPods, bits, got, c.bits, c.addrs)
 		}
 	}

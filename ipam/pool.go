@@ -10,16 +10,16 @@ type Limits struct {
 	PD         bool // prefix delegation in effect (after the nitro fallback, §1)
 }
 
-// CIDRsPerENI is S = L−1 secondary IPs, or P = L−1 prefixes in PD
+// cidrsPerENI is S = L−1 secondary IPs, or P = L−1 prefixes in PD
 // (aws GetENIIPv4Limit; ipamd GetIPv4Limit).
-func (l Limits) CIDRsPerENI() int { return l.IPv4PerENI - 1 }
+func (l Limits) cidrsPerENI() int { return l.IPv4PerENI - 1 }
 
 // IPsPerENI is upstream maxIPsPerENI: S, or 16·P in PD.
 func (l Limits) IPsPerENI() int {
 	if l.PD {
-		return 16 * l.CIDRsPerENI()
+		return 16 * l.cidrsPerENI()
 	}
-	return l.CIDRsPerENI()
+	return l.cidrsPerENI()
 }
 
 // addrsPerCIDR is 16 for a prefix, 1 for a secondary IP.
@@ -30,14 +30,14 @@ func (l Limits) addrsPerCIDR() int {
 	return 1
 }
 
-// TargetState is upstream datastoreTargetState (§2 "Too low", "Too high"; §4
+// targetState is upstream datastoreTargetState (§2 "Too low", "Too high"; §4
 // for the prefix variant): with WARM_IP or MINIMUM set, how many addresses
 // (prefixes in PD) the pool is short of and over its targets.
-func TargetState(s Settings, pd bool, st Stats) (short, over int, enabled bool) {
-	if !s.WarmIPMode() {
+func targetState(s Settings, pd bool, st Stats) (short, over int, enabled bool) {
+	if !s.warmIPMode() {
 		return 0, 0, false
 	}
-	avail := st.Available()
+	avail := st.available()
 	short = max(s.WarmIPTarget-avail, 0)
 	short = max(short, s.MinimumIPTarget-st.TotalIPs)
 	over = max(avail-s.WarmIPTarget, 0)
@@ -53,30 +53,30 @@ func TargetState(s Settings, pd bool, st Stats) (short, over int, enabled bool) 
 	return short, over, true
 }
 
-// PrefixShort is upstream datastorePrefixTargetState: prefixes short of
+// prefixShort is upstream datastorePrefixTargetState: prefixes short of
 // WARM_PREFIX_TARGET free prefixes (PD only; §4 getPrefixesNeeded).
-func PrefixShort(s Settings, st Stats) int { return max(s.WarmPrefixTarget-st.FreePrefixes, 0) }
+func prefixShort(s Settings, st Stats) int { return max(s.WarmPrefixTarget-st.FreePrefixes, 0) }
 
-// TooLow is upstream isDatastorePoolTooLow (§2 "Too low").
-func TooLow(s Settings, l Limits, st Stats, maxPods int) bool {
+// tooLow is upstream isDatastorePoolTooLow (§2 "Too low").
+func tooLow(s Settings, l Limits, st Stats, maxPods int) bool {
 	if st.TotalIPs >= maxPods {
 		return false // the max-pods stop (§2, §4, PR #2745)
 	}
-	if short, _, ok := TargetState(s, l.PD, st); ok {
+	if short, _, ok := targetState(s, l.PD, st); ok {
 		return short > 0
 	}
-	avail := st.Available()
-	target, per := s.WarmENITarget, l.CIDRsPerENI()
+	avail := st.available()
+	target, per := s.WarmENITarget, l.cidrsPerENI()
 	if l.PD {
 		target, per = s.WarmPrefixTarget, 16
 	}
 	return avail < per*target || (target == 0 && avail == 0)
 }
 
-// TooHigh is upstream isDatastorePoolTooHigh (§2 "Too high"): never in SIP
+// tooHigh is upstream isDatastorePoolTooHigh (§2 "Too high"): never in SIP
 // default mode; it ignores max pods.
-func TooHigh(s Settings, pd bool, st Stats) bool {
-	if _, over, ok := TargetState(s, pd, st); ok {
+func tooHigh(s Settings, pd bool, st Stats) bool {
+	if _, over, ok := targetState(s, pd, st); ok {
 		return over > 0
 	}
 	if pd {
@@ -85,11 +85,11 @@ func TooHigh(s Settings, pd bool, st Stats) bool {
 	return false
 }
 
-// ReleaseCount is how many CIDRs a decrease returns (§2 "Releasing"): `over` in
+// releaseCount is how many CIDRs a decrease returns (§2 "Releasing"): `over` in
 // warm-IP mode, else free prefixes beyond WARM_PREFIX_TARGET in PD (upstream
 // computeExtraPrefixesOverWarmTarget), else nothing.
-func ReleaseCount(s Settings, pd bool, st Stats) int {
-	if _, over, ok := TargetState(s, pd, st); ok {
+func releaseCount(s Settings, pd bool, st Stats) int {
+	if _, over, ok := targetState(s, pd, st); ok {
 		return over
 	}
 	if pd {
@@ -98,51 +98,51 @@ func ReleaseCount(s Settings, pd bool, st Stats) int {
 	return 0
 }
 
-// ShouldRemoveExtraENIs is upstream shouldRemoveExtraENIs (§2 "Freeing an
+// shouldRemoveExtraENIs is upstream shouldRemoveExtraENIs (§2 "Freeing an
 // ENI"): always in warm-IP mode; else available ≥ (target+1)·maxIPsPerENI; in PD
 // also whenever a non-primary ENI without pods exists.
-func ShouldRemoveExtraENIs(s Settings, l Limits, st Stats, freeableENIExists bool) bool {
-	if s.WarmIPMode() {
+func shouldRemoveExtraENIs(s Settings, l Limits, st Stats, freeableENIExists bool) bool {
+	if s.warmIPMode() {
 		return true
 	}
 	target := s.WarmENITarget + 1
 	if l.PD {
 		target = s.WarmPrefixTarget + 1
 	}
-	if st.Available() >= target*l.IPsPerENI() {
+	if st.available() >= target*l.IPsPerENI() {
 		return true
 	}
 	return l.PD && freeableENIExists
 }
 
-// ToAllocateIPs is how many secondary IPs one AssignPrivateIpAddresses asks
+// toAllocateIPs is how many secondary IPs one AssignPrivateIpAddresses asks
 // for before the per-ENI room cap (upstream tryAssignIPs, §2 step 1): S to fill
 // the ENI in default mode, `short` in warm-IP mode. Zero means skip.
-func ToAllocateIPs(s Settings, l Limits, st Stats) int {
-	if short, _, ok := TargetState(s, false, st); ok {
+func toAllocateIPs(s Settings, l Limits, st Stats) int {
+	if short, _, ok := targetState(s, false, st); ok {
 		return short
 	}
-	return l.CIDRsPerENI()
+	return l.cidrsPerENI()
 }
 
-// PrefixesNeeded is upstream getPrefixesNeeded (§4): max(1, short prefixes) in
+// prefixesNeeded is upstream getPrefixesNeeded (§4): max(1, short prefixes) in
 // warm-IP mode, else max(1, WARM_PREFIX_TARGET − free prefixes).
-func PrefixesNeeded(s Settings, st Stats) int {
-	if short, _, ok := TargetState(s, true, st); ok {
+func prefixesNeeded(s Settings, st Stats) int {
+	if short, _, ok := targetState(s, true, st); ok {
 		return max(1, short)
 	}
-	return max(1, PrefixShort(s, st))
+	return max(1, prefixShort(s, st))
 }
 
-// ENIResources is how many IPs or prefixes a new ENI is created with (upstream
+// eniResources is how many IPs or prefixes a new ENI is created with (upstream
 // GetENIResourcesToAllocate, §2 step 2): S in default mode, min(short, S) in
 // warm-IP mode, min(prefixes needed, P) in PD.
-func ENIResources(s Settings, l Limits, st Stats) int {
+func eniResources(s Settings, l Limits, st Stats) int {
 	if l.PD {
-		return min(PrefixesNeeded(s, st), l.CIDRsPerENI())
+		return min(prefixesNeeded(s, st), l.cidrsPerENI())
 	}
-	if short, _, ok := TargetState(s, false, st); ok {
-		return min(short, l.CIDRsPerENI())
+	if short, _, ok := targetState(s, false, st); ok {
+		return min(short, l.cidrsPerENI())
 	}
-	return l.CIDRsPerENI()
+	return l.cidrsPerENI()
 }

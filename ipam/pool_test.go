@@ -42,13 +42,13 @@ func warmIP(w, m int) Settings {
 }
 
 func TestLimits(t *testing.T) {
-	if got := limM5Large.CIDRsPerENI(); got != 9 { // S = L-1 = 10-1
+	if got := limM5Large.cidrsPerENI(); got != 9 { // S = L-1 = 10-1
 		t.Errorf("m5.large S = %d, want 9", got)
 	}
 	if got := limM5Large.IPsPerENI(); got != 9 {
 		t.Errorf("m5.large maxIPsPerENI = %d, want 9", got)
 	}
-	if got := limT3SmallPD.CIDRsPerENI(); got != 3 { // P = L-1 = 4-1
+	if got := limT3SmallPD.cidrsPerENI(); got != 3 { // P = L-1 = 4-1
 		t.Errorf("t3.small P = %d, want 3", got)
 	}
 	if got := limT3SmallPD.IPsPerENI(); got != 48 { // 16·P = 16·3
@@ -59,7 +59,7 @@ func TestLimits(t *testing.T) {
 func TestStatsAvailableCountsCooldown(t *testing.T) {
 	// § notation: avail = total − assigned; cooling IPs count as available.
 	st := Stats{TotalIPs: 9, AssignedIPs: 3, CooldownIPs: 4}
-	if got := st.Available(); got != 6 { // 9 − 3, the 4 cooling ones not subtracted
+	if got := st.available(); got != 6 { // 9 − 3, the 4 cooling ones not subtracted
 		t.Errorf("Available = %d, want 6", got)
 	}
 }
@@ -148,20 +148,20 @@ func TestTargetState(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			short, over, enabled := TargetState(tc.s, tc.pd, tc.st)
+			short, over, enabled := targetState(tc.s, tc.pd, tc.st)
 			if short != tc.short || over != tc.over || enabled != tc.enabled {
 				t.Errorf("TargetState = (short %d, over %d, %v), want (%d, %d, %v)  [%s]",
 					short, over, enabled, tc.short, tc.over, tc.enabled, tc.comment)
 			}
 			lim := tc.limits
 			lim.PD = tc.pd
-			if got := TooLow(tc.s, lim, tc.st, tc.maxPods); got != tc.tooLow {
+			if got := tooLow(tc.s, lim, tc.st, tc.maxPods); got != tc.tooLow {
 				t.Errorf("TooLow = %v, want %v  [%s]", got, tc.tooLow, tc.comment)
 			}
-			if got := TooHigh(tc.s, tc.pd, tc.st); got != tc.tooHigh {
+			if got := tooHigh(tc.s, tc.pd, tc.st); got != tc.tooHigh {
 				t.Errorf("TooHigh = %v, want %v  [%s]", got, tc.tooHigh, tc.comment)
 			}
-			if got := ReleaseCount(tc.s, tc.pd, tc.st); got != tc.release {
+			if got := releaseCount(tc.s, tc.pd, tc.st); got != tc.release {
 				t.Errorf("ReleaseCount = %d, want %d  [%s]", got, tc.release, tc.comment)
 			}
 		})
@@ -197,13 +197,13 @@ func TestTooLowSIPDefault(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := TooLow(tc.s, limM5Large, tc.st, maxPods); got != tc.want {
+			if got := tooLow(tc.s, limM5Large, tc.st, maxPods); got != tc.want {
 				t.Errorf("TooLow(%+v) = %v, want %v (%s)", tc.st, got, tc.want, tc.why)
 			}
-			if got := TooHigh(tc.s, false, tc.st); got {
+			if got := tooHigh(tc.s, false, tc.st); got {
 				t.Errorf("TooHigh in SIP default mode = true; §2 says never")
 			}
-			if got := ReleaseCount(tc.s, false, tc.st); got != 0 {
+			if got := releaseCount(tc.s, false, tc.st); got != 0 {
 				t.Errorf("ReleaseCount in SIP default mode = %d, want 0", got)
 			}
 		})
@@ -215,7 +215,7 @@ func TestTooHighNeverInSIPDefault(t *testing.T) {
 		s := settingsWith(func(s *Settings) { s.WarmENITarget = wet })
 		for total := 0; total <= 27; total++ {
 			for assigned := 0; assigned <= total; assigned++ {
-				if TooHigh(s, false, sipStats(total, assigned)) {
+				if tooHigh(s, false, sipStats(total, assigned)) {
 					t.Fatalf("WARM_ENI=%d total %d assigned %d: TooHigh true in SIP default mode", wet, total, assigned)
 				}
 			}
@@ -227,24 +227,24 @@ func TestTooLowMaxPodsStop(t *testing.T) {
 	// §2: total ≥ maxPods → never low, whatever the mode.
 	// Oracle rule: PD t3.medium, max pods 110, stops at 7 prefixes = 112 addresses.
 	wpt1 := settingsWith(func(s *Settings) { s.PrefixDelegation, s.WarmPrefixTarget = true, 1 })
-	if TooLow(wpt1, limT3MediumPD, pdStats(7, 112, 0), 110) {
+	if tooLow(wpt1, limT3MediumPD, pdStats(7, 112, 0), 110) {
 		t.Errorf("PD t3.medium, 112 addresses, 112 used, max pods 110: low; want not (112 ≥ 110)")
 	}
-	if TooLow(wpt1, limT3MediumPD, pdStats(7, 100, 0), 110) {
+	if tooLow(wpt1, limT3MediumPD, pdStats(7, 100, 0), 110) {
 		t.Errorf("PD t3.medium, 112 addresses, 100 used, max pods 110: low; want not (112 ≥ 110)")
 	}
-	if !TooLow(wpt1, limT3MediumPD, pdStats(6, 81, 0), 110) {
+	if !tooLow(wpt1, limT3MediumPD, pdStats(6, 81, 0), 110) {
 		t.Errorf("PD t3.medium, 96 addresses, 81 used: not low; want low (96 < 110, avail 15 < 16)")
 	}
 	// warm-IP mode is stopped too.
-	if TooLow(warmIP(5, 0), limM5Large, sipStats(20, 20), 20) {
+	if tooLow(warmIP(5, 0), limM5Large, sipStats(20, 20), 20) {
 		t.Errorf("warm-IP, total 20 ≥ maxPods 20: low")
 	}
-	if !TooLow(warmIP(5, 0), limM5Large, sipStats(19, 19), 20) {
+	if !tooLow(warmIP(5, 0), limM5Large, sipStats(19, 19), 20) {
 		t.Errorf("warm-IP, total 19 < maxPods 20, avail 0 < 5: not low")
 	}
 	// TooHigh ignores max pods (§2).
-	if !TooHigh(warmIP(1, 0), false, sipStats(30, 0)) {
+	if !tooHigh(warmIP(1, 0), false, sipStats(30, 0)) {
 		t.Errorf("TooHigh must ignore max pods: warm-IP with 30 idle addresses not high")
 	}
 }
@@ -278,16 +278,16 @@ func TestTooLowTooHighPDDefault(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := pd(tc.wpt)
-			if got := TooLow(s, limT3SmallPD, tc.st, tc.maxPodsArg); got != tc.low {
+			if got := tooLow(s, limT3SmallPD, tc.st, tc.maxPodsArg); got != tc.low {
 				t.Errorf("TooLow = %v, want %v (%s)", got, tc.low, tc.why)
 			}
-			if got := TooHigh(s, true, tc.st); got != tc.high {
+			if got := tooHigh(s, true, tc.st); got != tc.high {
 				t.Errorf("TooHigh = %v, want %v (%s)", got, tc.high, tc.why)
 			}
-			if got := ReleaseCount(s, true, tc.st); got != tc.release {
+			if got := releaseCount(s, true, tc.st); got != tc.release {
 				t.Errorf("ReleaseCount = %d, want %d (%s)", got, tc.release, tc.why)
 			}
-			if got := PrefixesNeeded(s, tc.st); got != tc.needed {
+			if got := prefixesNeeded(s, tc.st); got != tc.needed {
 				t.Errorf("PrefixesNeeded = %d, want %d (%s)", got, tc.needed, tc.why)
 			}
 		})
@@ -312,9 +312,9 @@ func TestPDWarmPrefixWorkedExample(t *testing.T) {
 		return st
 	}
 	settle := func() {
-		for i := 0; i < 10 && TooLow(s, limT3SmallPD, stats(), 110); i++ {
-			k := PrefixesNeeded(s, stats())
-			for j := 0; j < k && len(used) < limT3SmallPD.MaxENIs*limT3SmallPD.CIDRsPerENI(); j++ {
+		for i := 0; i < 10 && tooLow(s, limT3SmallPD, stats(), 110); i++ {
+			k := prefixesNeeded(s, stats())
+			for j := 0; j < k && len(used) < limT3SmallPD.MaxENIs*limT3SmallPD.cidrsPerENI(); j++ {
 				used = append(used, 0)
 			}
 		}
@@ -373,7 +373,7 @@ func TestShouldRemoveExtraENIs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := ShouldRemoveExtraENIs(tc.s, tc.l, tc.st, tc.freeable); got != tc.want {
+			if got := shouldRemoveExtraENIs(tc.s, tc.l, tc.st, tc.freeable); got != tc.want {
 				t.Errorf("ShouldRemoveExtraENIs = %v, want %v (%s)", got, tc.want, tc.why)
 			}
 		})
@@ -417,16 +417,16 @@ func TestToAllocateAndENIResources(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.toAlloc >= 0 {
-				if got := ToAllocateIPs(tc.s, tc.l, tc.st); got != tc.toAlloc {
+				if got := toAllocateIPs(tc.s, tc.l, tc.st); got != tc.toAlloc {
 					t.Errorf("ToAllocateIPs = %d, want %d (%s)", got, tc.toAlloc, tc.why)
 				}
 			}
 			if tc.needed >= 0 {
-				if got := PrefixesNeeded(tc.s, tc.st); got != tc.needed {
+				if got := prefixesNeeded(tc.s, tc.st); got != tc.needed {
 					t.Errorf("PrefixesNeeded = %d, want %d (%s)", got, tc.needed, tc.why)
 				}
 			}
-			if got := ENIResources(tc.s, tc.l, tc.st); got != tc.eniResources {
+			if got := eniResources(tc.s, tc.l, tc.st); got != tc.eniResources {
 				t.Errorf("ENIResources = %d, want %d (%s)", got, tc.eniResources, tc.why)
 			}
 		})
@@ -482,20 +482,20 @@ func TestQuickNeverLowAndHigh(t *testing.T) {
 			l = Limits{MaxENIs: 15, IPv4PerENI: 50, PD: true}
 		}
 		maxPods := 1 + int(mp%2000)
-		low := TooLow(q.S, l, q.St, maxPods)
-		high := TooHigh(q.S, q.PD, q.St)
+		low := tooLow(q.S, l, q.St, maxPods)
+		high := tooHigh(q.S, q.PD, q.St)
 		if low && high {
 			t.Logf("both low and high: %v maxPods %d", q, maxPods)
 			return false
 		}
-		short, over, ok := TargetState(q.S, q.PD, q.St)
+		short, over, ok := targetState(q.S, q.PD, q.St)
 		if !ok || short < 0 || over < 0 || (short > 0 && over > 0) {
 			t.Logf("TargetState(%v) = %d, %d, %v", q, short, over, ok)
 			return false
 		}
 		// Release never exceeds what is free: addresses in SIP, free prefixes in PD.
-		rel := ReleaseCount(q.S, q.PD, q.St)
-		if q.PD && rel > q.St.FreePrefixes || !q.PD && rel > q.St.Available() {
+		rel := releaseCount(q.S, q.PD, q.St)
+		if q.PD && rel > q.St.FreePrefixes || !q.PD && rel > q.St.available() {
 			t.Logf("ReleaseCount %d exceeds free (%v)", rel, q)
 			return false
 		}
@@ -511,14 +511,14 @@ func TestQuickNeverLowAndHigh(t *testing.T) {
 func TestQuickReleaseKeepsTargets(t *testing.T) {
 	f := func(a, b, c, d uint16) bool {
 		q := genQuickStats(0, a, b, c, d, 0, false)
-		if !q.S.WarmIPMode() {
+		if !q.S.warmIPMode() {
 			return true
 		}
-		rel := ReleaseCount(q.S, false, q.St)
+		rel := releaseCount(q.S, false, q.St)
 		after := Stats{TotalIPs: q.St.TotalIPs - rel, AssignedIPs: q.St.AssignedIPs}
-		if rel > 0 && (TooHigh(q.S, false, after) || TooLow(q.S, limM5Large, after, 1<<20)) {
+		if rel > 0 && (tooHigh(q.S, false, after) || tooLow(q.S, limM5Large, after, 1<<20)) {
 			t.Logf("%v: after releasing %d: %+v low=%v high=%v", q, rel, after,
-				TooLow(q.S, limM5Large, after, 1<<20), TooHigh(q.S, false, after))
+				tooLow(q.S, limM5Large, after, 1<<20), tooHigh(q.S, false, after))
 			return false
 		}
 		return true

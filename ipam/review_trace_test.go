@@ -84,7 +84,7 @@ func TestReviewTrace(t *testing.T) {
 		s := h.n.Stats()
 		var b strings.Builder
 		fmt.Fprintf(&b, "enis=%d total=%d pfx=%d asg=%d cool=%d free28=%d wait=%d |", s.ENIs, s.TotalIPs, s.TotalPrefixes, s.AssignedIPs, s.CooldownIPs, s.FreePrefixes, h.n.Waiting())
-		for _, e := range h.n.ds.ENIs() {
+		for _, e := range h.n.ds.enis {
 			fmt.Fprintf(&b, " d%d:%dc/%da/%dcool", e.Device, len(e.CIDRs()), e.AssignedCount(), e.cooling)
 		}
 		if st := b.String(); st != last {

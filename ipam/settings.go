@@ -35,10 +35,10 @@ func DefaultSettings() Settings {
 	}
 }
 
-// WarmIPMode reports whether WARM_IP_TARGET or MINIMUM_IP_TARGET is set, which
+// warmIPMode reports whether WARM_IP_TARGET or MINIMUM_IP_TARGET is set, which
 // overrides WARM_ENI_TARGET and WARM_PREFIX_TARGET for sizing (§1 precedence 1;
 // upstream warmIPTargetsDefined).
-func (s Settings) WarmIPMode() bool { return s.WarmIPTarget != 0 || s.MinimumIPTarget != 0 }
+func (s Settings) warmIPMode() bool { return s.WarmIPTarget != 0 || s.MinimumIPTarget != 0 }
 
 // Variables lists every variable the model reads (§1), always in the same
 // order, each as {name, value} with the value spelled for a person: "unset"

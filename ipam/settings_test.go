@@ -24,7 +24,7 @@ func TestDefaultSettings(t *testing.T) {
 	if s != want {
 		t.Errorf("DefaultSettings = %+v, want %+v", s, want)
 	}
-	if s.WarmIPMode() {
+	if s.warmIPMode() {
 		t.Error("defaults are in warm-IP mode")
 	}
 	if w := s.EntrypointWarnings(); len(w) != 0 {
@@ -41,9 +41,9 @@ func TestSettingsSet(t *testing.T) {
 		{"WARM_ENI_TARGET", "3", func(s Settings) bool { return s.WarmENITarget == 3 }, "3"},
 		{"WARM_ENI_TARGET", "0", func(s Settings) bool { return s.WarmENITarget == 0 }, "0 is allowed"},
 		{"WARM_ENI_TARGET", "-2", func(s Settings) bool { return s.WarmENITarget == 1 }, "negative → 1"},
-		{"WARM_IP_TARGET", "-5", func(s Settings) bool { return s.WarmIPTarget == 0 && !s.WarmIPMode() }, "negative → 0 (unset)"},
-		{"WARM_IP_TARGET", " 7 ", func(s Settings) bool { return s.WarmIPTarget == 7 && s.WarmIPMode() }, "7, spaces trimmed"},
-		{"MINIMUM_IP_TARGET", "10", func(s Settings) bool { return s.MinimumIPTarget == 10 && s.WarmIPMode() }, "MIN alone is warm-IP mode"},
+		{"WARM_IP_TARGET", "-5", func(s Settings) bool { return s.WarmIPTarget == 0 && !s.warmIPMode() }, "negative → 0 (unset)"},
+		{"WARM_IP_TARGET", " 7 ", func(s Settings) bool { return s.WarmIPTarget == 7 && s.warmIPMode() }, "7, spaces trimmed"},
+		{"MINIMUM_IP_TARGET", "10", func(s Settings) bool { return s.MinimumIPTarget == 10 && s.warmIPMode() }, "MIN alone is warm-IP mode"},
 		{"MINIMUM_IP_TARGET", "-1", func(s Settings) bool { return s.MinimumIPTarget == 0 }, "negative → 0"},
 		{"WARM_PREFIX_TARGET", "2", func(s Settings) bool { return s.WarmPrefixTarget == 2 }, "2"},
 		{"MAX_ENI", "0", func(s Settings) bool { return s.MaxENI == -1 }, "0 → unset (-1)"},

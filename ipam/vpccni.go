@@ -3,6 +3,7 @@ package ipam
 import (
 	"fmt"
 
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -41,7 +42,7 @@ type ipamd struct {
 // pool is low; under custom networking an empty pool fails start-up.
 func (c *ipamd) preScale() (ok bool) {
 	st := c.ops.Stats()
-	if c.set.DisableProvisioning || !TooLow(c.set, c.lim, st, c.maxPods) {
+	if c.set.DisableProvisioning || !tooLow(c.set, c.lim, st, c.maxPods) {
 		return true
 	}
 	if c.ops.Logging() {
@@ -66,10 +67,10 @@ func (c *ipamd) pass() (idle bool) {
 	st := o.Stats()
 	acted, gated, decreased := false, false, false
 	switch {
-	case TooLow(c.set, c.lim, st, c.maxPods):
+	case tooLow(c.set, c.lim, st, c.maxPods):
 		c.explain(c.tooLowWhy(st))
 		acted, _ = c.increase()
-	case TooHigh(c.set, c.lim.PD, st):
+	case tooHigh(c.set, c.lim.PD, st):
 		if c.hasDecreased && o.Now()-c.lastDecrease <= decreaseInterval {
 			gated = true // shouldSkipDataStorePoolDecrease
 			if o.Logging() {
@@ -81,7 +82,7 @@ func (c *ipamd) pass() (idle bool) {
 		acted = c.decrease()
 		decreased = true
 	}
-	if ShouldRemoveExtraENIs(c.set, c.lim, st, freeableENIExists(o.ENIs())) {
+	if shouldRemoveExtraENIs(c.set, c.lim, st, freeableENIExists(o.ENIs())) {
 		// tryFreeENI → RemoveUnusedENIFromStore (§2 "Freeing an ENI").
 		if e := o.DeletableENI(); e != nil {
 			if o.Logging() {
@@ -112,8 +113,8 @@ func (c *ipamd) inInsufficientPause() bool {
 
 // noteInsufficient starts the 120 s growth pause after either
 // insufficient-address code (§2 "Errors"; lastInsufficientCidrError).
-func (c *ipamd) noteInsufficient(code ErrCode) {
-	if code.insufficient() {
+func (c *ipamd) noteInsufficient(code ec2.ErrCode) {
+	if code.Insufficient() {
 		c.hasInsufficient = true
 		c.lastInsufficient = c.ops.Now()
 	}
@@ -134,11 +135,11 @@ func (c *ipamd) increase() (acted, err bool) {
 	o := c.ops
 	st := o.Stats()
 	toAllocate := 0
-	perENI := c.lim.CIDRsPerENI()
+	perENI := c.lim.cidrsPerENI()
 	if c.lim.PD {
-		toAllocate = PrefixesNeeded(c.set, st) // tryAssignPrefixes
+		toAllocate = prefixesNeeded(c.set, st) // tryAssignPrefixes
 	} else {
-		toAllocate = ToAllocateIPs(c.set, c.lim, st) // tryAssignIPs
+		toAllocate = toAllocateIPs(c.set, c.lim, st) // tryAssignIPs
 	}
 	var enis []*ENI
 	if toAllocate > 0 {
@@ -148,11 +149,11 @@ func (c *ipamd) increase() (acted, err bool) {
 		code := o.AssignIPs(e, min(perENI-len(e.CIDRs()), toAllocate))
 		acted = true
 		switch {
-		case code == OK:
+		case code == ec2.OK:
 			return true, false
-		case c.set.SubnetDiscovery && code.insufficient():
+		case c.set.SubnetDiscovery && code.Insufficient():
 			continue // §2: with subnet discovery, try the next ENI
-		case code.insufficient():
+		case code.Insufficient():
 			c.noteInsufficient(code)
 			return true, false
 		}
@@ -164,11 +165,11 @@ func (c *ipamd) increase() (acted, err bool) {
 		}
 		return acted, false
 	}
-	res := ENIResources(c.set, c.lim, o.Stats())
+	res := eniResources(c.set, c.lim, o.Stats())
 	if res <= 0 {
 		return acted, false
 	}
-	if code := o.AllocENI(res); code != OK {
+	if code := o.AllocENI(res); code != ec2.OK {
 		c.noteInsufficient(code)
 	}
 	return true, false
@@ -179,7 +180,7 @@ func (c *ipamd) increase() (acted, err bool) {
 // remaining count, cooldown not checked. It reports an EC2 call.
 func (c *ipamd) decrease() (acted bool) {
 	o := c.ops
-	over := ReleaseCount(c.set, c.lim.PD, o.Stats())
+	over := releaseCount(c.set, c.lim.PD, o.Stats())
 	if over <= 0 {
 		return false
 	}
@@ -207,13 +208,13 @@ func (c *ipamd) nextTimer() (sim.Time, bool) {
 	o := c.ops
 	st := o.Stats()
 	t := soonest{now: o.Now()}
-	if c.inInsufficientPause() && TooLow(c.set, c.lim, st, c.maxPods) {
+	if c.inInsufficientPause() && tooLow(c.set, c.lim, st, c.maxPods) {
 		t.add(c.lastInsufficient + insufficientCooldown + 1)
 	}
-	if TooHigh(c.set, c.lim.PD, st) && c.hasDecreased {
+	if tooHigh(c.set, c.lim.PD, st) && c.hasDecreased {
 		t.add(c.lastDecrease + decreaseInterval + 1)
 	}
-	if ShouldRemoveExtraENIs(c.set, c.lim, st, freeableENIExists(o.ENIs())) {
+	if shouldRemoveExtraENIs(c.set, c.lim, st, freeableENIExists(o.ENIs())) {
 		for _, e := range o.ENIs() {
 			if !e.Primary && t.now-e.CreatedAt < minENILifetime {
 				t.add(e.CreatedAt + minENILifetime)
@@ -234,13 +235,13 @@ func (c *ipamd) needsPass() bool {
 		return false
 	}
 	st := c.ops.Stats()
-	if TooHigh(c.set, c.lim.PD, st) {
+	if tooHigh(c.set, c.lim.PD, st) {
 		return true
 	}
-	if TooLow(c.set, c.lim, st, c.maxPods) && !c.inInsufficientPause() && c.canGrow() {
+	if tooLow(c.set, c.lim, st, c.maxPods) && !c.inInsufficientPause() && c.canGrow() {
 		return true
 	}
-	return ShouldRemoveExtraENIs(c.set, c.lim, st, freeableENIExists(c.ops.ENIs()))
+	return shouldRemoveExtraENIs(c.set, c.lim, st, freeableENIExists(c.ops.ENIs()))
 }
 
 // canGrow reports whether an increase could do anything: room for another
@@ -252,7 +253,7 @@ func (c *ipamd) canGrow() bool {
 		return true
 	}
 	for _, e := range enis {
-		if len(e.CIDRs()) < c.lim.CIDRsPerENI() && !(c.set.CustomNetworking && e.Primary) {
+		if len(e.CIDRs()) < c.lim.cidrsPerENI() && !(c.set.CustomNetworking && e.Primary) {
 			return true
 		}
 	}
@@ -295,22 +296,22 @@ func (c *ipamd) tooLowWhy(st Stats) string {
 		return ""
 	}
 	s := c.set
-	if short, _, ok := TargetState(s, c.lim.PD, st); ok {
+	if short, _, ok := targetState(s, c.lim.PD, st); ok {
 		unit := ""
 		if c.lim.PD {
 			unit = " prefixes"
 		}
 		return fmt.Sprintf("too-low: short %d%s: WARM_IP_TARGET %d − avail %d, MINIMUM_IP_TARGET %d − total %d",
-			short, unit, s.WarmIPTarget, st.Available(), s.MinimumIPTarget, st.TotalIPs)
+			short, unit, s.WarmIPTarget, st.available(), s.MinimumIPTarget, st.TotalIPs)
 	}
-	target, per, name := s.WarmENITarget, c.lim.CIDRsPerENI(), "WARM_ENI_TARGET"
+	target, per, name := s.WarmENITarget, c.lim.cidrsPerENI(), "WARM_ENI_TARGET"
 	if c.lim.PD {
 		target, per, name = s.WarmPrefixTarget, 16, "WARM_PREFIX_TARGET"
 	}
 	if target == 0 {
 		return fmt.Sprintf("too-low: avail 0 with %s 0", name)
 	}
-	return fmt.Sprintf("too-low: avail %d < %d = %d×%d (%s)", st.Available(), target*per, target, per, name)
+	return fmt.Sprintf("too-low: avail %d < %d = %d×%d (%s)", st.available(), target*per, target, per, name)
 }
 
 // tooHighWhy is the arithmetic of TooHigh (§2 "Too high").
@@ -319,13 +320,13 @@ func (c *ipamd) tooHighWhy(st Stats) string {
 		return ""
 	}
 	s := c.set
-	if _, over, ok := TargetState(s, c.lim.PD, st); ok {
+	if _, over, ok := targetState(s, c.lim.PD, st); ok {
 		unit := ""
 		if c.lim.PD {
 			unit = " prefixes"
 		}
 		return fmt.Sprintf("too-high: over %d%s: avail %d − WARM_IP_TARGET %d, total %d − MINIMUM_IP_TARGET %d",
-			over, unit, st.Available(), s.WarmIPTarget, st.TotalIPs, s.MinimumIPTarget)
+			over, unit, st.available(), s.WarmIPTarget, st.TotalIPs, s.MinimumIPTarget)
 	}
 	return fmt.Sprintf("too-high: free prefixes %d > WARM_PREFIX_TARGET %d", st.FreePrefixes, s.WarmPrefixTarget)
 }
@@ -333,15 +334,15 @@ func (c *ipamd) tooHighWhy(st Stats) string {
 // removeWhy is why shouldRemoveExtraENIs holds (§2 "Freeing an ENI").
 func (c *ipamd) removeWhy(st Stats) string {
 	s := c.set
-	if s.WarmIPMode() {
+	if s.warmIPMode() {
 		return "WARM_IP_TARGET or MINIMUM_IP_TARGET set"
 	}
 	target, name := s.WarmENITarget, "WARM_ENI_TARGET"
 	if c.lim.PD {
 		target, name = s.WarmPrefixTarget, "WARM_PREFIX_TARGET"
 	}
-	if need := (target + 1) * c.lim.IPsPerENI(); st.Available() >= need {
-		return fmt.Sprintf("avail %d ≥ %d = (%s %d + 1)×%d", st.Available(), need, name, target, c.lim.IPsPerENI())
+	if need := (target + 1) * c.lim.IPsPerENI(); st.available() >= need {
+		return fmt.Sprintf("avail %d ≥ %d = (%s %d + 1)×%d", st.available(), need, name, target, c.lim.IPsPerENI())
 	}
 	return "an ENI without pods (prefix delegation)"
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ipamsim/ipamsim/internal/outputs"
 	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/scenarios/report"
@@ -168,7 +169,7 @@ func (o *sweepOptions) build(fs *pflag.FlagSet, stderr io.Writer) (*sweep.Sweep,
 	if fs.Changed("repetitions") && o.repetitions < 1 {
 		return nil, usageError{fmt.Errorf("--repetitions %d: want at least 1", o.repetitions)}
 	}
-	if _, err := ipam.ProfileByName(o.ec2); err != nil {
+	if _, err := ec2.ProfileByName(o.ec2); err != nil {
 		return nil, usageError{fmt.Errorf("--ec2: %w", err)}
 	}
 	shard, err := o.parseShard(fs)

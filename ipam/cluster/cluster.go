@@ -16,6 +16,9 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/hist"
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -109,7 +112,7 @@ type Spec struct {
 	Groups    []GroupSpec
 	Placement Placement
 	Order     ipam.AssignOrder
-	Profile   ipam.Profile
+	Profile   ec2.Profile
 	Seed      uint64
 	// Events, if not nil, receives every node's event log
 	// (ipam.Config.Events) and the scheduler's placements (ipam.EvPlace).
@@ -168,7 +171,7 @@ func (g *Group) NodeSeconds(now sim.Time) float64 {
 // Subnet is a subnet's running state.
 type Subnet struct {
 	Spec  SubnetSpec
-	Space *ipam.Subnet
+	Space *vpc.Subnet
 }
 
 // Cluster is a running cluster. It implements sim.Handler for its own timers
@@ -176,7 +179,7 @@ type Subnet struct {
 type Cluster struct {
 	eng     *sim.Engine
 	spec    Spec
-	account *ipam.Account
+	account *ec2.Account
 	subnets []*Subnet
 	byName  map[string]*Subnet
 	groups  []*Group
@@ -206,7 +209,7 @@ type Cluster struct {
 	PeakPending   int
 	PodsPlaced    uint64
 	Rescheduled   uint64
-	PlacementWait ipam.WaitHistogram // time from add to placement, for pods that waited
+	PlacementWait hist.Histogram // time from add to placement, for pods that waited
 	pendingSince  map[string]sim.Time
 }
 
@@ -229,7 +232,7 @@ const (
 
 // New builds a cluster; nothing happens until Start.
 func New(eng *sim.Engine, spec Spec) (*Cluster, error) {
-	c := &Cluster{eng: eng, spec: spec, account: ipam.NewAccount(spec.Profile.Unlimited),
+	c := &Cluster{eng: eng, spec: spec, account: ec2.NewAccount(spec.Profile.Unlimited),
 		byName: map[string]*Subnet{}, nodeIdx: map[string]int32{}, pods: map[string]podRef{},
 		pendingSince: map[string]sim.Time{}}
 	if len(spec.Subnets) == 0 {
@@ -239,7 +242,7 @@ func New(eng *sim.Engine, spec Spec) (*Cluster, error) {
 		if _, dup := c.byName[ss.Name]; dup {
 			return nil, fmt.Errorf("subnet %q: defined twice", ss.Name)
 		}
-		space, err := ipam.NewSubnet(ss.CIDR)
+		space, err := vpc.NewSubnet(ss.CIDR)
 		if err != nil {
 			return nil, fmt.Errorf("subnet %q: %v", ss.Name, err)
 		}
@@ -562,7 +565,7 @@ func (c *Cluster) Members() []*Member { return c.members }
 func (c *Cluster) Subnets() []*Subnet { return c.subnets }
 
 // Account is the EC2 account all nodes share.
-func (c *Cluster) Account() *ipam.Account { return c.account }
+func (c *Cluster) Account() *ec2.Account { return c.account }
 
 // Describe is a one-line description of the cluster for summaries.
 func (c *Cluster) Describe() string {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/hist"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -19,8 +21,8 @@ func mustType(t testing.TB, name string) catalog.InstanceType {
 	return it
 }
 
-func profile(t testing.TB, name string) ipam.Profile {
-	p, err := ipam.ProfileByName(name)
+func profile(t testing.TB, name string) ec2.Profile {
+	p, err := ec2.ProfileByName(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +75,7 @@ func TestPrefixDelegationFailsOnFragmentedSubnet(t *testing.T) {
 		t.Fatalf("node holds %d prefixes, %d pods assigned; want none", st.TotalPrefixes, st.AssignedIPs)
 	}
 	k := &n.Counters
-	if k.EC2Latency[ipam.LatencyKey{API: ipam.AssignPrivateIpAddresses, Status: ipam.InsufficientCidrBlocks}] == nil {
+	if k.EC2Latency[ipam.LatencyKey{API: ec2.AssignPrivateIpAddresses, Status: ec2.InsufficientCidrBlocks}] == nil {
 		t.Fatalf("no InsufficientCidrBlocks answers recorded: %v", k.EC2Latency)
 	}
 	if k.NoAvailableIP == 0 || n.Waiting() != 10 {
@@ -89,7 +91,7 @@ func TestPrefixReservationAvoidsFragmentation(t *testing.T) {
 	if st.AssignedIPs != 10 || n.Waiting() != 0 {
 		t.Fatalf("assigned %d, waiting %d; want 10 and 0", st.AssignedIPs, n.Waiting())
 	}
-	for _, e := range n.Datastore().ENIs() {
+	for _, e := range n.ENIs() {
 		for _, cidr := range e.CIDRs() {
 			if !netip.MustParsePrefix("10.0.0.128/26").Contains(cidr.Prefix.Addr()) {
 				t.Errorf("prefix %s outside the reservation", cidr.Prefix)
@@ -116,10 +118,10 @@ func burst(t *testing.T, nodes int) (c *Cluster, wait float64, throttled uint64)
 		addAt(t, eng, c, sim.Minute, fmt.Sprintf("p%05d", i))
 	}
 	eng.RunUntil(30 * sim.Minute)
-	var all ipam.WaitHistogram
+	var all hist.Histogram
 	for _, m := range c.Members() {
 		all.Merge(&m.Node.Counters.Wait)
-		for api := ipam.API(0); api < ipam.NumAPIs; api++ {
+		for api := ec2.API(0); api < ec2.NumAPIs; api++ {
 			throttled += m.Node.Counters.EC2Throttled[api]
 		}
 	}

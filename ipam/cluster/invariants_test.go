@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -92,10 +93,10 @@ func runInvariants(t *testing.T, seed uint64, prof string) {
 
 func checkSubnets(t *testing.T, c *Cluster, foreign map[string]int) {
 	t.Helper()
-	held := map[*ipam.Subnet]int{}
+	held := map[*vpc.Subnet]int{}
 	seen := map[netip.Addr]string{}
 	for _, m := range c.Members() {
-		m.Node.EC2Addresses(func(s *ipam.Subnet, p netip.Prefix) {
+		m.Node.EC2Addresses(func(s *vpc.Subnet, p netip.Prefix) {
 			if !s.Prefix().Contains(p.Addr()) || p.Masked() != p {
 				t.Fatalf("%s holds %s: outside %s or unaligned", m.Name, p, s.Prefix())
 			}

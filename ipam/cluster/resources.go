@@ -6,6 +6,7 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -173,7 +174,7 @@ func score(p Placement, alloc, requested, pod Requests) int64 {
 // is), its daemonset pods' requests, and its max pods as its nodes run them
 // (ipam.Config.MaxPods: the group's, else the node's default for its
 // settings, §5.13).
-func GroupShape(gs GroupSpec, profile ipam.Profile) (Shape, error) {
+func GroupShape(gs GroupSpec, profile ec2.Profile) (Shape, error) {
 	g := &Group{Spec: gs}
 	if err := g.initShape(profile); err != nil {
 		return Shape{}, err
@@ -184,7 +185,7 @@ func GroupShape(gs GroupSpec, profile ipam.Profile) (Shape, error) {
 // initShape fills g.shape from its spec, checking the group's node
 // configuration on a scratch engine and subnet (so that joins later cannot
 // fail on it) to learn the max pods its nodes run with.
-func (g *Group) initShape(profile ipam.Profile) error {
+func (g *Group) initShape(profile ec2.Profile) error {
 	gs := &g.Spec
 	ds := DefaultDaemonSetRequests
 	if gs.DaemonSetRequests != nil {

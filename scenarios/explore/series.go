@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/hist"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -64,10 +66,10 @@ func (r *recorder) advance(next sim.Time) {
 // snapshot is the node's state now, as the row for time at.
 func (r *recorder) snapshot(at sim.Time) row {
 	n := r.node
-	st := n.Datastore().Stats()
+	st := n.Stats()
 	c := &n.Counters
 	x := row{at: at, held: st.TotalIPs, assigned: st.AssignedIPs, enis: st.ENIs, waitingPeak: max(r.peak, n.Waiting())}
-	for api := ipam.API(0); api < ipam.NumAPIs; api++ {
+	for api := ec2.API(0); api < ec2.NumAPIs; api++ {
 		x.ec2 += c.EC2Requests[api]
 		x.throttled += c.EC2Throttled[api]
 	}
@@ -143,7 +145,7 @@ type cdfJSON struct {
 	Fraction []float64 `json:"fraction"`
 }
 
-func cdfOf(points []ipam.CDFPoint) cdfJSON {
+func cdfOf(points []hist.CDFPoint) cdfJSON {
 	c := cdfJSON{Wait: make([]float64, len(points)), Fraction: make([]float64, len(points))}
 	for i, p := range points {
 		c.Wait[i] = roundMillis(p.Wait.Seconds())

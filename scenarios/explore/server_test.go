@@ -20,6 +20,7 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
@@ -92,7 +93,7 @@ func directRun(t *testing.T, name, variant string, sets []string, inst, order st
 	if err != nil {
 		t.Fatal(err)
 	}
-	prof, err := ipam.ProfileByName(sc.EC2)
+	prof, err := ec2.ProfileByName(sc.EC2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,11 +231,11 @@ func TestRecorderMatchesTrajectory(t *testing.T) {
 			BeforeStep: func(next sim.Time) { rec.advance(next); at = next },
 			AfterStep: func() {
 				rec.afterStep()
-				st := node.Datastore().Stats()
+				st := node.Stats()
 				traj = append(traj, point{at, st.TotalIPs, st.AssignedIPs, st.ENIs, node.Waiting()})
 			},
 		}
-		prof, _ := ipam.ProfileByName(sc.EC2)
+		prof, _ := ec2.ProfileByName(sc.EC2)
 		out, err := replay.Execute(replay.Spec{Instance: it, Settings: settings, Profile: prof, Seed: 1, Drain: sim.Time(sc.Drain) + 10*sim.Minute}, src, opt)
 		if err != nil {
 			t.Fatal(err)

@@ -20,6 +20,8 @@ import (
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
 	"github.com/ipamsim/ipamsim/ipam/cluster"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/scenarios/sweep"
@@ -344,7 +346,7 @@ func Build(spec Spec) (*Plan, error) {
 		spec.Subnets = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/16")}
 	}
 	for i, p := range spec.Subnets {
-		if _, err := ipam.NewSubnet(p); err != nil {
+		if _, err := vpc.NewSubnet(p); err != nil {
 			return nil, errorf("--subnet", "%v", err)
 		}
 		for _, q := range spec.Subnets[:i] {
@@ -577,7 +579,7 @@ func (pl *Plan) row(p *sweep.Point, s *replay.Setup, free []int) (Row, error) {
 // addresses it then holds of its subnet: its ENIs' primary addresses and
 // the secondary addresses or /28 prefixes for its pods and warm pool.
 func steadyAddresses(gs cluster.GroupSpec, cs *cluster.Spec, pods int) (int, error) {
-	prof, err := ipam.ProfileByName("zero")
+	prof, err := ec2.ProfileByName("zero")
 	if err != nil {
 		return 0, err
 	}
@@ -595,7 +597,7 @@ func steadyAddresses(gs cluster.GroupSpec, cs *cluster.Spec, pods int) (int, err
 		return 0, err
 	}
 	sp := out.Node.Subnet()
-	fresh, _ := ipam.NewSubnet(subnet)
+	fresh, _ := vpc.NewSubnet(subnet)
 	return fresh.Free() - sp.Free() - sp.ReservedFree(), nil
 }
 

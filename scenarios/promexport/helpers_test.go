@@ -8,6 +8,7 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
@@ -16,7 +17,7 @@ import (
 // defaultRun runs the default scenario as `ipamsim run` does with its
 // default flags (EC2 profile "default" unless ec2 names another), with opt's
 // hooks.
-func defaultRun(t *testing.T, opt replay.Options, ec2 ...string) *replay.Outcome {
+func defaultRun(t *testing.T, opt replay.Options, profiles ...string) *replay.Outcome {
 	t.Helper()
 	sc, err := scenarios.LoadScenario(scenarios.DefaultScenarioName)
 	if err != nil {
@@ -31,10 +32,10 @@ func defaultRun(t *testing.T, opt replay.Options, ec2 ...string) *replay.Outcome
 		t.Fatal(err)
 	}
 	name := "default"
-	if len(ec2) > 0 {
-		name = ec2[0]
+	if len(profiles) > 0 {
+		name = profiles[0]
 	}
-	profile, err := ipam.ProfileByName(name)
+	profile, err := ec2.ProfileByName(name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/hist"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 )
 
@@ -78,7 +80,7 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(dTotalIPs, float64(st.TotalIPs))
 	gauge(dAssignedIPs, float64(st.AssignedIPs))
 	gauge(dTotalPrefixes, float64(st.TotalPrefixes))
-	for _, e := range n.Datastore().ENIs() {
+	for _, e := range n.ENIs() {
 		gauge(dPerENI, float64(e.AssignedCount()), e.ID.String())
 		for _, cidr := range e.CIDRs() {
 			gauge(dPerCIDR, float64(cidr.Assigned()), cidr.Prefix.String())
@@ -87,7 +89,7 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(dNoAvailable, float64(k.NoAvailableIP))
 	counter(dAddReq, float64(k.AddRequests))
 	counter(dDelReq, float64(k.DelRequests), "PodDeleted")
-	for api := ipam.API(0); api < ipam.NumAPIs; api++ {
+	for api := ec2.API(0); api < ec2.NumAPIs; api++ {
 		if k.EC2Requests[api] == 0 {
 			continue
 		}
@@ -107,9 +109,9 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	})
 	for _, key := range keys {
 		ls := k.EC2Latency[key]
-		isErr := fmt.Sprint(key.Status != ipam.OK)
+		isErr := fmt.Sprint(key.Status != ec2.OK)
 		ch <- prometheus.MustNewConstSummary(dAPILatency, ls.Count, ls.SumMS, nil, key.API.String(), isErr, key.Status.String())
-		if key.Status != ipam.OK {
+		if key.Status != ec2.OK {
 			counter(dAPIErr, float64(ls.Count), key.API.String(), key.Status.String())
 		}
 	}
@@ -126,7 +128,7 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	buckets := map[float64]uint64{}
 	cum := k.Wait.BucketCounts()
-	for i, b := range ipam.WaitBuckets {
+	for i, b := range hist.Buckets {
 		buckets[b] = cum[i]
 	}
 	ch <- prometheus.MustNewConstHistogram(dWait, k.Wait.Count(), k.Wait.Sum().Seconds(), buckets)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -44,7 +45,7 @@ func newNode(b testing.TB, eng *sim.Engine, profile string) *ipam.Node {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, _ := ipam.ProfileByName(profile)
+	p, _ := ec2.ProfileByName(profile)
 	n, _, err := ipam.NewNode(eng, ipam.Config{Name: "n", Instance: inst, Settings: ipam.DefaultSettings(), Profile: p, Seed: 1})
 	if err != nil {
 		b.Fatal(err)

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/cluster"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/hist"
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -208,12 +210,12 @@ func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, plac
 		PlacementWaitMax: c.PlacementWait.Max().Seconds(), Rescheduled: c.Rescheduled,
 		PeakHeldSampled: sm.peak, EC2Calls: map[string]uint64{},
 		TraceEvents: res.TraceEvents, EventsProcessed: res.Events, SimulatedSeconds: res.End.Seconds()}
-	var all ipam.WaitHistogram
+	var all hist.Histogram
 	var held float64
-	insufficient := map[*ipam.Subnet]uint64{}
+	insufficient := map[*vpc.Subnet]uint64{}
 	for _, g := range c.Groups() {
 		gs := GroupSummary{Name: g.Spec.Name, InstanceType: g.Spec.Instance.Name, PeakNodes: g.PeakNodes, LaunchFailures: g.LaunchFailures}
-		var gw ipam.WaitHistogram
+		var gw hist.Histogram
 		for _, m := range g.Members {
 			n := m.Node
 			n.Observe()
@@ -233,7 +235,7 @@ func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, plac
 				gs.FinalHeld += st.TotalIPs
 				gs.FinalAssigned += st.AssignedIPs
 			}
-			for api := ipam.API(0); api < ipam.NumAPIs; api++ {
+			for api := ec2.API(0); api < ec2.NumAPIs; api++ {
 				gs.EC2CallsTotal += k.EC2Requests[api]
 				gs.ThrottledCalls += k.EC2Throttled[api]
 				if v := k.EC2Requests[api]; v > 0 {
@@ -241,7 +243,7 @@ func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, plac
 				}
 			}
 			for key, ls := range k.EC2Latency {
-				if key.Status == ipam.InsufficientCidrBlocks || key.Status == ipam.InsufficientFreeAddressesInSubnet || key.Status == ipam.InvalidParameterValue {
+				if key.Status == ec2.InsufficientCidrBlocks || key.Status == ec2.InsufficientFreeAddressesInSubnet || key.Status == ec2.InvalidParameterValue {
 					insufficient[n.Subnet()] += ls.Count
 				}
 			}

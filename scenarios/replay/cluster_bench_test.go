@@ -8,6 +8,7 @@ import (
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
 	"github.com/ipamsim/ipamsim/ipam/cluster"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -18,7 +19,7 @@ import (
 // default EC2 profile and one shared account.
 func clusterDay(b testing.TB, nodes int, hours float64) (ClusterSummary, uint64) {
 	inst, _ := catalog.Lookup("m5.large")
-	p, _ := ipam.ProfileByName("default")
+	p, _ := ec2.ProfileByName("default")
 	eng := sim.NewEngine()
 	c, err := cluster.New(eng, cluster.Spec{
 		Subnets: []cluster.SubnetSpec{{Name: "a", CIDR: netip.MustParsePrefix("10.0.0.0/16")},

@@ -9,6 +9,7 @@ import (
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
 	"github.com/ipamsim/ipamsim/ipam/cluster"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -34,7 +35,7 @@ func TestClusterPlacesByTraceRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _ := ipam.ProfileByName("zero")
+	p, _ := ec2.ProfileByName("zero")
 	spec := cluster.Spec{Subnets: []cluster.SubnetSpec{{Name: "a", CIDR: netip.MustParsePrefix("10.0.0.0/24")}},
 		Groups:  []cluster.GroupSpec{{Name: "ng", Instance: inst, Count: 2, Settings: ipam.DefaultSettings(), Subnets: []string{"a"}, DaemonSetPods: 2}},
 		Profile: p, Seed: 1}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
@@ -35,11 +36,11 @@ func ExampleExecute() {
 	if err := settings.Set("--set", "WARM_ENI_TARGET", "1"); err != nil {
 		panic(err)
 	}
-	ec2, err := ipam.ProfileByName("zero") // every EC2 call instant
+	profile, err := ec2.ProfileByName("zero") // every EC2 call instant
 	if err != nil {
 		panic(err)
 	}
-	spec := replay.Spec{Instance: node, Settings: settings, Profile: ec2, Seed: 1, Drain: 10 * sim.Minute}
+	spec := replay.Spec{Instance: node, Settings: settings, Profile: profile, Seed: 1, Drain: 10 * sim.Minute}
 
 	run, err := replay.Execute(spec, scenarios.NewCSVReader(strings.NewReader(trace.String()), "example.csv"), replay.Options{})
 	if err != nil {

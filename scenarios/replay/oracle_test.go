@@ -36,6 +36,7 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
@@ -301,7 +302,7 @@ func (c *oracleCase) spec(order ipam.AssignOrder, seed uint64) (replay.Spec, err
 	if err := ipam.ParseEnvFile(c.name+"/settings.env", c.env, &settings); err != nil {
 		return replay.Spec{}, err
 	}
-	profile, err := ipam.ProfileByName("zero")
+	profile, err := ec2.ProfileByName("zero")
 	if err != nil {
 		return replay.Spec{}, err
 	}

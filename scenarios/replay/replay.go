@@ -15,6 +15,8 @@ import (
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
 	"github.com/ipamsim/ipamsim/ipam/cluster"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -326,9 +328,9 @@ func (f *feeder) finishRow() {
 	if r.op == "add" {
 		p := f.node.Pod(string(r.pod))
 		switch {
-		case p.Status == ipam.PodRunning && !p.Waited:
+		case p.Addr.IsValid() && !p.Waited:
 			result = "ok"
-		case p.Status == ipam.PodRunning:
+		case p.Addr.IsValid():
 			result = "wait"
 		default:
 			result = "fail"
@@ -382,7 +384,7 @@ type Spec struct {
 	Settings ipam.Settings
 	MaxPods  int // 0: the type's eni-max-pods.txt figure
 	Order    ipam.AssignOrder
-	Profile  ipam.Profile
+	Profile  ec2.Profile
 	Subnet   netip.Prefix // zero: 10.0.0.0/16
 	Seed     uint64
 	Drain    sim.Time
@@ -413,7 +415,7 @@ func Execute(spec Spec, src scenarios.Reader, opt Options) (*Outcome, error) {
 	cfg := ipam.Config{Name: "node-1", Instance: spec.Instance, Settings: spec.Settings, MaxPods: spec.MaxPods,
 		Order: spec.Order, Profile: spec.Profile, Seed: spec.Seed, Policy: spec.Policy, Events: spec.Events}
 	if spec.Subnet.IsValid() {
-		s, err := ipam.NewSubnet(spec.Subnet)
+		s, err := vpc.NewSubnet(spec.Subnet)
 		if err != nil {
 			return nil, &SpecError{err}
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -18,8 +19,8 @@ func TestMaxSamplesBoundsALongRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := Spec{Instance: node, Settings: ipam.DefaultSettings(), Profile: ipam.Profile{Name: "zero"}, Seed: 1, Drain: sim.Minute}
-	if spec.Profile, err = ipam.ProfileByName("zero"); err != nil {
+	spec := Spec{Instance: node, Settings: ipam.DefaultSettings(), Profile: ec2.Profile{Name: "zero"}, Seed: 1, Drain: sim.Minute}
+	if spec.Profile, err = ec2.ProfileByName("zero"); err != nil {
 		t.Fatal(err)
 	}
 	const days30 = 30 * 24 * 3600

@@ -15,6 +15,8 @@ import (
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
 	"github.com/ipamsim/ipamsim/ipam/cluster"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -72,7 +74,7 @@ type Overrides struct {
 	Policy        string
 	PolicyParams  map[string]string
 	Order         string   // assign order (ipam.ParseAssignOrder); "": first-fit
-	EC2           string   // EC2 profile (ipam.ProfileByName); "": the scenario's, else "default"
+	EC2           string   // EC2 profile (ec2.ProfileByName); "": the scenario's, else "default"
 	KubeletJitter *float64 // the kubelet's retry jitter, 0..10; nil: the EC2 profile's
 	Seed          uint64
 	Drain         *time.Duration // nil: the scenario's, else DefaultDrain
@@ -157,14 +159,14 @@ func Prepare(req Request) (*Setup, error) {
 		}
 		order = o
 	}
-	ec2 := ov.EC2
-	if ec2 == "" && sc != nil {
-		ec2 = sc.EC2
+	profileName := ov.EC2
+	if profileName == "" && sc != nil {
+		profileName = sc.EC2
 	}
-	if ec2 == "" {
-		ec2 = "default"
+	if profileName == "" {
+		profileName = "default"
 	}
-	profile, err := ipam.ProfileByName(ec2)
+	profile, err := ec2.ProfileByName(profileName)
 	if err != nil {
 		return nil, specErrorf("--ec2: %v", err)
 	}
@@ -281,7 +283,7 @@ func (b *builder) policy() ipam.Policy {
 	return p
 }
 
-func (b *builder) node(variant string, order ipam.AssignOrder, profile ipam.Profile) (*Spec, error) {
+func (b *builder) node(variant string, order ipam.AssignOrder, profile ec2.Profile) (*Spec, error) {
 	sc, ov := b.req.Scenario, &b.req.Overrides
 	typeName, maxPods := DefaultInstanceType, 0
 	if sc != nil {
@@ -317,7 +319,7 @@ func (b *builder) node(variant string, order ipam.AssignOrder, profile ipam.Prof
 	if ov.Subnet != "" {
 		p, err := netip.ParsePrefix(ov.Subnet)
 		if err == nil {
-			_, err = ipam.NewSubnet(p)
+			_, err = vpc.NewSubnet(p)
 		}
 		if err != nil {
 			return nil, specErrorf("--subnet: %v", err)
@@ -330,7 +332,7 @@ func (b *builder) node(variant string, order ipam.AssignOrder, profile ipam.Prof
 	return spec, nil
 }
 
-func (b *builder) cluster(variant string, order ipam.AssignOrder, profile ipam.Profile) (*cluster.Spec, error) {
+func (b *builder) cluster(variant string, order ipam.AssignOrder, profile ec2.Profile) (*cluster.Spec, error) {
 	sc, ov := b.req.Scenario, &b.req.Overrides
 	placement, err := cluster.ParsePlacement(sc.Placement)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -86,7 +87,7 @@ func Summarize(n *ipam.Node, res Result, inst string, order ipam.AssignOrder, pr
 	if res.End > 0 {
 		s.MeanAddressesHeld = round3(c.HeldIPSeconds / res.End.Seconds())
 	}
-	for api := ipam.API(0); api < ipam.NumAPIs; api++ {
+	for api := ec2.API(0); api < ec2.NumAPIs; api++ {
 		if v := c.EC2Requests[api]; v > 0 {
 			s.EC2Calls[api.String()] = v
 			s.EC2CallsTotal += v

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/scenarios/sweep"
@@ -39,14 +40,14 @@ func scenarioSpec(t *testing.T, sc *scenarios.Scenario, variant ...string) repla
 	if err := sc.ApplySettings(&settings, v); err != nil {
 		t.Fatal(err)
 	}
-	ec2, drain := "default", 10*time.Minute
+	profileName, drain := "default", 10*time.Minute
 	if sc.EC2 != "" {
-		ec2 = sc.EC2
+		profileName = sc.EC2
 	}
 	if sc.Drain > 0 {
 		drain = sc.Drain
 	}
-	profile, err := ipam.ProfileByName(ec2)
+	profile, err := ec2.ProfileByName(profileName)
 	if err != nil {
 		t.Fatal(err)
 	}

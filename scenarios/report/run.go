@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
+	"github.com/ipamsim/ipamsim/ipam/hist"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -51,12 +53,12 @@ type State struct {
 // Node.Stats, which advances cooldowns), so recording changes nothing.
 func NodeState(n *ipam.Node) State {
 	c := &n.Counters
-	st := n.Datastore().Stats()
+	st := n.Stats()
 	s := State{Waiting: n.Waiting(), ENIs: st.ENIs, Held: st.TotalIPs, Assigned: st.AssignedIPs, Cooling: st.CooldownIPs,
 		MaxENIs: n.Limits().MaxENIs, MaxPods: n.MaxPods(),
-		NoIP: c.NoAvailableIP, BeforeReady: c.AddsBeforeReady, ENICreates: c.EC2Requests[ipam.CreateNetworkInterface],
-		ENIsAttached: c.ENIsAttached, ENIsFreed: c.ENIsFreed, AssignCalls: c.EC2Requests[ipam.AssignPrivateIpAddresses]}
-	for api := ipam.API(0); api < ipam.NumAPIs; api++ {
+		NoIP: c.NoAvailableIP, BeforeReady: c.AddsBeforeReady, ENICreates: c.EC2Requests[ec2.CreateNetworkInterface],
+		ENIsAttached: c.ENIsAttached, ENIsFreed: c.ENIsFreed, AssignCalls: c.EC2Requests[ec2.AssignPrivateIpAddresses]}
+	for api := ec2.API(0); api < ec2.NumAPIs; api++ {
 		s.EC2Calls += c.EC2Requests[api]
 		s.Throttled += c.EC2Throttled[api]
 	}
@@ -372,7 +374,7 @@ type RunInfo struct {
 	Settings                []Setting
 	Summary                 replay.Summary
 	IPMax                   int // addresses the instance can hold (awscni_ip_max)
-	CDF                     []ipam.CDFPoint
+	CDF                     []hist.CDFPoint
 	SampleEvery             time.Duration
 	Drain                   time.Duration
 }

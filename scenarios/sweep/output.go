@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 )
 
 // FormatVersion heads every sweep JSON document.
@@ -131,7 +131,7 @@ func CSVHeader(axes []Axis) []string {
 		"peak_addresses_assigned", "wait_p50_seconds", "wait_p99_seconds", "wait_max_seconds",
 		"pods_added", "pods_waited", "no_ip_add_failures", "pods_never_assigned",
 		"ec2_calls_total", "ec2_calls_per_hour", "ec2_errors", "throttled_calls")
-	for api := ipam.API(0); api < ipam.NumAPIs; api++ {
+	for api := ec2.API(0); api < ec2.NumAPIs; api++ {
 		h = append(h, "ec2_"+api.String())
 	}
 	return append(h, "peak_enis", "enis_attached", "enis_freed", "simulated_seconds", "on_frontier", "rerun")
@@ -176,7 +176,7 @@ func (d *Document) WriteCSV(w io.Writer) error {
 			i(s.PeakAddressesInUse), f(s.WaitP50Seconds), f(s.WaitP99Seconds), f(s.WaitMaxSeconds),
 			u(s.PodsAdded), u(s.PodsWaited), u(s.NoIPAddFailures), u(s.PodsNeverAssigned),
 			u(s.EC2CallsTotal), f(r.EC2CallsPerHour), u(s.EC2Errors), u(s.ThrottledCalls))
-		for api := ipam.API(0); api < ipam.NumAPIs; api++ {
+		for api := ec2.API(0); api < ec2.NumAPIs; api++ {
 			row = append(row, u(s.EC2Calls[api.String()]))
 		}
 		front := ""

@@ -16,6 +16,7 @@ import (
 	"github.com/ipamsim/ipamsim/internal/progress"
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -231,7 +232,7 @@ func (sw *Sweep) Run() (*Document, error) {
 			return nil, err
 		}
 	}
-	if _, err := ipam.ProfileByName(pl.EC2Profile); err != nil {
+	if _, err := ec2.ProfileByName(pl.EC2Profile); err != nil {
 		return nil, &GridError{Flag: "--ec2", Value: pl.EC2Profile, Msg: err.Error()}
 	}
 	drain, err := pl.DrainTime()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/catalog"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
@@ -63,7 +64,7 @@ func rerunAlone(t testing.TB, pl *Plan, p *Point) replay.Summary {
 	}
 	inst, _ := catalog.Lookup(p.InstanceType)
 	order, _ := ipam.ParseAssignOrder(p.AssignOrder)
-	prof, _ := ipam.ProfileByName(pl.EC2Profile)
+	prof, _ := ec2.ProfileByName(pl.EC2Profile)
 	drain, _ := pl.DrainTime()
 	src, err := sc.Workload(p.Seed)
 	if err != nil {

@@ -1,4 +1,8 @@
-package ipam
+// Package vpc models a VPC subnet's IPv4 address space as EC2 hands it out
+// to ENIs: single addresses, aligned /28 prefixes, prefix reservations, and
+// the fragmentation that can refuse a prefix while addresses remain
+// (ipamd-behaviour.md §4 "Subnet exhaustion").
+package vpc
 
 import (
 	"fmt"
@@ -11,7 +15,7 @@ import (
 // first four and the last address of every subnet, ENI primary and secondary
 // IPs take single addresses, and a /28 prefix needs an aligned block of 16 free
 // addresses, so fragmentation can refuse a prefix while addresses remain
-// (ipamd-behaviour.md §4 "Subnet exhaustion").
+// (§4 "Subnet exhaustion").
 //
 // Free space is a set of disjoint ranges in a B-tree keyed by first address.
 // EC2 picks addresses in an order it does not document (in practice not the

@@ -1,4 +1,4 @@
-package ipam
+package ec2
 
 // EC2 latency profiles as CSV: the users' own (--ec2-profile FILE) and the
 // built-in one printed in the same format (docs/ec2-latency.md).
@@ -324,4 +324,26 @@ func formatMillis(t sim.Time) string {
 		s += "." + f
 	}
 	return s
+}
+
+// editDistance is the Levenshtein distance between a and b (the same measure
+// the settings' "did you mean" uses).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := prev[j-1]
+			if a[i-1] != b[j-1] {
+				c++
+			}
+			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package ipam
+package ec2
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package ipam
+package ec2
 
 import (
 	"bytes"

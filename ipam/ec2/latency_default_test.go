@@ -1,4 +1,4 @@
-package ipam
+package ec2
 
 import (
 	"math"
@@ -26,7 +26,7 @@ func TestDefaultEC2LatenciesValid(t *testing.T) {
 
 // The table in docs/ec2-latency.md is the one the code uses, row for row.
 func TestDefaultEC2LatenciesMatchDocs(t *testing.T) {
-	body, err := os.ReadFile(filepath.Join("..", "docs", "ec2-latency.md"))
+	body, err := os.ReadFile(filepath.Join("..", "..", "docs", "ec2-latency.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package ipam
+package ec2
 
 // A latency distribution fixed by two published figures, its median and its
 // 99th percentile (docs/ec2-latency.md; model.md §7).

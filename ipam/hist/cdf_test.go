@@ -1,4 +1,4 @@
-package ipam
+package hist
 
 import (
 	"math/rand/v2"
@@ -12,7 +12,7 @@ import (
 // distribution: at every point, the fraction of waits at most Wait lies between
 // the exact fraction at Wait and at Wait plus the bucket's 1/64 relative width.
 func TestWaitHistogramCDF(t *testing.T) {
-	var h WaitHistogram
+	var h Histogram
 	if h.CDF() != nil {
 		t.Fatal("empty histogram: want nil CDF")
 	}

@@ -1,4 +1,4 @@
-package ipam
+package ec2
 
 // The built-in EC2 and IMDS latencies, with the public figure behind each
 // row. docs/ec2-latency.md is the long form: quotes, links, the arithmetic,

@@ -1,4 +1,4 @@
-package ipam
+package hist
 
 import (
 	"math"
@@ -41,7 +41,7 @@ func TestWaitHistogramQuantiles(t *testing.T) {
 	for _, g := range gens {
 		for _, n := range []int{1, 2, 7, 100, 1000, 12345} {
 			r := rand.New(rand.NewPCG(uint64(n), 5))
-			var h WaitHistogram
+			var h Histogram
 			vals := make([]sim.Time, n)
 			var sum sim.Time
 			for i := range vals {
@@ -75,13 +75,13 @@ func TestWaitHistogramQuantiles(t *testing.T) {
 }
 
 func TestWaitHistogramEmptyAndExactSmall(t *testing.T) {
-	var h WaitHistogram
+	var h Histogram
 	if h.Quantile(0.5) != 0 || h.Count() != 0 || h.Max() != 0 {
 		t.Error("empty histogram is not all zero")
 	}
 	// Whole milliseconds below 64 ms are exact.
 	for _, ms := range []int{0, 1, 5, 17, 63} {
-		var h WaitHistogram
+		var h Histogram
 		h.Add(sim.Time(ms) * sim.Millisecond)
 		h.Add(100 * sim.Second)
 		if got := h.Quantile(0.5); got != sim.Time(ms)*sim.Millisecond {
@@ -89,7 +89,7 @@ func TestWaitHistogramEmptyAndExactSmall(t *testing.T) {
 		}
 	}
 	// A single value: every quantile is it (top rank = exact max).
-	var one WaitHistogram
+	var one Histogram
 	one.Add(12345678 * sim.Microsecond)
 	for _, q := range []float64{0.01, 0.5, 1} {
 		if got := one.Quantile(q); got != 12345678*sim.Microsecond {
@@ -97,7 +97,7 @@ func TestWaitHistogramEmptyAndExactSmall(t *testing.T) {
 		}
 	}
 	// Very long waits do not overflow the buckets.
-	var long WaitHistogram
+	var long Histogram
 	for i := 0; i < 10; i++ {
 		long.Add(sim.Time(i+1) * 1000 * sim.Hour)
 	}
@@ -108,15 +108,15 @@ func TestWaitHistogramEmptyAndExactSmall(t *testing.T) {
 
 func TestWaitHistogramBucketCounts(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
-	var h WaitHistogram
+	var h Histogram
 	var vals []sim.Time
 	for i := 0; i < 5000; i++ {
 		var v sim.Time
 		switch r.IntN(4) {
 		case 0: // exactly on a bucket bound: "le" includes it
-			v = sim.Seconds(WaitBuckets[r.IntN(len(WaitBuckets))])
+			v = sim.Seconds(Buckets[r.IntN(len(Buckets))])
 		case 1: // one ns above a bound
-			v = sim.Seconds(WaitBuckets[r.IntN(len(WaitBuckets))]) + 1
+			v = sim.Seconds(Buckets[r.IntN(len(Buckets))]) + 1
 		default:
 			v = sim.Time(r.Int64N(int64(150 * sim.Second)))
 		}
@@ -124,7 +124,7 @@ func TestWaitHistogramBucketCounts(t *testing.T) {
 		h.Add(v)
 	}
 	got := h.BucketCounts()
-	for i, b := range WaitBuckets {
+	for i, b := range Buckets {
 		var want uint64
 		for _, v := range vals {
 			if v <= sim.Seconds(b) {
@@ -147,7 +147,7 @@ func TestWaitHistogramBucketCounts(t *testing.T) {
 // in one.
 func TestWaitHistogramMerge(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 9))
-	var a, b, all WaitHistogram
+	var a, b, all Histogram
 	for i := 0; i < 3000; i++ {
 		v := sim.Time(math.Exp(r.Float64() * math.Log(3e11)))
 		if i%3 == 0 {
@@ -157,14 +157,14 @@ func TestWaitHistogramMerge(t *testing.T) {
 		}
 		all.Add(v)
 	}
-	var m WaitHistogram
+	var m Histogram
 	m.Merge(&a)
 	m.Merge(&b)
 	if m != all {
 		t.Errorf("merged histogram differs from the direct one: count %d/%d sum %v/%v max %v/%v",
 			m.Count(), all.Count(), m.Sum(), all.Sum(), m.Max(), all.Max())
 	}
-	var empty WaitHistogram
+	var empty Histogram
 	m.Merge(&empty)
 	if m != all {
 		t.Error("merging an empty histogram changed it")

@@ -1,4 +1,4 @@
-package ipam
+package hist
 
 import "github.com/ipamsim/ipamsim/sim"
 
@@ -15,7 +15,7 @@ type CDFPoint struct {
 // last point is (Max, 1). Waits under a millisecond (pods that got an address
 // at their first ADD) are the point at 0. It returns nil if nothing was
 // recorded. It does not modify the histogram.
-func (h *WaitHistogram) CDF() []CDFPoint {
+func (h *Histogram) CDF() []CDFPoint {
 	if h.n == 0 {
 		return nil
 	}

@@ -1,4 +1,9 @@
-package ipam
+// Package ec2 models the EC2 API as ipamd meets it (ipamd-behaviour.md §2,
+// §7): the actions it calls and their outcomes, how long they take (latency
+// profiles), the account's request token buckets, and the SDK's standard
+// retryer. Time is the engine's; every random draw comes from the caller's
+// seeded stream.
+package ec2
 
 import (
 	"fmt"
@@ -73,16 +78,17 @@ func (e ErrCode) String() string {
 	return fmt.Sprintf("ErrCode(%d)", uint8(e))
 }
 
-// insufficient reports the two codes that start the 120 s growth pause
+// Insufficient reports the two codes that start the 120 s growth pause
 // (§2; ipamd containsInsufficientCIDRsOrSubnetIPs).
-func (e ErrCode) insufficient() bool {
+func (e ErrCode) Insufficient() bool {
 	return e == InsufficientFreeAddressesInSubnet || e == InsufficientCidrBlocks
 }
 
 // Span is a uniform latency range [Min, Max].
 type Span struct{ Min, Max sim.Time }
 
-func (s Span) draw(r *rand.Rand) sim.Time {
+// Draw returns a latency drawn uniformly from the span.
+func (s Span) Draw(r *rand.Rand) sim.Time {
 	if s.Max <= s.Min {
 		return s.Min
 	}
@@ -182,9 +188,9 @@ func NewAccount(unlimited bool) *Account {
 	return a
 }
 
-// take spends one token of api's bucket at now, refilling it first; false means
-// the request is throttled.
-func (a *Account) take(api API, now sim.Time) bool {
+// Take spends one token of api's bucket at now, refilling it first; false
+// means the request is throttled (RequestLimitExceeded).
+func (a *Account) Take(api API, now sim.Time) bool {
 	if a.unlimited {
 		return true
 	}
@@ -215,8 +221,35 @@ const (
 	sdkNoRetryRefund = 1
 )
 
-// sdkBackoff is the delay before retry number attempt (1-based): U[0,1) × 2^attempt s.
-func sdkBackoff(r *rand.Rand, attempt int) sim.Time {
+// Retryer is the SDK's standard retryer of one EC2 client (one aws-node):
+// its retry quota.
+type Retryer struct{ used int }
+
+// Retry reports whether a throttled attempt (1-based) is retried, spending
+// retry quota if it is.
+func (q *Retryer) Retry(attempt int) bool {
+	if attempt < sdkMaxAttempts && sdkQuota-q.used >= sdkRetryCost {
+		q.spend(sdkRetryCost)
+		return true
+	}
+	return false
+}
+
+// Succeeded gives quota back for an answered request: what its retries cost,
+// or one token if it had none.
+func (q *Retryer) Succeeded(retried bool) {
+	if retried {
+		q.spend(-sdkRetryCost)
+	} else {
+		q.spend(-sdkNoRetryRefund)
+	}
+}
+
+func (q *Retryer) spend(k int) { q.used = max(0, min(sdkQuota, q.used+k)) }
+
+// Backoff is the delay before retry number attempt (1-based): U[0,1) ×
+// 2^attempt s, at most 20 s.
+func Backoff(r *rand.Rand, attempt int) sim.Time {
 	d := sim.Time(r.Float64() * float64(int64(1)<<attempt) * float64(sim.Second))
 	return min(d, sdkMaxBackoff)
 }

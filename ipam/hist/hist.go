@@ -1,4 +1,6 @@
-package ipam
+// Package hist records durations (pod IP waits, placement waits) in constant
+// memory, for quantiles, a CDF and Prometheus histogram buckets.
+package hist
 
 import (
 	"math/bits"
@@ -6,26 +8,26 @@ import (
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// WaitHistogram records pod IP waits in constant memory: log-linear buckets
+// Histogram records waits in constant memory: log-linear buckets
 // with 64 sub-buckets per power of two of milliseconds, so a quantile is within
 // 1.6 % of the true value (and exact below 64 ms); the maximum is exact.
-type WaitHistogram struct {
+type Histogram struct {
 	counts [64 * 40]uint64
-	le     [len(WaitBuckets)]uint64 // exact counts per Prometheus bucket (not cumulative)
+	le     [len(Buckets)]uint64 // exact counts per Prometheus bucket (not cumulative)
 	n      uint64
 	zero   uint64 // waits under 1 ms
 	sum    sim.Time
 	max    sim.Time
 }
 
-// WaitBuckets are the upper bounds, in seconds, of the pod-IP-wait histogram
+// Buckets are the upper bounds, in seconds, of the pod-IP-wait histogram
 // ipamsim exports: suited to 0–120 s, with the kubelet's 10–15 s retry steps.
-var WaitBuckets = [...]float64{0.1, 0.5, 1, 2, 5, 10, 15, 20, 25, 30, 45, 60, 90, 120}
+var Buckets = [...]float64{0.1, 0.5, 1, 2, 5, 10, 15, 20, 25, 30, 45, 60, 90, 120}
 
 // BucketCounts returns the cumulative count of waits at or below each of
-// WaitBuckets.
-func (h *WaitHistogram) BucketCounts() [len(WaitBuckets)]uint64 {
-	var out [len(WaitBuckets)]uint64
+// Buckets.
+func (h *Histogram) BucketCounts() [len(Buckets)]uint64 {
+	var out [len(Buckets)]uint64
 	var c uint64
 	for i, v := range h.le {
 		c += v
@@ -51,11 +53,11 @@ func bucketLow(i int) uint64 {
 }
 
 // Add records one wait.
-func (h *WaitHistogram) Add(d sim.Time) {
+func (h *Histogram) Add(d sim.Time) {
 	h.n++
 	h.sum += d
 	h.max = max(h.max, d)
-	for i, b := range WaitBuckets {
+	for i, b := range Buckets {
 		if d <= sim.Seconds(b) {
 			h.le[i]++
 			break
@@ -74,17 +76,17 @@ func (h *WaitHistogram) Add(d sim.Time) {
 }
 
 // Count is the number of waits recorded.
-func (h *WaitHistogram) Count() uint64 { return h.n }
+func (h *Histogram) Count() uint64 { return h.n }
 
 // Sum is the total of all waits.
-func (h *WaitHistogram) Sum() sim.Time { return h.sum }
+func (h *Histogram) Sum() sim.Time { return h.sum }
 
 // Max is the longest wait.
-func (h *WaitHistogram) Max() sim.Time { return h.max }
+func (h *Histogram) Max() sim.Time { return h.max }
 
 // Quantile returns the q-quantile (0 < q ≤ 1) by the nearest-rank method, as the
 // lower bound of its bucket (the exact maximum for the top rank).
-func (h *WaitHistogram) Quantile(q float64) sim.Time {
+func (h *Histogram) Quantile(q float64) sim.Time {
 	if h.n == 0 {
 		return 0
 	}
@@ -109,7 +111,7 @@ func (h *WaitHistogram) Quantile(q float64) sim.Time {
 }
 
 // Merge adds every wait recorded in o.
-func (h *WaitHistogram) Merge(o *WaitHistogram) {
+func (h *Histogram) Merge(o *Histogram) {
 	for i, c := range o.counts {
 		h.counts[i] += c
 	}

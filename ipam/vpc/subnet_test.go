@@ -1,4 +1,4 @@
-package ipam
+package vpc
 
 import (
 	"fmt"
@@ -18,6 +18,8 @@ func mustPanic(t *testing.T, what string, f func()) {
 }
 
 func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+func addr(s string) netip.Addr { return netip.MustParseAddr(s) }
 
 func TestSubnetReserved(t *testing.T) {
 	tests := []struct {
