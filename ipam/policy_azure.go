@@ -1,6 +1,7 @@
 package ipam
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/ipamsim/ipamsim/sim"
@@ -164,6 +165,10 @@ func (a *azureNode) reconcile() (acted bool) {
 		s.request, release = azureV1(s.request, st.AssignedIPs, batch, minFree, maxFree, maxIPs)
 	}
 	changed := s.request != before
+	if (changed || release > 0) && o.Logging() {
+		o.Log(Event{Kind: EvPass, Detail: fmt.Sprintf("request %d → %d (assigned %d, batch %d, max %d), release %d",
+			before, s.request, st.AssignedIPs, batch, maxIPs, release)})
+	}
 	if release > 0 {
 		// MarkIPAsPendingRelease picks addresses no pod holds, and refuses
 		// when there are not that many: the request then stays.

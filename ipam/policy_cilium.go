@@ -2,6 +2,7 @@ package ipam
 
 import (
 	"cmp"
+	"fmt"
 	"net/netip"
 	"slices"
 
@@ -246,6 +247,10 @@ func (s *ciliumNode) maintain(withRelease bool) {
 	releaseNeeded := s.ReleaseExcessIPs && withRelease && (!s.resyncNeeded && excess > 0 || len(s.marks) > 0)
 	if !allocationNeeded && !releaseNeeded {
 		return
+	}
+	if s.ops.Logging() {
+		s.ops.Log(Event{Kind: EvPass, Detail: fmt.Sprintf("needed %d, excess %d: pre-allocate %d, available %d, used %d, min-allocate %d, max-allocate %d",
+			needed, excess, s.PreAllocate, st.TotalIPs, s.reportedUsed, s.MinAllocate, s.maxAllocate())})
 	}
 	mutated, failed := false, false
 	switch {

@@ -1,6 +1,7 @@
 package ipam
 
 import (
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/ipamsim/ipamsim/sim"
@@ -139,6 +140,9 @@ func (s *terwayNode) pass() (idle bool) {
 	s.changesSeen = o.PodChanges()
 	acted := false
 	if add := terwayToAdd(s.MinPoolSize, o.Waiting(), s.idle()); add > 0 {
+		if o.Logging() {
+			s.explain("add %d = min_pool_size %d + pending %d − idle %d", add, s.MinPoolSize, o.Waiting(), s.idle())
+		}
 		if _, called := growBy(o, add, terwayBatch); called {
 			acted = true
 			s.lastGrowth = o.Now()
@@ -147,6 +151,9 @@ func (s *terwayNode) pass() (idle bool) {
 	if now := o.Now(); now >= s.lastGC+s.GCPeriod {
 		s.lastGC = now
 		if k := terwayToTrim(s.MaxPoolSize, s.idle()); k > 0 {
+			if o.Logging() {
+				s.explain("trim %d = idle %d − max_pool_size %d", k, s.idle(), s.MaxPoolSize)
+			}
 			acted = true
 			releaseFree(o, k, terwayBatch)
 		}
@@ -156,11 +163,20 @@ func (s *terwayNode) pass() (idle bool) {
 			s.nextReclaim += max(terwayJitter(s.rng, s.ReclaimEvery, s.ReclaimJitter), 1)
 		}
 		if k := terwayToReclaim(now-s.lastGrowth, s.ReclaimAfter, s.ReclaimBatch, s.MinPoolSize, s.idle()); k > 0 {
+			if o.Logging() {
+				s.explain("reclaim %d: no growth for %s ≥ idle_ip_reclaim_after %s", k, now-s.lastGrowth, s.ReclaimAfter)
+			}
 			releaseFree(o, k, terwayBatch)
 			acted = true
 		}
 	}
 	return !acted
+}
+
+// explain logs a reconcile's decision (callers check Logging first, so that
+// a node without a log formats nothing).
+func (s *terwayNode) explain(format string, args ...any) {
+	s.ops.Log(Event{Kind: EvPass, Detail: fmt.Sprintf(format, args...)})
 }
 
 // idle is the addresses the node holds that no pod uses.
