@@ -68,8 +68,8 @@ type CIDR struct {
 	coolFrom [16]sim.Time
 }
 
-// isPrefix reports whether the CIDR is a /28 prefix.
-func (c *CIDR) isPrefix() bool { return c.size == 16 }
+// IsPrefix reports whether the CIDR is a /28 prefix.
+func (c *CIDR) IsPrefix() bool { return c.size == 16 }
 
 // Assigned is the number of addresses held by pods.
 func (c *CIDR) Assigned() int { return bits.OnesCount16(c.assigned) }
@@ -253,7 +253,7 @@ func (d *datastore) addCIDR(e *ENI, p netip.Prefix) *CIDR {
 	if d.counts(c) {
 		e.total += int(c.size)
 		d.total += int(c.size)
-		if c.isPrefix() {
+		if c.IsPrefix() {
 			d.prefixes++
 			e.free28++
 			d.free28++
@@ -265,7 +265,7 @@ func (d *datastore) addCIDR(e *ENI, p netip.Prefix) *CIDR {
 
 // counts reports whether c is of the mode in use (§3: /32s when PD is off,
 // prefixes when it is on; mixed CIDRs are ignored for assignment).
-func (d *datastore) counts(c *CIDR) bool { return c.isPrefix() == d.pd }
+func (d *datastore) counts(c *CIDR) bool { return c.IsPrefix() == d.pd }
 
 func (e *ENI) index(c *CIDR) int {
 	for i, x := range e.cidrs {
@@ -311,7 +311,7 @@ func (d *datastore) dropCIDRCounts(c *CIDR) {
 	if d.counts(c) {
 		e.total -= int(c.size)
 		d.total -= int(c.size)
-		if c.isPrefix() {
+		if c.IsPrefix() {
 			d.prefixes--
 			if c.assigned == 0 {
 				e.free28--
@@ -403,7 +403,7 @@ func (d *datastore) unusedAddr(c *CIDR) uint8 {
 
 func (d *datastore) assign(c *CIDR, b uint8) {
 	e := c.eni
-	if c.assigned == 0 && c.isPrefix() && d.counts(c) {
+	if c.assigned == 0 && c.IsPrefix() && d.counts(c) {
 		e.free28--
 		d.free28--
 	}
@@ -429,7 +429,7 @@ func (d *datastore) unassignPod(c *CIDR, b uint8, now sim.Time) {
 	d.assigned--
 	e.cooling++
 	d.cooling++
-	if c.assigned == 0 && c.isPrefix() && d.counts(c) {
+	if c.assigned == 0 && c.IsPrefix() && d.counts(c) {
 		e.free28++
 		d.free28++
 	}

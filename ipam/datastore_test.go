@@ -61,7 +61,7 @@ func recountDS(d *datastore) error {
 			ec += nc
 			if d.counts(c) {
 				et += int(c.size)
-				if c.isPrefix() {
+				if c.IsPrefix() {
 					prefixes++
 					if c.assigned == 0 {
 						ef++

@@ -163,7 +163,7 @@ func (l *loop) releaseCIDRs(e *ENI, cs []*CIDR) {
 			n.ipamdErr("decreaseIPPool")
 			continue
 		}
-		if c.isPrefix() {
+		if c.IsPrefix() {
 			prefixes = append(prefixes, c.Prefix)
 		} else {
 			ips = append(ips, c.Prefix)

@@ -628,7 +628,7 @@ func TestNodePDOnXenFallsBack(t *testing.T) {
 	h.run(60)
 	h.expectState("SIP default on m4.large", 1, 9, 0)
 	for _, c := range h.n.ENIs()[0].CIDRs() {
-		if c.isPrefix() {
+		if c.IsPrefix() {
 			t.Errorf("prefix %s on a fallen-back node", c.Prefix)
 		}
 	}
@@ -679,7 +679,7 @@ func TestNodePDWarmPrefixExample(t *testing.T) {
 		}
 	}
 	for _, c := range h.n.ENIs()[0].CIDRs() {
-		if !c.isPrefix() || c.Prefix.Masked() != c.Prefix {
+		if !c.IsPrefix() || c.Prefix.Masked() != c.Prefix {
 			t.Errorf("CIDR %s: want an aligned /28", c.Prefix)
 		}
 	}

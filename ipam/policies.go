@@ -288,7 +288,7 @@ func growBy(o Ops, want, perCall int) (ok, called bool) {
 func allocatable(enis []*ENI, max int, skipPrimary bool) []*ENI {
 	var out []*ENI
 	for _, e := range enis {
-		if len(e.cidrs) < max && !(skipPrimary && e.Primary) {
+		if len(e.CIDRs()) < max && !(skipPrimary && e.Primary) {
 			out = append(out, e)
 		}
 	}
@@ -331,7 +331,7 @@ func releaseFree(o Ops, count, perCall int) (released int) {
 func freeCIDRs(e *ENI, pd bool) []*CIDR {
 	var cs []*CIDR
 	for _, c := range e.CIDRs() {
-		if c.Assigned() == 0 && c.isPrefix() == pd {
+		if c.Assigned() == 0 && c.IsPrefix() == pd {
 			cs = append(cs, c)
 		}
 	}
@@ -341,11 +341,10 @@ func freeCIDRs(e *ENI, pd bool) []*CIDR {
 // freeCIDRAddrs is the addresses in CIDRs no pod holds, which a release can
 // return.
 func freeCIDRAddrs(o Ops) int {
+	lim := o.Node().Limits
 	k := 0
 	for _, e := range o.ENIs() {
-		for _, c := range freeCIDRs(e, o.Node().Limits.PD) {
-			k += int(c.size)
-		}
+		k += len(freeCIDRs(e, lim.PD)) * lim.addrsPerCIDR()
 	}
 	return k
 }

@@ -324,8 +324,8 @@ func (s *ciliumNode) release(excess int) bool {
 		hasPrefix := false
 		var free []*CIDR
 		for _, cd := range e.CIDRs() {
-			hasPrefix = hasPrefix || cd.isPrefix()
-			if cd.Assigned() == 0 && !cd.isPrefix() {
+			hasPrefix = hasPrefix || cd.IsPrefix()
+			if cd.Assigned() == 0 && !cd.IsPrefix() {
 				free = append(free, cd)
 			}
 		}

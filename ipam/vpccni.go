@@ -274,7 +274,7 @@ func hasRoomForENI(s Settings, l Limits, enis int) bool {
 // non-primary ENI without pods.
 func freeableENIExists(enis []*ENI) bool {
 	for _, e := range enis {
-		if !e.Primary && e.assigned == 0 {
+		if !e.Primary && e.AssignedCount() == 0 {
 			return true
 		}
 	}
