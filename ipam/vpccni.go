@@ -238,17 +238,19 @@ func (c *ipamd) needsPass() bool {
 	if tooHigh(c.set, c.lim.PD, st) {
 		return true
 	}
-	if tooLow(c.set, c.lim, st, c.maxPods) && !c.inInsufficientPause() && c.canGrow() {
+	enis := c.ops.ENIs()
+	if tooLow(c.set, c.lim, st, c.maxPods) && !c.inInsufficientPause() && c.canGrow(enis) {
 		return true
 	}
-	return shouldRemoveExtraENIs(c.set, c.lim, st, freeableENIExists(c.ops.ENIs()))
+	// CheckFreeableENIexists matters only in PD; it walks the ENIs, and this
+	// runs for every pod event of a sleeping loop.
+	return shouldRemoveExtraENIs(c.set, c.lim, st, c.lim.PD && freeableENIExists(enis))
 }
 
 // canGrow reports whether an increase could do anything: room for another
 // ENI, or an ENI (not the primary under custom networking) with room for more
 // CIDRs (§2 "Growing the pool": GetAllocatableENIs, hasRoomForEni).
-func (c *ipamd) canGrow() bool {
-	enis := c.ops.ENIs()
+func (c *ipamd) canGrow(enis []*ENI) bool {
 	if hasRoomForENI(c.set, c.lim, len(enis)) {
 		return true
 	}
