@@ -17,14 +17,14 @@ type ENIID int
 func (id ENIID) String() string { return fmt.Sprintf("eni-%08d", int(id)) }
 
 // AssignOrder chooses how the datastore walks ENIs, CIDRs and addresses where
-// upstream ranges over a Go map (ipamd-behaviour.md §3 "Choosing the IP").
+// upstream ranges over a Go map (docs/model.md §3 "Choosing the IP").
 type AssignOrder uint8
 
 const (
 	// FirstFit walks ENIs in attach order (primary first) and CIDRs and
 	// addresses by ascending address: upstream's rules with its map walks
-	// sorted (design.md).
-	// It is the default (design.md, "first ENI until exhausted").
+	// sorted (docs/model.md §3.7).
+	// It is the default (docs/model.md §3.7).
 	FirstFit AssignOrder = iota
 	// RandomOrder emulates Go's map iteration with the seeded RNG: each walk
 	// starts at a random rotation of the sorted order (§3).
@@ -231,7 +231,7 @@ func (d *datastore) statsAt(now sim.Time) Stats {
 // the 60 s minimum life, §2).
 func (d *datastore) addENI(id ENIID, device int, primary bool, ip netip.Addr, subnet *vpc.Subnet, now sim.Time) *ENI {
 	e := &ENI{ID: id, Device: device, Primary: primary, CreatedAt: now, PrimaryIP: ip, Subnet: subnet}
-	d.enis = append(d.enis, e) // attach order: the primary first (design.md)
+	d.enis = append(d.enis, e) // attach order: the primary first (docs/model.md §3.7)
 	return e
 }
 

@@ -110,7 +110,7 @@ func TestDatastoreFirstFitOrder(t *testing.T) {
 	if got := [3]int{d.enis[0].Device, d.enis[1].Device, d.enis[2].Device}; got != [3]int{0, 2, 1} {
 		t.Fatalf("ENI order by device = %v, want attach order [0 2 1]", got)
 	}
-	// First fit (design.md): ENIs in attach order, each ENI's CIDRs by address.
+	// First fit (docs/model.md §3.7): ENIs in attach order, each ENI's CIDRs by address.
 	want := []string{"10.0.0.5", "10.0.0.7", "10.0.0.9", "10.0.0.31", "10.0.0.33", "10.0.0.21", "10.0.0.22"}
 	type held struct {
 		c *CIDR

@@ -1,8 +1,8 @@
 // Package ipam is ipamsim's model of one EKS node's IP address management:
-// the AWS VPC CNI's ipamd (L-IPAM), rule by rule from
-// ../shared/docs/ipamd-behaviour.md, whose sections the code cites (§1
+// the AWS VPC CNI's ipamd (L-IPAM), rule by rule from docs/model.md, the
+// project's specification, whose sections and rules the code cites (§1
 // settings, §2 the pool loop, §3 pod ADD and DEL, §4 prefix delegation, §5 max
-// pods, §6 metrics, §7 EC2).
+// pods, §6 metrics, §7 EC2); the other CNIs' policies follow docs/policies.md.
 //
 // The pieces, each in its own file:
 //

@@ -14,7 +14,7 @@ import (
 
 // Randomised whole-node runs: thousands of pod ADDs and DELs over simulated
 // hours, the engine stepped one event at a time, and the model's invariants
-// (design.md "Tests") checked after every engine event and every pod event.
+// (docs/model.md §9.12) checked after every engine event and every pod event.
 
 type invCase struct {
 	name       string

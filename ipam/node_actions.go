@@ -1,7 +1,7 @@
 package ipam
 
 // The EC2-backed pool actions policies use: top up an ENI, attach a new one,
-// release CIDRs, free an ENI (ipamd-behaviour.md §2, §4, §7). Each blocks the
+// release CIDRs, free an ENI (docs/model.md §2, §4, §7). Each blocks the
 // pool loop for as long as its EC2 calls take.
 
 import (

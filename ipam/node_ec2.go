@@ -1,7 +1,7 @@
 package ipam
 
 // The node's EC2 calls: each goes through the SDK's standard retryer and the
-// account's token buckets, and takes simulated time (ipamd-behaviour.md §2, §7).
+// account's token buckets, and takes simulated time (docs/model.md §2, §7).
 
 import (
 	"net/netip"

@@ -1,7 +1,7 @@
 package ipam
 
 // ipamd's start-up and its pool loop: cadence, passes, and the sleep of a
-// loop that has nothing to do (ipamd-behaviour.md §2).
+// loop that has nothing to do (docs/model.md §2).
 //
 // The loop is straight-line code, as upstream's is: it runs as a coroutine
 // (iter.Pull) that strictly alternates with the engine. A blocking action (an

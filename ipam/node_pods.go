@@ -1,7 +1,7 @@
 package ipam
 
 // Pods on the node: the kubelet's CNI ADD and DEL and its retries
-// (ipamd-behaviour.md §3).
+// (docs/model.md §3).
 
 import (
 	"fmt"

@@ -13,7 +13,7 @@ import (
 )
 
 // The policies' registry, their parameters' parsing, and the machinery the
-// other CNIs' policies share (other-policies.md A1–A6).
+// other CNIs' policies share (docs/policies.md A1–A6).
 
 // ParamSpec is one parameter of a policy: its name as the project spells it,
 // the project's default, and where the rule comes from.

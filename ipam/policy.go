@@ -9,7 +9,7 @@ import (
 
 // Policy is a pool policy: how a node's pool of addresses grows and shrinks.
 // The VPC CNI's ipamd is the default (vpccni.go); the other CNIs' policies
-// (policy_*.go, other-policies.md A1–A6) run on the same ENI and EC2 model, so
+// (policy_*.go, docs/policies.md A1–A6) run on the same ENI and EC2 model, so
 // their EC2 calls and throttling compare. A Policy value holds only the
 // policy's parameters: one value may serve many nodes, each with the
 // Controller Attach builds for it.

@@ -7,7 +7,7 @@ import (
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// Azure CNI's dynamic pod IP allocation (other-policies.md A2): CNS's pool
+// Azure CNI's dynamic pod IP allocation (docs/policies.md A2): CNS's pool
 // monitor sets the NodeNetworkConfig's requested IP count, in batches (v1) or
 // by the v2 target formula, and the control plane makes the node hold that
 // many addresses. Here the request is fulfilled with the same EC2 primitives

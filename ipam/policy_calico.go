@@ -4,7 +4,7 @@ import (
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// Calico IPAM blocks (other-policies.md A6): each host claims blocks of
+// Calico IPAM blocks (docs/policies.md A6): each host claims blocks of
 // 2^(32−blockSize) addresses (a /26, 64, by default) from the pool as its pods
 // need them and hands pod addresses out of its affine blocks; kube-controllers
 // release a block once it is empty. Here the pool is the node's subnet and a

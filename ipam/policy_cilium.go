@@ -10,7 +10,7 @@ import (
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// Cilium's ENI IPAM (other-policies.md A1): the cilium-operator keeps
+// Cilium's ENI IPAM (docs/policies.md A1): the cilium-operator keeps
 // pre-allocate addresses available on each node, computed from what the
 // agent last reported in its CiliumNode, and talks to EC2 on its own cadence
 // instead of ipamd's 5 s loop. Upstream: cilium/cilium pkg/ipam/node.go

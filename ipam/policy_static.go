@@ -7,7 +7,7 @@ import (
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// Static per-node pod CIDRs (other-policies.md A5): GKE VPC-native, Cilium
+// Static per-node pod CIDRs (docs/policies.md A5): GKE VPC-native, Cilium
 // cluster-pool and kubenet give each node a fixed block sized from its max
 // pods when the node is created, and take it back only when the node is
 // deleted. There is no warm pool and no ENI or EC2 action: the block is held

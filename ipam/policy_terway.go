@@ -7,7 +7,7 @@ import (
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// Terway's multi-IP pool (other-policies.md A3): a min/max band on idle
+// Terway's multi-IP pool (docs/policies.md A3): a min/max band on idle
 // addresses plus an optional time-based reclaim. Upstream:
 // AliyunContainerService/terway @89aadf8 pkg/controller/multi-ip/node/pool.go
 // (addIP, adjustPool, handleStatus), docs/idle-ip-reclaim.md, docs/warm-up.md,

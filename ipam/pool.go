@@ -1,7 +1,7 @@
 package ipam
 
 // The pool controller's arithmetic: pure functions over integers, each the
-// rule of ipamd-behaviour.md it names.
+// rule of docs/model.md it names.
 
 // Limits are the node's fixed capacities (§ notation).
 type Limits struct {

@@ -10,7 +10,7 @@ import (
 )
 
 // Settings are the VPC CNI environment variables that shape the pool
-// (ipamd-behaviour.md §1), after upstream's parsing, defaults and precedence.
+// (docs/model.md §1), after upstream's parsing, defaults and precedence.
 type Settings struct {
 	WarmENITarget       int      // WARM_ENI_TARGET, default 1 (§1)
 	WarmIPTarget        int      // WARM_IP_TARGET, 0 = unset (§1)

@@ -7,7 +7,7 @@ import (
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// The AWS VPC CNI's ipamd (ipamd-behaviour.md §2–§4), the default policy:
+// The AWS VPC CNI's ipamd (docs/model.md §2–§4), the default policy:
 // upstream's pool loop rules, one controller per node.
 
 // vpcCNI is the policy; it takes no parameters (its knobs are the VPC CNI

@@ -22,7 +22,7 @@ import (
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// runOptions are the flags of `ipamsim run` (design.md "Command-line contract").
+// runOptions are the flags of `ipamsim run` (README "Running your own workload").
 type runOptions struct {
 	trace            string
 	scenario         string

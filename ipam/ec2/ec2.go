@@ -1,4 +1,4 @@
-// Package ec2 models the EC2 API as ipamd meets it (ipamd-behaviour.md §2,
+// Package ec2 models the EC2 API as ipamd meets it (docs/model.md §2,
 // §7): the actions it calls and their outcomes, how long they take (latency
 // profiles), the account's request token buckets, and the SDK's standard
 // retryer. Time is the engine's; every random draw comes from the caller's
@@ -12,7 +12,7 @@ import (
 	"github.com/ipamsim/ipamsim/sim"
 )
 
-// API is an EC2 API action that ipamd calls (ipamd-behaviour.md §7).
+// API is an EC2 API action that ipamd calls (docs/model.md §7).
 type API uint8
 
 // The EC2 actions ipamd calls, in the order of §7's table.

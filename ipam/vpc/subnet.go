@@ -1,7 +1,7 @@
 // Package vpc models a VPC subnet's IPv4 address space as EC2 hands it out
 // to ENIs: single addresses, aligned /28 prefixes, prefix reservations, and
 // the fragmentation that can refuse a prefix while addresses remain
-// (ipamd-behaviour.md §4 "Subnet exhaustion").
+// (docs/model.md §4 "Subnet exhaustion").
 package vpc
 
 import (

@@ -18,7 +18,7 @@ type settingInput struct {
 	// Default is the VPC CNI's default, as the input spells it.
 	Default string `json:"default"`
 	// Min is the least value that means what it says (the parser maps
-	// negative counts to a default, ipamd-behaviour.md §1); no upper bound is
+	// negative counts to a default, docs/model.md §1); no upper bound is
 	// parsed. SliderMax names what bounds the page's slider: "enis" (the
 	// instance's ENIs), "addresses" (its secondary addresses), "prefixes"
 	// (its /28 slots) or a number.

@@ -352,7 +352,7 @@ func TestMeta(t *testing.T) {
 		names = append(names, s.Name)
 		defaults = append(defaults, s.Default)
 	}
-	// ipamd-behaviour.md §1: WARM_ENI_TARGET 1, WARM_IP_TARGET and
+	// docs/model.md §1: WARM_ENI_TARGET 1, WARM_IP_TARGET and
 	// MINIMUM_IP_TARGET unset, WARM_PREFIX_TARGET 0, no prefix delegation,
 	// a 30 s cooldown.
 	if want := []string{"WARM_ENI_TARGET", "WARM_IP_TARGET", "MINIMUM_IP_TARGET", "WARM_PREFIX_TARGET", "ENABLE_PREFIX_DELEGATION", "IP_COOLDOWN_PERIOD"}; !slices.Equal(names, want) {

@@ -24,9 +24,9 @@ import (
 // Options control a replay.
 type Options struct {
 	// Drain is how long the run goes on after the last trace event so the pool
-	// settles (design.md: default 10m).
+	// settles (docs/model.md §9.4: default 10m).
 	Drain sim.Time
-	// Timeline, if not nil, receives the timeline CSV (design.md "Timeline
+	// Timeline, if not nil, receives the timeline CSV (docs/model.md §9.5 "Timeline
 	// format").
 	Timeline io.Writer
 	// OnEvent, if not nil, is called after every trace event is applied.

@@ -30,7 +30,7 @@ import (
 // which scenarios (imported by replay) cannot name.
 
 // DefaultDrain is how long a run goes on after the last trace event when
-// neither the scenario nor an override says (design.md: 10m).
+// neither the scenario nor an override says (docs/model.md §9.4: 10m).
 const DefaultDrain = 10 * time.Minute
 
 // MaxDrain is the longest drain a run takes: far longer than any pool needs

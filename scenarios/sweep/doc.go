@@ -1,7 +1,7 @@
 // Package sweep runs one workload against a grid of VPC CNI settings,
 // instance types, assign orders and (optionally) pool policies, ranks the outcomes and recommends the
-// cheapest setting that meets a pod IP wait objective (design.md, users'
-// question 2: "Which settings give p99 pod IP wait under N seconds with the
+// cheapest setting that meets a pod IP wait objective (the users'
+// question: "Which settings give p99 pod IP wait under N seconds with the
 // fewest addresses and EC2 calls?").
 //
 // # Grid
