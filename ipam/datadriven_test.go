@@ -447,7 +447,7 @@ func (h *ruleHarness) events(args map[string][]string) (string, error) {
 	omit := args["omit"]
 	for _, k := range omit {
 		known := false
-		for kind := EvReady; kind <= EvPlace; kind++ {
+		for kind := EvReady; kind <= EvENIRemoved; kind++ {
 			known = known || kind.String() == k
 		}
 		if !known {
