@@ -18,7 +18,7 @@ type Event struct {
 	Node   string // the node's Config.Name
 	Kind   EventKind
 	Pod    string         // EvAdd, EvDel, EvPlace
-	ENI    ENIID          // EvEC2 (the ENI acted on, if any), EvENI*, EvCIDRs*, EvIMDS, EvAdd
+	ENI    ENIID          // EvEC2 (the ENI acted on, if any), EvENI*, EvCIDRs*, EvIMDS, EvAdd, EvDel
 	API    ec2.API        // EvEC2
 	Code   ec2.ErrCode    // EvEC2: EC2's answer
 	N      int            // EvEC2: the attempt (1-based); EvENIAttached: the device index
@@ -76,11 +76,17 @@ const (
 	EvDel
 	// EvPlace: the cluster's scheduler placed a pod on the node. "place web-1"
 	EvPlace
+	// EvENIRemoved: an ENI left the datastore, its addresses no longer
+	// assignable; its detach and delete follow (§2.26: upstream
+	// RemoveUnusedENIFromStore comes before the EC2 calls). "eni-remove
+	// eni-00000002"
+	EvENIRemoved
 )
 
 var eventNames = [...]string{EvReady: "ready", EvPass: "pass", EvEC2: "ec2", EvIMDS: "imds",
 	EvENICreated: "eni-create", EvENIAttached: "eni-attach", EvENIFreed: "eni-free",
-	EvCIDRsAssigned: "cidr-assign", EvCIDRsReleased: "cidr-release", EvAdd: "add", EvDel: "del", EvPlace: "place"}
+	EvCIDRsAssigned: "cidr-assign", EvCIDRsReleased: "cidr-release", EvAdd: "add", EvDel: "del", EvPlace: "place",
+	EvENIRemoved: "eni-remove"}
 
 // String is the kind as the text form spells it.
 func (k EventKind) String() string {
@@ -132,7 +138,7 @@ func (e *Event) AppendText(b []byte, withNode bool) []byte {
 		}
 	case EvENIAttached:
 		b = appendWord(appendWord(appendENI(b, e.ENI), "device"), strconv.Itoa(e.N))
-	case EvENIFreed:
+	case EvENIFreed, EvENIRemoved:
 		b = appendENI(b, e.ENI)
 	case EvCIDRsAssigned, EvCIDRsReleased:
 		b = appendENI(b, e.ENI)

@@ -256,6 +256,11 @@ func (n *Node) PolicyName() string { return n.policy.Name() }
 // Limits returns the node's capacities after MAX_ENI and the PD fallback.
 func (n *Node) Limits() Limits { return n.lim }
 
+// Settings are the settings the node runs with: Config.Settings with its
+// policy's own (Policy.Settings) and the prefix-delegation fallback (§1.5)
+// applied.
+func (n *Node) Settings() Settings { return n.set }
+
 // MaxPods is the kubelet max pods the node runs with.
 func (n *Node) MaxPods() int { return n.cfg.MaxPods }
 

@@ -65,6 +65,9 @@ func (l *loop) ReleaseCIDRs(e *ENI, cs []*CIDR) { l.releaseCIDRs(e, cs) }
 // calls (§2 "Freeing an ENI").
 func (l *loop) FreeENI(e *ENI) {
 	l.n.ds.removeENI(e)
+	if l.n.cfg.Events != nil {
+		l.n.emit(Event{Kind: EvENIRemoved, ENI: e.ID})
+	}
 	l.freeENI(e)
 }
 

@@ -78,9 +78,8 @@ func (n *Node) AddPod(name []byte) error {
 // AddPodNamed is AddPod for a caller that already holds the name as a string
 // (no copy is made).
 func (n *Node) AddPodNamed(name string) error {
-	l := len(n.pods.byName)
-	n.pods.byName[name] = -1
-	if len(n.pods.byName) == l {
+	if _, dup := n.pods.byName[name]; dup {
+		// Refused without touching the index: the live pod keeps its entry.
 		return &PodError{fmt.Sprintf("add of pod %q, which is already live", name)}
 	}
 	n.pods.byName[name] = n.addPod(name)

@@ -1079,3 +1079,27 @@ func TestNodeTerminateDropsPods(t *testing.T) {
 			p, h.n.pods.live, h.n.PodNames(), p.Addr, p.Addr.IsValid() && h.n.Subnet().IsFree(netip.PrefixFrom(p.Addr, 32)), panicked, err)
 	}
 }
+
+// TestDuplicateAddKeepsPod: an ADD of a pod that is already live is refused
+// (a trace error) and leaves the live pod as it was: its address, and its
+// DEL (AddPodNamed once overwrote the pod's index while refusing).
+func TestDuplicateAddKeepsPod(t *testing.T) {
+	h := newHarness(t, "m5.large", "zero", nil)
+	h.run(1)
+	if err := h.n.AddPodNamed("a"); err != nil {
+		t.Fatal(err)
+	}
+	before := h.n.Pod("a")
+	if err := h.n.AddPodNamed("a"); err == nil {
+		t.Fatal("second ADD of a live pod: no error")
+	}
+	if after := h.n.Pod("a"); after != before || !running(after) {
+		t.Fatalf("after a refused duplicate ADD: %+v, want %+v", after, before)
+	}
+	if err := h.n.DelPod([]byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.n.Stats(); st.AssignedIPs != 0 {
+		t.Errorf("after its DEL: %d addresses assigned, want 0", st.AssignedIPs)
+	}
+}

@@ -114,7 +114,7 @@ func (o *runOptions) observe(opt *replay.Options) (*promexport.Observer, *promex
 	var rec *report.Recorder
 	if o.report != "" {
 		rec = report.NewRecorder(sim.Time(o.sampleInterval))
-		rec.Hook(opt) // after the observer's hooks: it reads the node under the run's lock
+		rec.Hook(opt) // after the observer's hooks, which replace opt's; the recorder's chain them
 	}
 	return ob, bf, rec, nil
 }

@@ -45,9 +45,10 @@ func execute(ctx context.Context, in *runInput, lim limits) (out *outcome, err e
 	if err != nil {
 		return nil, fieldErr(paramScenario, err)
 	}
-	rec := newRecorder()
+	log := &replay.NodeLog{}
+	rec := newRecorder(log)
 	g := &guard{ctx: ctx, deadline: time.Now().Add(lim.timeout), timeout: lim.timeout, maxEvents: lim.maxEvents}
-	opt := replay.Options{OnStart: rec.start, AfterStep: rec.afterStep,
+	opt := replay.Options{Log: log, OnStart: rec.start, AfterStep: rec.afterStep,
 		BeforeStep: func(next sim.Time) { g.step(); rec.advance(next) }}
 	defer func() {
 		if p := recover(); p != nil {

@@ -4,8 +4,8 @@ import (
 	"math"
 
 	"github.com/ipamsim/ipamsim/ipam"
-	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/ipam/hist"
+	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -33,29 +33,32 @@ type row struct {
 // every multiple of its interval. It schedules nothing (so the run's engine
 // events are those of `ipamsim run`): before each engine event it writes the
 // rows for the sample times the event is past, as nothing changes between
-// events. It only reads the node — the datastore's counts, not Node.Stats
-// (which advances cooldowns) — so observing a run does not change it.
+// events. It reads the node's event log (replay.NodeLog), not the node, so
+// observing a run does not change it.
 type recorder struct {
-	node     *ipam.Node
+	log      *replay.NodeLog
+	started  bool
 	every    sim.Time
 	nextKeep sim.Time // the next sample time
 	peak     int      // most pods waiting at once since the last row
 	rows     []row
 }
 
-func newRecorder() *recorder { return &recorder{every: sampleBase} }
+// newRecorder returns a recorder that reads log, the run's
+// replay.Options.Log.
+func newRecorder(log *replay.NodeLog) *recorder { return &recorder{log: log, every: sampleBase} }
 
-func (r *recorder) start(n *ipam.Node) { r.node = n }
+func (r *recorder) start(*ipam.Node) { r.started = true }
 
 // afterStep notes the pods waiting after each engine event.
 func (r *recorder) afterStep() {
-	r.peak = max(r.peak, r.node.Waiting())
+	r.peak = max(r.peak, r.log.Waiting())
 }
 
 // advance is called before the engine event at next: the node's state now
 // holds for every sample time before next.
 func (r *recorder) advance(next sim.Time) {
-	if r.node == nil {
+	if !r.started {
 		return
 	}
 	for r.nextKeep < next {
@@ -65,21 +68,15 @@ func (r *recorder) advance(next sim.Time) {
 
 // snapshot is the node's state now, as the row for time at.
 func (r *recorder) snapshot(at sim.Time) row {
-	n := r.node
-	st := n.Stats()
-	c := &n.Counters
-	x := row{at: at, held: st.TotalIPs, assigned: st.AssignedIPs, enis: st.ENIs, waitingPeak: max(r.peak, n.Waiting())}
-	for api := ec2.API(0); api < ec2.NumAPIs; api++ {
-		x.ec2 += c.EC2Requests[api]
-		x.throttled += c.EC2Throttled[api]
-	}
-	return x
+	c := r.log.Counts(at)
+	return row{at: at, held: c.Total, assigned: c.Assigned, enis: c.ENIs, waitingPeak: max(r.peak, c.Waiting),
+		ec2: c.EC2Calls, throttled: c.Throttled}
 }
 
 // keep appends the row for sample time at.
 func (r *recorder) keep(at sim.Time) {
 	r.rows = append(r.rows, r.snapshot(at))
-	r.peak = r.node.Waiting()
+	r.peak = r.log.Waiting()
 	r.nextKeep = at + r.every
 	if len(r.rows) > maxRows {
 		r.compact()

@@ -224,9 +224,10 @@ func TestRecorderMatchesTrajectory(t *testing.T) {
 			node *ipam.Node
 			traj []point
 			at   sim.Time
-			rec  = newRecorder()
+			log  = &replay.NodeLog{}
+			rec  = newRecorder(log)
 		)
-		opt := replay.Options{
+		opt := replay.Options{Log: log,
 			OnStart:    func(n *ipam.Node) { node = n; rec.start(n) },
 			BeforeStep: func(next sim.Time) { rec.advance(next); at = next },
 			AfterStep: func() {

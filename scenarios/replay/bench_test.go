@@ -40,13 +40,13 @@ func churnCSV(n int) []byte {
 	return b.Bytes()
 }
 
-func newNode(b testing.TB, eng *sim.Engine, profile string) *ipam.Node {
+func newNode(b testing.TB, eng *sim.Engine, profile string, events func(ipam.Event)) *ipam.Node {
 	inst, err := catalog.Lookup("m5.large")
 	if err != nil {
 		b.Fatal(err)
 	}
 	p, _ := ec2.ProfileByName(profile)
-	n, _, err := ipam.NewNode(eng, ipam.Config{Name: "n", Instance: inst, Settings: ipam.DefaultSettings(), Profile: p, Seed: 1})
+	n, _, err := ipam.NewNode(eng, ipam.Config{Name: "n", Instance: inst, Settings: ipam.DefaultSettings(), Profile: p, Seed: 1, Events: events})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func BenchmarkReplayChurn(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		eng := sim.NewEngine()
-		node := newNode(b, eng, "default")
+		node := newNode(b, eng, "default", nil)
 		res, err := Run(eng, node, scenarios.NewCSVReader(bytes.NewReader(data), "bench"), Options{Drain: sim.Minute})
 		if err != nil {
 			b.Fatal(err)
@@ -81,8 +81,10 @@ func BenchmarkReplayChurnTimeline(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		eng := sim.NewEngine()
-		node := newNode(b, eng, "default")
-		if _, err := Run(eng, node, scenarios.NewCSVReader(bytes.NewReader(data), "bench"), Options{Drain: sim.Minute, Timeline: io.Discard}); err != nil {
+		log := &NodeLog{}
+		node := newNode(b, eng, "default", log.Add)
+		log.Init(node)
+		if _, err := Run(eng, node, scenarios.NewCSVReader(bytes.NewReader(data), "bench"), Options{Drain: sim.Minute, Timeline: io.Discard, Log: log}); err != nil {
 			b.Fatal(err)
 		}
 	}

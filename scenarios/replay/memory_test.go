@@ -20,7 +20,7 @@ func heapAfterReplay(t *testing.T, n int) uint64 {
 		t.Fatal(err)
 	}
 	eng := sim.NewEngine()
-	node := newNode(t, eng, "default")
+	node := newNode(t, eng, "default", nil)
 	res, err := Run(eng, node, src, Options{Drain: sim.Minute})
 	if err != nil {
 		t.Fatal(err)

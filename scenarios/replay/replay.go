@@ -55,6 +55,12 @@ type Options struct {
 	// the replay starts, so that observers (a live metrics endpoint) can read
 	// the node while the run goes on.
 	OnStart func(node *ipam.Node)
+	// Log, if not nil, is kept from the node's event log: Execute feeds it
+	// (NodeLog.Init, then every event). The timeline is written from it
+	// (Execute makes one when there is none), and observers such as the run
+	// report read it after each step and at each sample. A run made with Run
+	// or Replay on a node built elsewhere must feed it itself.
+	Log *NodeLog
 }
 
 // sampleTicker calls Options.OnSample at a simulated interval, doubled
@@ -160,6 +166,12 @@ func Replay(eng *sim.Engine, target Target, node *ipam.Node, src scenarios.Reade
 	f := &feeder{eng: eng, target: target, node: node, src: src, opt: opt}
 	if opt.Timeline != nil && node == nil {
 		return Result{}, errors.New("replay: a timeline needs a single node")
+	}
+	if opt.Timeline != nil && opt.Log == nil {
+		return Result{}, errors.New("replay: a timeline is written from the node's event log: set Options.Log (Execute does)")
+	}
+	if opt.Log != nil && !opt.Log.inited {
+		return Result{}, errors.New("replay: Options.Log is not fed the node's events (NodeLog.Init; Execute does both)")
 	}
 	if opt.Timeline != nil {
 		f.tl = bufio.NewWriterSize(opt.Timeline, 64<<10)
@@ -326,17 +338,17 @@ func (f *feeder) finishRow() {
 	r := &f.row
 	result := "ok"
 	if r.op == "add" {
-		p := f.node.Pod(string(r.pod))
+		live, running, failed := f.opt.Log.Pod(string(r.pod))
 		switch {
-		case p.Addr.IsValid() && !p.Waited:
+		case live && running && !failed:
 			result = "ok"
-		case p.Addr.IsValid():
+		case live && running:
 			result = "wait"
 		default:
 			result = "fail"
 		}
 	}
-	st := f.node.Stats()
+	c := f.opt.Log.Counts(f.eng.Now())
 	b := f.buf[:0]
 	b = AppendSeconds(b, r.at)
 	b = append(b, ',')
@@ -345,7 +357,7 @@ func (f *feeder) finishRow() {
 	b = append(b, r.pod...)
 	b = append(b, ',')
 	b = append(b, result...)
-	for _, v := range [...]int{st.ENIs, st.TotalPrefixes, st.TotalIPs, st.AssignedIPs} {
+	for _, v := range [...]int{c.ENIs, c.Prefixes, c.Total, c.Assigned} {
 		b = append(b, ',')
 		b = strconv.AppendInt(b, int64(v), 10)
 	}
@@ -414,6 +426,19 @@ func Execute(spec Spec, src scenarios.Reader, opt Options) (*Outcome, error) {
 	eng := sim.NewEngine()
 	cfg := ipam.Config{Name: "node-1", Instance: spec.Instance, Settings: spec.Settings, MaxPods: spec.MaxPods,
 		Order: spec.Order, Profile: spec.Profile, Seed: spec.Seed, Policy: spec.Policy, Events: spec.Events}
+	if opt.Timeline != nil && opt.Log == nil {
+		opt.Log = &NodeLog{}
+	}
+	if log := opt.Log; log != nil {
+		if events := spec.Events; events != nil {
+			cfg.Events = func(e ipam.Event) {
+				log.Add(e)
+				events(e)
+			}
+		} else {
+			cfg.Events = log.Add
+		}
+	}
 	if spec.Subnet.IsValid() {
 		s, err := vpc.NewSubnet(spec.Subnet)
 		if err != nil {
@@ -424,6 +449,9 @@ func Execute(spec Spec, src scenarios.Reader, opt Options) (*Outcome, error) {
 	node, warnings, err := ipam.NewNode(eng, cfg)
 	if err != nil {
 		return nil, &SpecError{err}
+	}
+	if opt.Log != nil {
+		opt.Log.Init(node)
 	}
 	if opt.Drain == 0 {
 		opt.Drain = spec.Drain

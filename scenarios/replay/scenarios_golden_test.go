@@ -27,10 +27,15 @@ func prepare(t *testing.T, s *scenarios.Scenario, variant string) *replay.Setup 
 	return setup
 }
 
-// runScenario replays one run of a shipped single-node scenario.
-func runScenario(t *testing.T, s *scenarios.Scenario, variant string) replay.Summary {
+// runScenario replays one run of a shipped single-node scenario, feeding its
+// event log to d if d is not nil.
+func runScenario(t *testing.T, s *scenarios.Scenario, variant string, d *digest) replay.Summary {
 	t.Helper()
-	out, err := prepare(t, s, variant).Execute(replay.Options{})
+	setup := prepare(t, s, variant)
+	if d != nil {
+		setup.Node.Events = d.add
+	}
+	out, err := setup.Execute(replay.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,16 +130,18 @@ func TestScenariosGolden(t *testing.T) {
 	}
 	produced := map[string]bool{}
 	for _, s := range all {
-		produced[s.Name+".json"] = true
-		for _, v := range s.Variants {
-			produced[s.Name+"."+v.Name+".json"] = true
+		for _, ext := range []string{".json", ".events"} {
+			produced[s.Name+ext] = true
+			for _, v := range s.Variants {
+				produced[s.Name+"."+v.Name+ext] = true
+			}
 		}
 	}
 	// A golden file no run produces is stale: a renamed or removed scenario
 	// or variant.
-	stale, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.json"))
+	stale, _ := filepath.Glob(filepath.Join("testdata", "golden", "*"))
 	for _, path := range stale {
-		if produced[filepath.Base(path)] {
+		if produced[filepath.Base(path)] || filepath.Base(path) == "README.md" {
 			continue
 		}
 		if *update {
@@ -159,8 +166,10 @@ func TestScenariosGolden(t *testing.T) {
 				if run != scenarios.BaseName {
 					variant, file = run, s.Name+"."+run+".json"
 				}
-				sum := runScenario(t, s, variant)
+				d := &digest{}
+				sum := runScenario(t, s, variant, d)
 				sums[run], list[i] = sum, sum
+				golden(t, strings.TrimSuffix(file, ".json")+".events", d.text())
 				// The golden files pin what a run shows, not how many engine
 				// events the model takes to get there.
 				pinned := sum
@@ -185,10 +194,15 @@ func TestScenariosGolden(t *testing.T) {
 	}
 }
 
-// runClusterScenario replays one run of a shipped cluster scenario.
-func runClusterScenario(t *testing.T, s *scenarios.Scenario, variant string) replay.ClusterSummary {
+// runClusterScenario replays one run of a shipped cluster scenario, feeding
+// its event log to d if d is not nil.
+func runClusterScenario(t *testing.T, s *scenarios.Scenario, variant string, d *clusterDigest) replay.ClusterSummary {
 	t.Helper()
-	out, err := prepare(t, s, variant).ExecuteCluster(replay.ClusterOptions{})
+	setup := prepare(t, s, variant)
+	if d != nil {
+		setup.Cluster.Events = d.add
+	}
+	out, err := setup.ExecuteCluster(replay.ClusterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,8 +253,10 @@ func clusterGolden(t *testing.T, s *scenarios.Scenario) {
 		if run != scenarios.BaseName {
 			variant, file = run, s.Name+"."+run+".json"
 		}
-		sum := runClusterScenario(t, s, variant)
+		d := &clusterDigest{}
+		sum := runClusterScenario(t, s, variant, d)
 		sums[run] = sum
+		golden(t, strings.TrimSuffix(file, ".json")+".events", d.text())
 		pinned := sum
 		pinned.EventsProcessed = 0
 		got, err := json.MarshalIndent(pinned, "", "  ")

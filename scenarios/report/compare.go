@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -54,18 +53,17 @@ func (s *Series) Sample(now sim.Time, c State) {
 	s.rows = append(s.rows, row)
 }
 
-// Hook sets opt so that the run feeds s every `every` of simulated time and
-// after every event.
+// Hook sets opt so that the run feeds s from the node's event log
+// (replay.Options.Log, made if opt has none) every `every` of simulated time
+// and after every event. The run must feed opt.Log (replay.Execute does).
 func (s *Series) Hook(opt *replay.Options, every sim.Time) {
-	var node *ipam.Node
-	opt.OnStart = func(n *ipam.Node) { node = n }
-	opt.AfterStep = func() {
-		if node != nil {
-			s.Step(node.Waiting())
-		}
+	if opt.Log == nil {
+		opt.Log = &replay.NodeLog{}
 	}
+	log := opt.Log
+	opt.AfterStep = func() { s.Step(log.Waiting()) }
 	opt.SampleEvery = every
-	opt.OnSample = func(now sim.Time) { s.Sample(now, NodeState(node)) }
+	opt.OnSample = func(now sim.Time) { s.Sample(now, StateOf(log.Counts(now))) }
 	opt.OnCoarsen = s.Thin
 }
 

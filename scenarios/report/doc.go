@@ -6,7 +6,8 @@
 //     ENIs, waiting pods and EC2 calls, the exact instants pods waited and ENIs
 //     came and went, why pods waited (in words), a close-up of the first wait
 //     and the pod-wait CDF. A Recorder is fed a State after every engine event
-//     and at every sample; NodeState reads one off an ipam.Node.
+//     and at every sample, from the node's event log (StateOf a
+//     replay.NodeLog).
 //   - The compare report (Series, Comparison): one workload under several pool
 //     policies, the figures side by side and one small timeline per policy.
 //   - The sweep report (WriteSweep): a sweep's Pareto frontier as a scatter of

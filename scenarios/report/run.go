@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/ipamsim/ipamsim/ipam"
-	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"github.com/ipamsim/ipamsim/ipam/hist"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
@@ -49,20 +48,13 @@ type State struct {
 	Throttled    uint64 // EC2 calls answered RequestLimitExceeded
 }
 
-// NodeState reads n's State. It only reads (the datastore's counts, not
-// Node.Stats, which advances cooldowns), so recording changes nothing.
-func NodeState(n *ipam.Node) State {
-	c := &n.Counters
-	st := n.Stats()
-	s := State{Waiting: n.Waiting(), ENIs: st.ENIs, Held: st.TotalIPs, Assigned: st.AssignedIPs, Cooling: st.CooldownIPs,
-		MaxENIs: n.Limits().MaxENIs, MaxPods: n.MaxPods(),
-		NoIP: c.NoAvailableIP, BeforeReady: c.AddsBeforeReady, ENICreates: c.EC2Requests[ec2.CreateNetworkInterface],
-		ENIsAttached: c.ENIsAttached, ENIsFreed: c.ENIsFreed, AssignCalls: c.EC2Requests[ec2.AssignPrivateIpAddresses]}
-	for api := ec2.API(0); api < ec2.NumAPIs; api++ {
-		s.EC2Calls += c.EC2Requests[api]
-		s.Throttled += c.EC2Throttled[api]
-	}
-	return s
+// StateOf is the State a node's event log gives at an instant
+// (replay.NodeLog): the reports read nothing else of the node.
+func StateOf(c replay.NodeCounts) State {
+	return State{Waiting: c.Waiting, ENIs: c.ENIs, Held: c.Total, Assigned: c.Assigned, Cooling: c.Cooling,
+		MaxENIs: c.MaxENIs, MaxPods: c.MaxPods, NoIP: c.NoIP, BeforeReady: c.BeforeReady, ENICreates: c.ENICreates,
+		ENIsAttached: c.ENIsAttached, ENIsFreed: c.ENIsFreed, AssignCalls: c.AssignCalls, EC2Calls: c.EC2Calls,
+		Throttled: c.Throttled}
 }
 
 // Recorder collects a run's series for the report. Its memory is bounded by
@@ -157,19 +149,23 @@ func NewRecorder(every sim.Time) *Recorder { return &Recorder{every: every} }
 // Start notes the node's state before the run's first event.
 func (r *Recorder) Start(s State) { r.last = s }
 
-// Hook sets opt so that the run feeds r (through NodeState) after every event
-// and every `every` of simulated time, after any callbacks opt already has:
-// for a run with other observers, set theirs first.
+// Hook sets opt so that the run feeds r from the node's event log
+// (replay.Options.Log, made if opt has none) after every event and every
+// `every` of simulated time, after any callbacks opt already has: for a run
+// with other observers, set theirs first. The run must feed opt.Log
+// (replay.Execute does).
 func (r *Recorder) Hook(opt *replay.Options) {
-	var node *ipam.Node
+	if opt.Log == nil {
+		opt.Log = &replay.NodeLog{}
+	}
+	log := opt.Log
 	var now sim.Time
 	onStart, before, after, onSample := opt.OnStart, opt.BeforeStep, opt.AfterStep, opt.OnSample
 	opt.OnStart = func(n *ipam.Node) {
 		if onStart != nil {
 			onStart(n)
 		}
-		node = n
-		r.Start(NodeState(n))
+		r.Start(StateOf(log.Counts(0)))
 	}
 	opt.BeforeStep = func(next sim.Time) {
 		if before != nil {
@@ -181,14 +177,14 @@ func (r *Recorder) Hook(opt *replay.Options) {
 		if after != nil {
 			after()
 		}
-		r.Step(now, NodeState(node))
+		r.Step(now, StateOf(log.Counts(now)))
 	}
 	opt.SampleEvery = r.every
 	opt.OnSample = func(t sim.Time) {
 		if onSample != nil {
 			onSample(t)
 		}
-		r.Sample(t, NodeState(node))
+		r.Sample(t, StateOf(log.Counts(t)))
 	}
 	onCoarsen := opt.OnCoarsen
 	opt.OnCoarsen = func(every sim.Time) {
