@@ -63,14 +63,24 @@ determinism: build
 visual-check: build
 	IPAMSIM=$(BIN) bash ci/visual-check.sh
 
-# bench: engine events/s (sim), trace parsing (scenarios), end-to-end
-# one-node replay events/s with parsing (BenchmarkReplayChurn, target >= 2 M/s),
-# the 1,000-node cluster day (BenchmarkClusterDay, target < 10 s) and a
-# 1,000-point sweep with 1 vs 2 workers (BenchmarkSweepSpeedup).
+# bench: every benchmark of the module (see docs for the figures):
+#   - the engine (sim) and its floor (BenchmarkEngineFloor: the hold model on a
+#     typed 4-ary heap, internal/floor), trace parsing (scenarios), the node
+#     model's helpers (ipam/...);
+#   - end-to-end one-node replay with parsing (BenchmarkReplayChurn: trace
+#     events/s, allocs per trace event and the ratio to the floor measured in
+#     the same run);
+#   - every scenarios subpackage once (the 1,000-point sweep on 1 and 2
+#     workers, BenchmarkSweepSpeedup);
+#   - cluster days at 500, 1,000, 2,500 and 5,000 nodes with the same load per
+#     node (BenchmarkClusterDay: CPU seconds per day and the ratio to 500).
+# About 6 minutes on the 2-core machine, half of it the 5,000-node day.
+BENCH_SUBPACKAGES = $(shell $(GO) list ./scenarios/... | grep -v -e '/scenarios$$' -e '/scenarios/replay$$')
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./sim/ ./scenarios/
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./scenarios/replay/
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./scenarios/sweep/
+	$(GO) test -run '^$$' -bench . -benchmem ./sim/ ./internal/... ./ipam/... ./scenarios/
+	$(GO) test -run '^$$' -bench 'ReplayChurn' -benchmem -benchtime 3x ./scenarios/replay/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x $(BENCH_SUBPACKAGES)
+	$(GO) test -run '^$$' -bench 'ClusterDay' -benchmem -benchtime 1x -timeout 60m ./scenarios/replay/
 
 clean:
 	rm -rf bin

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ipamsim/ipamsim/internal/floor"
 )
 
 // Benchmarks for the two calendars and the engine. Run with
@@ -198,5 +200,31 @@ func BenchmarkEngineCancel(b *testing.B) {
 				cpu.report(b, i)
 			})
 		}
+	}
+}
+
+// BenchmarkEngineFloor is the engine-only floor (internal/floor): the hold
+// model on a plain typed 4-ary heap of (time, sequence) pairs, no engine,
+// at N pending events; issue 16 measures replay against it at N=1k. Each op
+// fires one event. Compare BenchmarkEngineEvents at the same N for what the
+// engine's slots, handlers and cancellation cost on top.
+func BenchmarkEngineFloor(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(sizeName(n), func(b *testing.B) {
+			h := floor.NewHold(n)
+			b.ReportAllocs()
+			i := 0
+			cpu := startCPU()
+			var sink int64
+			for b.Loop() {
+				sink += h.Step(i, 1)
+				i++
+			}
+			cpu.report(b, i)
+			b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "events/s")
+			if h.Len() != n || sink == -1 {
+				b.Fatalf("pending drifted to %d", h.Len())
+			}
+		})
 	}
 }
