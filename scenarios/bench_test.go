@@ -108,3 +108,32 @@ func TestJSONLReaderAllocs(t *testing.T) {
 		t.Errorf("%v allocations per event", allocs)
 	}
 }
+
+// BenchmarkChurnGenerator draws churn events with about 100,000 pods live
+// (290 arrivals/s living 345 s on average: BenchmarkClusterDay's load at
+// 5,000 nodes), where the generator's queue of scheduled deletes is large
+// enough to miss the cache (issue 16).
+func BenchmarkChurnGenerator(b *testing.B) {
+	p := DefaultChurnParams()
+	p.Rate = 290
+	p.MeanLifetime = 345 * sim.Second
+	p.StartPods = 100_000
+	p.Duration = sim.Seconds(1e6)
+	c, err := NewChurn(p, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range 200_000 { // past the start pods, into steady state
+		if _, err := c.Next(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.Next(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/ipamsim/ipamsim/sim"
@@ -107,6 +108,59 @@ func TestGenChurnEnd(t *testing.T) {
 			dist, startDels, p.StartPods, p.Duration, sumResidual/float64(startDels))
 		if dist == LifetimeFixed && startDels != p.StartPods {
 			t.Fatalf("fixed: %d start pods ended, want all", startDels)
+		}
+	}
+}
+
+// TestDelHeapOrderAsEvHeap checks the churn generator's 4-ary delete heap
+// against the binary heap of (time, sequence) it replaced: random pushes
+// (ids in push order, as the generator pushes them) and pops, with many
+// equal times, times before those already popped, and heaps from empty to
+// thousands of entries. Every pop must give the same delete as evHeap's.
+func TestDelHeapOrderAsEvHeap(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for trial := range 200 {
+		var q delHeap
+		var h evHeap
+		now := sim.Time(0)
+		spread := sim.Time(1 + r.Int64N(1_000_000))
+		pushBias := 2 + r.IntN(3) // pushes per pop: 1 in 2 up to 3 in 4
+		var id uint64
+		for step := range 5000 + r.IntN(20000) {
+			if h.len() == 0 || r.IntN(pushBias) != 0 {
+				var at sim.Time
+				switch r.IntN(4) {
+				case 0: // a time already used: the one just popped
+					at = now
+				case 1: // before the deletes already popped
+					at = max(now-sim.Time(r.Int64N(int64(spread))), 0)
+				default:
+					at = now + sim.Time(r.Int64N(int64(spread)))
+				}
+				h.push(at, id)
+				q.push(at, id)
+				id++
+			} else {
+				want := h.pop()
+				if got := q.peek(); got.at != want.at || got.id != want.id {
+					t.Fatalf("trial %d step %d: peek %+v, evHeap's earliest %+v", trial, step, got, want)
+				}
+				if got := q.pop(); got.at != want.at || got.id != want.id {
+					t.Fatalf("trial %d step %d: pop %+v, evHeap's earliest %+v", trial, step, got, want)
+				}
+				now = want.at
+			}
+			if q.len() != h.len() {
+				t.Fatalf("trial %d step %d: len %d, evHeap's %d", trial, step, q.len(), h.len())
+			}
+		}
+		for h.len() > 0 {
+			if got, want := q.pop(), h.pop(); got.at != want.at || got.id != want.id {
+				t.Fatalf("trial %d draining: pop %+v, evHeap's %+v", trial, got, want)
+			}
+		}
+		if q.len() != 0 {
+			t.Fatalf("trial %d: %d left after evHeap drained", trial, q.len())
 		}
 	}
 }
