@@ -275,14 +275,17 @@ func (f *feeder) readNext() error {
 // Fire applies the pending trace event, then reads and schedules the next.
 func (f *feeder) Fire(now sim.Time, _ int64) {
 	f.finishRow()
-	ev := f.ev
+	// The event is read in place, not copied: a copy's address passed to
+	// requestTarget would move it to the heap on every call. readNext
+	// overwrites it, so ev is not used after that.
+	ev := &f.ev
 	var err error
 	switch ev.Op {
 	case scenarios.OpAdd, scenarios.OpRunning: // interim: running replays as an add until the model holds running pods (issue 10 item 4)
 		if nt, ok := f.target.(nodeTarget); ok && ev.PodName != "" {
 			err = nt.addPodNamed(ev.PodName)
 		} else if rt, ok := f.target.(requestTarget); ok {
-			err = rt.addPodRequests(&ev)
+			err = rt.addPodRequests(ev)
 		} else {
 			err = f.target.AddPod(ev.Pod, ev.Node)
 		}
