@@ -82,7 +82,7 @@ func (c *ipamd) pass() (idle bool) {
 		acted = c.decrease()
 		decreased = true
 	}
-	if shouldRemoveExtraENIs(c.set, c.lim, st, freeableENIExists(o.ENIs())) {
+	if shouldRemoveExtraENIs(c.set, c.lim, st, c.lim.PD && freeableENIExists(o.ENIs())) {
 		// tryFreeENI → RemoveUnusedENIFromStore (§2 "Freeing an ENI").
 		if e := o.DeletableENI(); e != nil {
 			if o.Logging() {
@@ -214,7 +214,7 @@ func (c *ipamd) nextTimer() (sim.Time, bool) {
 	if tooHigh(c.set, c.lim.PD, st) && c.hasDecreased {
 		t.add(c.lastDecrease + decreaseInterval + 1)
 	}
-	if shouldRemoveExtraENIs(c.set, c.lim, st, freeableENIExists(o.ENIs())) {
+	if shouldRemoveExtraENIs(c.set, c.lim, st, c.lim.PD && freeableENIExists(o.ENIs())) {
 		for _, e := range o.ENIs() {
 			if !e.Primary && t.now-e.CreatedAt < minENILifetime {
 				t.add(e.CreatedAt + minENILifetime)
@@ -273,7 +273,9 @@ func hasRoomForENI(s Settings, l Limits, enis int) bool {
 }
 
 // freeableENIExists is upstream CheckFreeableENIexists (used in PD, §2): a
-// non-primary ENI without pods.
+// non-primary ENI without pods. Callers evaluate it only in PD (c.lim.PD &&
+// freeableENIExists(...)), the only mode shouldRemoveExtraENIs reads it in:
+// it walks the ENIs, for nothing in secondary-IP mode.
 func freeableENIExists(enis []*ENI) bool {
 	for _, e := range enis {
 		if !e.Primary && e.AssignedCount() == 0 {
