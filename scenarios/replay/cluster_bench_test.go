@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"flag"
 	"fmt"
 	"net/netip"
 	"runtime"
@@ -57,11 +58,17 @@ func clusterDay(b testing.TB, nodes int, hours float64) (ClusterSummary, uint64)
 	return s, s.TraceEvents
 }
 
+// clusterDayHours is the simulated length of BenchmarkClusterDay's days: 24,
+// or less for a quicker comparison of two builds at the same per-node load
+// (go test -bench ClusterDay -args -clusterday.hours=6).
+var clusterDayHours = flag.Float64("clusterday.hours", 24, "simulated hours of BenchmarkClusterDay's days")
+
 // clusterDayNodes are the sizes BenchmarkClusterDay runs, smallest first:
 // the ratio it reports compares each size's CPU time with the smallest's.
 var clusterDayNodes = []int{500, 1000, 2500, 5000}
 
-// BenchmarkClusterDay runs a 24-hour cluster day (clusterDay) at 500, 1,000,
+// BenchmarkClusterDay runs a cluster day (clusterDay: 24 simulated hours, or
+// -clusterday.hours; cpu-s/day is per run of that length) at 500, 1,000,
 // 2,500 and 5,000 nodes with the same load per node, and reports for each
 // the CPU seconds per day (less sensitive than wall time to other work on a
 // shared machine), trace events per CPU second, the heap in use at the end
@@ -80,7 +87,7 @@ func BenchmarkClusterDay(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				runtime.GC()
 				c0 := cpuTime()
-				s, _ = clusterDay(b, nodes, 24)
+				s, _ = clusterDay(b, nodes, *clusterDayHours)
 				cpu += cpuTime() - c0
 			}
 			var ms runtime.MemStats
