@@ -65,8 +65,8 @@ visual-check: build
 
 # bench: every benchmark of the module (see docs for the figures):
 #   - the engine (sim) and its floor (BenchmarkEngineFloor: the hold model on a
-#     typed 4-ary heap, internal/floor), trace parsing (scenarios), the node
-#     model's helpers (ipam/...);
+#     typed 4-ary heap, internal/floor), trace parsing and the churn generator
+#     at 100,000 live pods (scenarios), the node model's helpers (ipam/...);
 #   - end-to-end one-node replay with parsing (BenchmarkReplayChurn: trace
 #     events/s, allocs per trace event and the ratio to the floor measured in
 #     the same run);
