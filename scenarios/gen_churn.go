@@ -220,9 +220,9 @@ func (c *Churn) Next() (Event, error) {
 
 // delHeap is the churn generator's queue of scheduled deletes: a 4-ary
 // min-heap of (time, pod id). Ids are pushed in increasing order, so id
-// breaks ties between equal times in push order, as evHeap's sequence
-// numbers do, and an entry needs no sequence number: 16 bytes, four
-// siblings to a 64-byte cache line. At 5,000 nodes about 100,000 pods are
+// breaks ties between equal times in push order, as the sequence numbers of
+// the binary heap it replaced did (evHeap, now in the tests), and an entry
+// needs no sequence number: 16 bytes, four siblings to a 64-byte cache line. At 5,000 nodes about 100,000 pods are
 // live; a binary heap of 24-byte entries then walks 17 levels per pop, the
 // lower ones from memory (issue 16), this one 9.
 type delHeap struct {
@@ -297,6 +297,10 @@ func (h *delHeap) pop() delEv {
 	}
 	if n > 0 {
 		it[k] = last
+	}
+	// Give memory back after a burst of live pods drains away.
+	if c := cap(h.items); c > 1024 && len(h.items) < c/4 {
+		h.items = append(make([]delEv, 0, c/2), h.items...)
 	}
 	return top
 }

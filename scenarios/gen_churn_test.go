@@ -164,3 +164,19 @@ func TestDelHeapOrderAsEvHeap(t *testing.T) {
 		}
 	}
 }
+
+// TestDelHeapGivesMemoryBack checks that the delete heap's memory follows the
+// pods live, not the most ever live: a burst of 100,000 drained to 10 leaves
+// at most a few thousand entries' room.
+func TestDelHeapGivesMemoryBack(t *testing.T) {
+	var q delHeap
+	for i := range 100_000 {
+		q.push(sim.Time(i%977)*sim.Second, uint64(i))
+	}
+	for q.len() > 10 {
+		q.pop()
+	}
+	if c := cap(q.items); c > 4096 {
+		t.Fatalf("capacity %d entries with %d live", c, q.len())
+	}
+}
