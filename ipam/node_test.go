@@ -497,7 +497,7 @@ func testNodeDecreaseGate(t *testing.T, pol Policy) {
 // TestNodeDecreaseGateGaps: a long churn in warm-IP mode; consecutive
 // decreases are always more than 30 s apart.
 func TestNodeDecreaseGateGaps(t *testing.T) {
-	for _, order := range []AssignOrder{FirstFit, RandomOrder} {
+	for _, order := range []AssignOrder{FirstFit, GoMapOrder} {
 		h := newHarness(t, "m5.xlarge", "zero", func(c *Config) {
 			c.Settings.WarmIPTarget, c.Settings.MinimumIPTarget = 3, 5
 			c.Order = order

@@ -184,7 +184,7 @@ func (c *ipamd) decrease() (acted bool) {
 	if over <= 0 {
 		return false
 	}
-	for _, e := range o.WalkENIs() {
+	for _, e := range o.WalkENIInfos() { // GetENIInfos().ENIs (§2.28)
 		if over <= 0 {
 			break
 		}

@@ -78,7 +78,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.maxPods, "max-pods", 0, "The kubelet's max pods `N` (default: the type's eni-max-pods.txt figure)")
 	fs.StringVar(&o.policy, "policy", "vpc-cni", "Pool policy `NAME`: "+strings.Join(ipam.PolicyNames(), ", "))
 	fs.StringArrayVar(&o.policySets, "policy-set", nil, "Set a policy parameter, `KEY=VALUE` (repeatable; names as the policy's project spells them)")
-	fs.StringVar(&o.assignOrder, "assign-order", "first-fit", "Walk order where upstream ranges over a Go map: first-fit or random")
+	fs.StringVar(&o.assignOrder, "assign-order", "go-map", "Walk order where upstream ranges over a Go map: go-map (Go 1.26's own order, seeded), first-fit (sorted), or random (an alias of go-map)")
 	fs.StringVar(&o.ec2, "ec2", "default", "EC2 latency `PROFILE`: default or zero (instant, never throttled)")
 	fs.Uint64Var(&o.seed, "seed", 1, "Seed `N` for every random choice")
 	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event")

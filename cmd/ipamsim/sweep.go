@@ -70,7 +70,7 @@ func addSweepFlags(fs *pflag.FlagSet, o *sweepOptions) {
 	fs.StringVar(&o.trace, "trace", "", "Sweep the trace in `FILE` (CSV, JSONL or Kubernetes audit log), re-read for every point")
 	fs.StringArrayVar(&o.grid, "grid", nil, "Sweep a VPC CNI setting: `KEY=V1,V2,...` or KEY=LO..HI[:STEP] (repeatable; items mix, e.g. WARM_IP_TARGET=0..4,8)")
 	fs.StringArrayVar(&o.instanceTypes, "instance-types", nil, "Instance `TYPES` to sweep, comma-separated (default: the scenario's, or m5.large; on a cluster, each point's type runs on every group)")
-	fs.StringArrayVar(&o.orders, "orders", nil, "Assign `ORDERS` to sweep, comma-separated: first-fit, random (default first-fit)")
+	fs.StringArrayVar(&o.orders, "orders", nil, "Assign `ORDERS` to sweep, comma-separated: go-map, first-fit (random is an alias of go-map; default go-map)")
 	fs.IntVar(&o.repetitions, "repetitions", 1, "Run every setting combination with `N` seeds")
 	fs.StringArrayVar(&o.sets, "set", nil, "Set a VPC CNI variable for every point, `KEY=VALUE` (repeatable)")
 	fs.StringArrayVar(&o.policies, "policies", nil, "Pool `POLICIES` to sweep, comma-separated: "+strings.Join(ipam.PolicyNames(), ", ")+" (default: vpc-cni, and no output names a policy)")

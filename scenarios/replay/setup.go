@@ -73,7 +73,7 @@ type Overrides struct {
 	// parameters; "": the VPC CNI.
 	Policy        string
 	PolicyParams  map[string]string
-	Order         string   // assign order (ipam.ParseAssignOrder); "": first-fit
+	Order         string   // assign order (ipam.ParseAssignOrder); "": go-map
 	EC2           string   // EC2 profile (ec2.ProfileByName); "": the scenario's, else "default"
 	KubeletJitter *float64 // the kubelet's retry jitter, 0..10; nil: the EC2 profile's
 	Seed          uint64
@@ -151,7 +151,7 @@ func Prepare(req Request) (*Setup, error) {
 		s.TraceName, s.open = req.TraceName, req.Trace
 	}
 
-	order := ipam.FirstFit
+	order := ipam.GoMapOrder // the node as shipped (§3.7)
 	if ov.Order != "" {
 		o, err := ipam.ParseAssignOrder(ov.Order)
 		if err != nil {
