@@ -1103,3 +1103,68 @@ func TestDuplicateAddKeepsPod(t *testing.T) {
 		t.Errorf("after its DEL: %d addresses assigned, want 0", st.AssignedIPs)
 	}
 }
+
+// TestNodeSubnetDiscoveryFallsThrough: upstream createENI tries every
+// eligible subnet, most free addresses first, until CreateNetworkInterface
+// succeeds (§2.20). A PD m5.large in a /28 (no aligned /28 free: its
+// primary gets no prefix) with two cni-tagged subnets: A, a /24 with one
+// address taken in each of its 16 /28s (235 free, none in a free /28), and B,
+// a /26 (59 free; .16/28 and .32/28 whole). The create in A fails
+// (InvalidParameterValue: its primary address but not the prefixes), the one
+// in B succeeds, and the pods get B's addresses.
+func TestNodeSubnetDiscoveryFallsThrough(t *testing.T) {
+	a, b := vpc.MustSubnet("10.1.0.0/24"), vpc.MustSubnet("10.2.0.0/26")
+	for k := 0; k < 16; k++ {
+		a.Take(netip.AddrFrom4([4]byte{10, 1, 0, byte(16*k + 8)}))
+	}
+	if a.Free() != 235 || a.FreeAligned28() != 0 || b.Free() != 59 || b.FreeAligned28() != 2 {
+		t.Fatalf("A free %d (/28s %d), B free %d (/28s %d); want 235 (0), 59 (2)", a.Free(), a.FreeAligned28(), b.Free(), b.FreeAligned28())
+	}
+	h := newHarness(t, "m5.large", "zero", func(c *Config) {
+		c.Subnet = vpc.MustSubnet("10.0.0.0/28")
+		c.ENISubnets = []*vpc.Subnet{a, b}
+		c.Settings.PrefixDelegation = true
+		c.Settings.WarmPrefixTarget = 1
+	})
+	h.add(10, podNames("p", 1, 5)...)
+	h.run(60)
+	for i := 1; i <= 5; i++ {
+		if p := h.n.Pod(fmt.Sprintf("p%d", i)); !running(p) || !b.Prefix().Contains(p.Addr) {
+			t.Errorf("p%d: running %v with %s, want an address in B %s", i, running(p), p.Addr, b.Prefix())
+		}
+	}
+	c := &h.n.Counters
+	if k := (LatencyKey{ec2.CreateNetworkInterface, ec2.InvalidParameterValue}); c.EC2Latency[k] == nil || c.EC2Latency[k].Count != 1 {
+		t.Errorf("want one create refused (in A): %v", c.EC2Latency)
+	}
+	if c.EC2Requests[ec2.CreateNetworkInterface] != 2 || c.EC2Requests[ec2.DescribeSubnets] != 1 || c.ENIsAttached != 2 {
+		t.Errorf("creates %d, describes %d, ENIs attached %d; want 2, 1, 2 (the primary counts)",
+			c.EC2Requests[ec2.CreateNetworkInterface], c.EC2Requests[ec2.DescribeSubnets], c.ENIsAttached)
+	}
+	if a.Free() != 235 {
+		t.Errorf("A free %d after the failed create, want 235 (its primary address given back)", a.Free())
+	}
+}
+
+// TestNodeDescribeSubnetsWithoutDiscovery: with ENABLE_SUBNET_DISCOVERY=false
+// createENI still calls DescribeSubnets (IsSubnetExcluded checks the node's
+// subnet for kubernetes.io/role/cni=0) before each CreateNetworkInterface,
+// and creates in the node's own subnet even when a tagged one has more room.
+func TestNodeDescribeSubnetsWithoutDiscovery(t *testing.T) {
+	tagged := vpc.MustSubnet("10.1.0.0/16")
+	h := newHarness(t, "m5.large", "zero", func(c *Config) {
+		c.Subnet = vpc.MustSubnet("10.0.0.0/24")
+		c.ENISubnets = []*vpc.Subnet{tagged}
+		c.Settings.SubnetDiscovery = false
+	})
+	h.add(10, podNames("p", 1, 12)...)
+	h.run(120)
+	h.expectState("12 pods", 3, 27, 12)
+	c := &h.n.Counters
+	if c.EC2Requests[ec2.CreateNetworkInterface] != 2 || c.EC2Requests[ec2.DescribeSubnets] != 2 {
+		t.Errorf("creates %d, describes %d; want 2 and 2", c.EC2Requests[ec2.CreateNetworkInterface], c.EC2Requests[ec2.DescribeSubnets])
+	}
+	if tagged.Free() != tagged.Size()-5 {
+		t.Errorf("the tagged subnet lent %d addresses with discovery off", tagged.Size()-5-tagged.Free())
+	}
+}
