@@ -162,7 +162,7 @@ func (n *Node) discoveredSubnets() []*vpc.Subnet {
 func (l *loop) waitIMDS(eni ENIID) {
 	n := l.n
 	start := n.eng.Now()
-	visible := start + n.cfg.Profile.IMDSVisible.Draw(n.rngEC2)
+	visible := start + n.cfg.Profile.Latencies.IMDSVisible.Draw(n.rngEC2)
 	backoff := 100 * sim.Millisecond
 	for attempt := 1; ; attempt++ {
 		now := n.eng.Now()

@@ -38,6 +38,7 @@ type sweepOptions struct {
 	repetitions   int
 	sets          []string
 	ec2           string
+	ec2Profile    string
 	seed          uint64
 	drain         time.Duration
 	maxPods       int
@@ -61,7 +62,7 @@ type constraintFlags struct {
 
 // sweepFlagNames are the flags that define a sweep (recommend refuses them
 // with --from).
-var sweepFlagNames = []string{"scenario", "variant", "trace", "grid", "instance-types", "orders", "repetitions", "set", "ec2",
+var sweepFlagNames = []string{"scenario", "variant", "trace", "grid", "instance-types", "orders", "repetitions", "set", "ec2", "ec2-profile",
 	"seed", "drain", "max-pods", "workers", "shard", "shard-count", "out-json", "out-csv", "policies", "policy-set"}
 
 func addSweepFlags(fs *pflag.FlagSet, o *sweepOptions) {
@@ -76,6 +77,7 @@ func addSweepFlags(fs *pflag.FlagSet, o *sweepOptions) {
 	fs.StringArrayVar(&o.policies, "policies", nil, "Pool `POLICIES` to sweep, comma-separated: "+strings.Join(ipam.PolicyNames(), ", ")+" (default: vpc-cni, and no output names a policy)")
 	fs.StringArrayVar(&o.policySets, "policy-set", nil, "Set a parameter of a swept policy, `POLICY.KEY=VALUE` (repeatable; e.g. cilium-eni.pre-allocate=16)")
 	fs.StringVar(&o.ec2, "ec2", "default", "EC2 latency `PROFILE`: default or zero (instant, never throttled)")
+	fs.StringVar(&o.ec2Profile, "ec2-profile", "", "Lay the EC2 latencies of `FILE` (CSV api,p50_ms,p99_ms; ipamsim ec2-profile prints the built-in one) over --ec2's")
 	fs.Uint64Var(&o.seed, "seed", 1, "Sweep seed `N`: each point's seed derives from it and the point's settings")
 	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event")
 	fs.IntVar(&o.maxPods, "max-pods", 0, "The kubelet's max pods `N` (default: each type's eni-max-pods.txt figure)")
@@ -221,7 +223,7 @@ func (o *sweepOptions) build(fs *pflag.FlagSet, stderr io.Writer) (*sweep.Sweep,
 	if err != nil {
 		return nil, err
 	}
-	pl := sweep.Plan{Workload: w.Ref, EC2Profile: o.ec2, Seed: o.seed, Drain: sweep.FormatDrain(sim.Time(o.drain)),
+	pl := sweep.Plan{Workload: w.Ref, EC2Profile: o.ec2, EC2ProfileFile: o.ec2Profile, Seed: o.seed, Drain: sweep.FormatDrain(sim.Time(o.drain)),
 		MaxPods: o.maxPods, BaseSettings: append([]string{}, o.sets...), Grid: *g}
 	for i, kv := range pl.BaseSettings {
 		k, v, _ := ipam.ParseAssignment("--set", kv)
