@@ -977,17 +977,47 @@ func TestNodeKubeletJitter(t *testing.T) {
 		}
 	}
 	h.run(400)
-	// adds: 10 at 100 s, then p10's retries.
+	// adds: 10 at 100 s, then p10's retries. Each is requeued 10 s × (1 +
+	// U[0, 0.5)) later (§3.11) and taken at the sync loop's first 1 s tick
+	// strictly after that (§3.17; ticks at whole seconds of the node's life):
+	// 11 to 15 whole seconds after the previous ADD.
 	if len(adds) < 20 {
 		t.Fatalf("%d ADDs", len(adds))
 	}
 	retries := adds[10:]
 	prev := sec(100)
+	gaps := map[sim.Time]int{}
 	for _, at := range retries {
-		if d := at - prev; d < 10*sim.Second || d >= 15*sim.Second {
-			t.Errorf("retry %v after the previous ADD, want in [10 s, 15 s)", d)
+		if d := at - prev; d < 11*sim.Second || d > 15*sim.Second || d%sim.Second != 0 {
+			t.Errorf("retry %v after the previous ADD, want 11 to 15 whole seconds", d)
 		}
+		gaps[at-prev]++
 		prev = at
+	}
+	if len(gaps) < 3 {
+		t.Errorf("retry gaps %v: the jitter should spread them", gaps)
+	}
+}
+
+// TestNodeNetworkNotReadyRetry: an ADD before ipamd's first start-up ends
+// meets a node whose network is not ready (no CNI config yet): the kubelet
+// requeues the pod after 1 s × (1 + U[0, 0.5)), not 10 s (§3.18), and its
+// sync tick takes it at 2 s; by then ipamd (start-up well under a second
+// with the default latencies) answers it.
+func TestNodeNetworkNotReadyRetry(t *testing.T) {
+	h := newHarness(t, "m5.large", "default", nil)
+	h.add(0, "early")
+	var at []sim.Time
+	last := uint64(0)
+	h.onStep = func() {
+		for ; last < h.n.Counters.AddRequests; last++ {
+			at = append(at, h.eng.Now())
+		}
+	}
+	h.run(30)
+	p := h.n.Pod("early")
+	if c := h.n.Counters; c.AddsBeforeReady != 1 || len(at) != 2 || at[1] != 2*sim.Second || !running(p) {
+		t.Errorf("ADDs at %v (%d before ready), running %v; want at 0 s and 2 s, one before ready, running", at, c.AddsBeforeReady, running(p))
 	}
 }
 

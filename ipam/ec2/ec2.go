@@ -101,6 +101,10 @@ type Profile struct {
 	// (§3: 0.5, i.e. 10–15 s). The zero profile retries exactly 10 s later, as
 	// the oracle rig does.
 	KubeletJitter float64
+	// KubeletSyncTick is the period of the kubelet's sync loop ticker, which
+	// takes requeued pods whose back-off has expired (§3.17: 1 s); zero (the
+	// zero profile) retries a pod the moment its back-off ends.
+	KubeletSyncTick sim.Time
 }
 
 // ProfileNames lists the built-in latency profiles.
@@ -115,7 +119,8 @@ func ProfileByName(name string) (Profile, error) {
 	case "zero":
 		return Profile{Name: "zero", Unlimited: true}, nil
 	case "default", "":
-		return Profile{Name: "default", Latencies: DefaultEC2Latencies(), DetachSettle: 2 * sim.Second, KubeletJitter: 0.5}, nil
+		return Profile{Name: "default", Latencies: DefaultEC2Latencies(), DetachSettle: 2 * sim.Second, KubeletJitter: 0.5,
+			KubeletSyncTick: sim.Second}, nil
 	}
 	return Profile{}, fmt.Errorf("unknown EC2 profile %q (want default or zero)", name)
 }

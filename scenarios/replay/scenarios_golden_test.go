@@ -70,10 +70,12 @@ var scenarioFacts = map[string]func(t *testing.T, sums map[string]replay.Summary
 			check(t, s.PeakENIs == 3, "%s: the node ends up with all 3 ENIs (peak_enis %d)", run, s.PeakENIs)
 		}
 		// The worst wait is the last ENI's, whose IMDS delay has a heavy tail
-		// (§7.14): MINIMUM_IP_TARGET may only tie it.
-		check(t, sums["min-ip"].WaitMaxSeconds <= b.WaitMaxSeconds && sums["min-ip"].WaitP50Seconds < b.WaitP50Seconds,
-			"MINIMUM_IP_TARGET shortens the median wait (%.1fs vs %.1fs) and does not lengthen the worst (%.1fs vs %.1fs)",
-			sums["min-ip"].WaitP50Seconds, b.WaitP50Seconds, sums["min-ip"].WaitMaxSeconds, b.WaitMaxSeconds)
+		// (§7.14), and waits end on the kubelet's 1 s sync ticks (§3.17):
+		// MINIMUM_IP_TARGET may only tie it, but it spares failed ADDs.
+		m := sums["min-ip"]
+		check(t, m.WaitMaxSeconds <= b.WaitMaxSeconds && m.NoIPAddFailures < b.NoIPAddFailures,
+			"MINIMUM_IP_TARGET means fewer failed ADDs (%d vs %d) and no longer a worst wait (%.1fs vs %.1fs)",
+			m.NoIPAddFailures, b.NoIPAddFailures, m.WaitMaxSeconds, b.WaitMaxSeconds)
 		check(t, sums["warm-ip-5"].WaitMaxSeconds > b.WaitMaxSeconds, "growing 5 addresses at a time makes the worst wait longer (%.1fs vs %.1fs)",
 			sums["warm-ip-5"].WaitMaxSeconds, b.WaitMaxSeconds)
 	},
