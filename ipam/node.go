@@ -197,7 +197,7 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 	if n.set.MaxENI >= 1 && n.set.MaxENI < maxENI { // §1 getMaxENI
 		maxENI = n.set.MaxENI
 	}
-	n.lim = Limits{MaxENIs: maxENI, IPv4PerENI: it.IPv4PerENI, PD: n.set.PrefixDelegation}
+	n.lim = Limits{MaxENIs: maxENI, IPv4PerENI: it.IPv4PerENI, PD: n.set.PrefixDelegation, trunk: it.TrunkCompatible()}
 	if n.cfg.MaxPods <= 0 {
 		// §5: the kubelet's max pods from eni-max-pods.txt; with prefix
 		// delegation the max-pods calculator's PD figure with its cap, 110

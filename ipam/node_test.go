@@ -949,6 +949,19 @@ func TestNodePodENIKeepsTrunkSlot(t *testing.T) {
 	h.expectState("POD_ENI", 2, 18, 18)
 }
 
+// TestNodePodENINoTrunkSlotWithoutTrunking: on a type that takes no trunk
+// ENI (t3.medium: no vpc.amazonaws.com/pod-eni, IsTrunkingCompatible false)
+// ENABLE_POD_ENI keeps no slot back (§1.13): 3 ENIs x 5 secondary addresses
+// serve 15 of 16 pods, as without the setting.
+func TestNodePodENINoTrunkSlotWithoutTrunking(t *testing.T) {
+	for _, podENI := range []bool{false, true} {
+		h := newHarness(t, "t3.medium", "zero", func(c *Config) { c.Settings.PodENI = podENI })
+		h.add(10, podNames("p", 1, 16)...)
+		h.run(300)
+		h.expectState(fmt.Sprintf("POD_ENI=%v", podENI), 3, 15, 15)
+	}
+}
+
 // TestNodeDisableProvisioning: DISABLE_NETWORK_RESOURCE_PROVISIONING: no
 // pre-scaling, no growth; pods wait for ever.
 func TestNodeDisableProvisioning(t *testing.T) {

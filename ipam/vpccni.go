@@ -263,10 +263,11 @@ func (c *ipamd) canGrow(enis []*ENI) bool {
 }
 
 // hasRoomForENI is upstream hasRoomForEni (§2 step 2): ENIs below the limit,
-// one slot kept for the trunk ENI with ENABLE_POD_ENI.
+// one slot kept for the trunk ENI with ENABLE_POD_ENI on a type that takes
+// one (IsTrunkingCompatible, §1.13).
 func hasRoomForENI(s Settings, l Limits, enis int) bool {
 	trunk := 0
-	if s.PodENI {
+	if s.PodENI && l.trunk {
 		trunk = 1
 	}
 	return enis < l.MaxENIs-trunk

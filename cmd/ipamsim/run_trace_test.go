@@ -136,3 +136,14 @@ func TestRunDefaultOrderIsGoMap(t *testing.T) {
 		t.Errorf(`--assign-order first-fit: "assign_order": %q`, o)
 	}
 }
+
+// TestRunRefusesMultiNIC: ENABLE_MULTI_NIC=true on a type with two network
+// cards (c6in.32xlarge) would give card 1 its own datastore, which ipamsim
+// does not model (§1.14): refused by name, exit 2, not run as if unset.
+func TestRunRefusesMultiNIC(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"run", "--instance-type", "c6in.32xlarge", "--set", "ENABLE_MULTI_NIC=true"}, nil, &out, &errb)
+	if code != 2 || !strings.Contains(errb.String(), "ENABLE_MULTI_NIC=true is not modelled") || out.Len() != 0 {
+		t.Errorf("exit %d, stderr %q, stdout %d bytes; want 2, ENABLE_MULTI_NIC named as not modelled, nothing written", code, errb.String(), out.Len())
+	}
+}
