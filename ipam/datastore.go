@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 
+	"github.com/ipamsim/ipamsim/ipam/gomap"
 	"github.com/ipamsim/ipamsim/ipam/vpc"
 	"github.com/ipamsim/ipamsim/sim"
 )
@@ -17,37 +18,39 @@ type ENIID int
 func (id ENIID) String() string { return fmt.Sprintf("eni-%08d", int(id)) }
 
 // AssignOrder chooses how the datastore walks ENIs, CIDRs and addresses where
-// upstream ranges over a Go map (docs/model.md §3 "Choosing the IP").
+// upstream ranges over a Go map (docs/model.md §3.7).
 type AssignOrder uint8
 
 const (
 	// FirstFit walks ENIs in attach order (primary first) and CIDRs and
 	// addresses by ascending address: upstream's rules with its map walks
-	// sorted (docs/model.md §3.7).
-	// It is the default (docs/model.md §3.7).
+	// sorted. Deterministic; the order the oracle pins exactly (§3.7, §9.8).
+	// It is the zero value; the commands default to GoMapOrder.
 	FirstFit AssignOrder = iota
-	// RandomOrder emulates Go's map iteration with the seeded RNG: each walk
-	// starts at a random rotation of the sorted order (§3).
-	RandomOrder
+	// GoMapOrder walks as upstream's Go 1.26 maps do (package ipam/gomap,
+	// docs/go-map-order.md), seeded from the node's NODE/mapwalk stream: the
+	// node as shipped (§3.7). "random" is another name for it.
+	GoMapOrder
 )
 
 // String returns the order's flag spelling.
 func (o AssignOrder) String() string {
-	if o == RandomOrder {
-		return "random"
+	if o == GoMapOrder {
+		return "go-map"
 	}
 	return "first-fit"
 }
 
-// ParseAssignOrder parses the --assign-order flag.
+// ParseAssignOrder parses the --assign-order flag: go-map (random is an
+// alias) or first-fit (§3.7).
 func ParseAssignOrder(s string) (AssignOrder, error) {
 	switch s {
 	case "first-fit":
 		return FirstFit, nil
-	case "random":
-		return RandomOrder, nil
+	case "go-map", "random":
+		return GoMapOrder, nil
 	}
-	return 0, fmt.Errorf("unknown assign order %q (want first-fit or random)", s)
+	return 0, fmt.Errorf("unknown assign order %q (want go-map, first-fit, or random, an alias of go-map)", s)
 }
 
 // CIDR is one secondary /32 or one /28 prefix held by an ENI, with the state of
@@ -66,6 +69,11 @@ type CIDR struct {
 	expired  uint16 // bit i: address i unassigned, past cooldown, still recorded
 	gen      uint32 // bumped when the CIDR leaves the datastore
 	coolFrom [16]sim.Time
+	// addrs is upstream's IPAddresses map of a prefix in go-map order: the
+	// addresses assigned, cooling or expired (bit numbers), walked by
+	// getUnusedIP (§3.4). Nil for /32s (one address: no order) and in
+	// first-fit.
+	addrs *gomap.Map[uint8, struct{}]
 }
 
 // IsPrefix reports whether the CIDR is a /28 prefix.
@@ -104,6 +112,9 @@ type ENI struct {
 	assigned int
 	cooling  int
 	free28   int // prefixes with no assigned address
+	// cidrMap is upstream's AvailableIPv4Cidrs in go-map order (§3.3, §2.28);
+	// nil in first-fit.
+	cidrMap *gomap.Map[netip.Prefix, *CIDR]
 }
 
 // CIDRs returns the ENI's CIDRs in address order. The slice must not be modified.
@@ -143,12 +154,15 @@ type datastore struct {
 	order    AssignOrder
 	rng      *rand.Rand
 
-	enis     []*ENI // in attach order, the primary first
-	total    int
-	assigned int
-	cooling  int
-	prefixes int
-	free28   int
+	enis []*ENI // in attach order, the primary first
+	// In go-map order: pool is upstream's eniPool, and infos the fresh copy
+	// GetENIInfos makes of it (docs/go-map-order.md); nil in first-fit.
+	pool, infos *gomap.Map[ENIID, *ENI]
+	total       int
+	assigned    int
+	cooling     int
+	prefixes    int
+	free28      int
 
 	coolQ    []coolEntry
 	coolHead int
@@ -157,8 +171,21 @@ type datastore struct {
 
 // newDatastore returns an empty datastore.
 func newDatastore(pd bool, cooldown sim.Time, order AssignOrder, rng *rand.Rand) *datastore {
-	return &datastore{pd: pd, cooldown: cooldown, order: order, rng: rng}
+	d := &datastore{pd: pd, cooldown: cooldown, order: order, rng: rng}
+	if order == GoMapOrder {
+		// ds NewDataStore: eniPool is made with no size hint (§3.7).
+		d.pool = gomap.New[ENIID, *ENI](rng, eniKey)
+		d.infos = gomap.New[ENIID, *ENI](rng, eniKey)
+	}
+	return d
 }
+
+// eniKey reduces an ENI ID to a map key's bits: injective (gomap's package
+// comment says why any injective reduction walks like upstream's strings).
+func eniKey(id ENIID) uint64 { return uint64(id) }
+
+// addrKey is a prefix's address bit number as a map key.
+func addrKey(b uint8) uint64 { return uint64(b) }
 
 // advance processes cooldown expirations up to now (an address cools while
 // now − unassigned ≤ IP_COOLDOWN_PERIOD; ds inCoolingPeriod).
@@ -232,6 +259,11 @@ func (d *datastore) statsAt(now sim.Time) Stats {
 func (d *datastore) addENI(id ENIID, device int, primary bool, ip netip.Addr, subnet *vpc.Subnet, now sim.Time) *ENI {
 	e := &ENI{ID: id, Device: device, Primary: primary, CreatedAt: now, PrimaryIP: ip, Subnet: subnet}
 	d.enis = append(d.enis, e) // attach order: the primary first (docs/model.md §3.7)
+	if d.pool != nil {
+		// ds AddENI: into eniPool, with an empty AvailableIPv4Cidrs map.
+		e.cidrMap = gomap.New[netip.Prefix, *CIDR](d.rng, gomap.PrefixBits)
+		d.pool.Set(id, e)
+	}
 	return e
 }
 
@@ -240,6 +272,14 @@ func (d *datastore) addCIDR(e *ENI, p netip.Prefix) *CIDR {
 	c := &CIDR{Prefix: p, eni: e, size: 1}
 	if p.Bits() == 28 {
 		c.size = 16
+	}
+	if e.cidrMap != nil {
+		// ds AddIPv4CidrToStore, in the order EC2 lists the CIDRs; a prefix
+		// gets its own (empty) address map.
+		e.cidrMap.Set(p, c)
+		if c.IsPrefix() {
+			c.addrs = gomap.New[uint8, struct{}](d.rng, addrKey)
+		}
 	}
 	i := len(e.cidrs)
 	for i > 0 && p.Addr().Less(e.cidrs[i-1].Prefix.Addr()) {
@@ -296,6 +336,9 @@ func (d *datastore) delCIDR(c *CIDR) error {
 	e := c.eni
 	i := e.index(c)
 	d.dropCIDRCounts(c)
+	if e.cidrMap != nil {
+		e.cidrMap.Delete(c.Prefix)
+	}
 	copy(e.cidrs[i:], e.cidrs[i+1:])
 	e.cidrs[len(e.cidrs)-1] = nil
 	e.cidrs = e.cidrs[:len(e.cidrs)-1]
@@ -331,6 +374,9 @@ func (d *datastore) removeENI(e *ENI) {
 	for _, c := range e.cidrs {
 		d.dropCIDRCounts(c)
 	}
+	if d.pool != nil {
+		d.pool.Delete(e.ID) // ds RemoveUnusedENIFromStore
+	}
 	for i, x := range d.enis {
 		if x == e {
 			copy(d.enis[i:], d.enis[i+1:])
@@ -342,32 +388,19 @@ func (d *datastore) removeENI(e *ENI) {
 	panic("ipam: removing an unknown ENI")
 }
 
-// walk returns the start index of a walk over n items: 0 for first-fit, a
-// random rotation for random order (§3).
-func (d *datastore) walk(n int) int {
-	if d.order == RandomOrder && n > 1 {
-		return d.rng.IntN(n)
-	}
-	return 0
-}
-
-// assignPod gives a pod an address (upstream AssignPodIPv4Address, §3): walk the
-// ENIs, then each ENI's CIDRs of the mode in use, and take the first address
-// getUnusedIP yields. It returns false when no address is free
+// assignPod gives a pod an address (upstream AssignPodIPv4Address, §3.3–§3.4):
+// walk the ENIs, then each ENI's CIDRs of the mode in use, and take the first
+// address getUnusedIP yields. It returns false when no address is free
 // (ErrNoAvailableIPInDataStore).
 func (d *datastore) assignPod() (*CIDR, uint8, bool) {
-	n := len(d.enis)
-	start := d.walk(n)
-	for k := 0; k < n; k++ {
-		e := d.enis[(start+k)%n]
+	if d.pool != nil {
+		return d.assignPodGoMap()
+	}
+	for _, e := range d.enis {
 		if e.freeMask == 0 {
 			continue
 		}
-		i := bits.TrailingZeros64(e.freeMask)
-		if d.order == RandomOrder {
-			i = d.rotatedFirst(e.freeMask, len(e.cidrs))
-		}
-		c := e.cidrs[i]
+		c := e.cidrs[bits.TrailingZeros64(e.freeMask)]
 		b := d.unusedAddr(c)
 		d.assign(c, b)
 		return c, b, true
@@ -375,30 +408,62 @@ func (d *datastore) assignPod() (*CIDR, uint8, bool) {
 	return nil, 0, false
 }
 
-// rotatedFirst returns the first set bit of mask at or after a random start,
-// wrapping around n bits.
-func (d *datastore) rotatedFirst(mask uint64, n int) int {
-	s := d.rng.IntN(n)
-	if hi := mask >> s; hi != 0 {
-		return s + bits.TrailingZeros64(hi)
+// assignPodGoMap is assignPod in go-map order: the walks of eniPool and of
+// each ENI's AvailableIPv4Cidrs as Go 1.26 makes them (§3.7). An ENI with
+// nothing assignable is passed over without walking its CIDRs: that walk
+// could pick nothing, and leaving out a walk whose result does not depend on
+// its order changes no distribution (docs/go-map-order.md "Independence").
+func (d *datastore) assignPodGoMap() (*CIDR, uint8, bool) {
+	enis := d.pool.Iter()
+	for {
+		_, e, ok := enis.Next()
+		if !ok {
+			return nil, 0, false
+		}
+		if e.freeMask == 0 {
+			continue
+		}
+		cidrs := e.cidrMap.Iter()
+		for {
+			_, c, ok := cidrs.Next()
+			if !ok {
+				break
+			}
+			if d.counts(c) && c.assignable() {
+				b := d.unusedAddr(c)
+				d.assign(c, b)
+				return c, b, true
+			}
+		}
 	}
-	return bits.TrailingZeros64(mask)
 }
 
-// unusedAddr is upstream getUnusedIP (§3): reuse an expired address (and forget
-// all expired ones), else the lowest address never used.
+// unusedAddr is upstream getUnusedIP (§3.4): reuse an expired address (the
+// first in the walk of the CIDR's address map) and forget all expired ones,
+// else the lowest address not in the map.
 func (d *datastore) unusedAddr(c *CIDR) uint8 {
-	if c.expired != 0 {
-		var b int
-		if d.order == RandomOrder {
-			b = d.rotatedFirst(uint64(c.expired), int(c.size))
-		} else {
-			b = bits.TrailingZeros16(c.expired)
-		}
-		c.expired = 0
-		return uint8(b)
+	if c.expired == 0 {
+		return uint8(bits.TrailingZeros16(c.full() &^ (c.assigned | c.cooling)))
 	}
-	return uint8(bits.TrailingZeros16(c.full() &^ (c.assigned | c.cooling)))
+	b := bits.TrailingZeros16(c.expired)
+	if c.addrs != nil {
+		b = -1
+		it := c.addrs.Iter()
+		for {
+			k, _, ok := it.Next()
+			if !ok {
+				break
+			}
+			if c.expired&(1<<k) != 0 {
+				if b < 0 {
+					b = int(k)
+				}
+				c.addrs.Delete(k)
+			}
+		}
+	}
+	c.expired = 0
+	return uint8(b)
 }
 
 func (d *datastore) assign(c *CIDR, b uint8) {
@@ -409,6 +474,9 @@ func (d *datastore) assign(c *CIDR, b uint8) {
 	}
 	c.assigned |= 1 << b
 	c.expired &^= 1 << b
+	if c.addrs != nil {
+		c.addrs.Set(b, struct{}{}) // AssignPodIPv4Address: IPAddresses[addr] = …
+	}
 	e.assigned++
 	d.assigned++
 	d.updateFree(c)
@@ -437,26 +505,50 @@ func (d *datastore) unassignPod(c *CIDR, b uint8, now sim.Time) {
 	d.updateFree(c)
 }
 
-// walkOrder returns the ENIs in walk order: attach order, or a random
-// rotation of it (§3).
+// walkOrder returns the ENIs as a walk of eniPool visits them (ds
+// GetAllocatableENIs, §2.18): attach order in first-fit.
 func (d *datastore) walkOrder() []*ENI {
-	n := len(d.enis)
-	start := d.walk(n)
-	out := make([]*ENI, 0, n)
-	for k := 0; k < n; k++ {
-		out = append(out, d.enis[(start+k)%n])
+	if d.pool == nil {
+		return append([]*ENI(nil), d.enis...)
+	}
+	out := make([]*ENI, 0, d.pool.Len())
+	for _, e := range d.pool.All() {
+		out = append(out, e)
+	}
+	return out
+}
+
+// infosOrder returns the ENIs as ipamd's walk of GetENIInfos().ENIs visits
+// them (tryUnassignCidrsFromAll, §2.28): in go-map order a fresh map of
+// len(eniPool) entries filled by a walk of eniPool, then walked itself.
+func (d *datastore) infosOrder() []*ENI {
+	if d.pool == nil {
+		return append([]*ENI(nil), d.enis...)
+	}
+	d.infos.Reset(d.pool.Len())
+	for id, e := range d.pool.All() {
+		d.infos.Set(id, e)
+	}
+	out := make([]*ENI, 0, d.infos.Len())
+	for _, e := range d.infos.All() {
+		out = append(out, e)
 	}
 	return out
 }
 
 // freeableCIDRs returns, in walk order, an ENI's CIDRs that no pod holds
-// (upstream FindFreeableCidrs; cooling addresses do not count as held).
+// (upstream FindFreeableCidrs, §2.28; cooling addresses do not count as held).
 func (d *datastore) freeableCIDRs(e *ENI) []*CIDR {
 	var out []*CIDR
-	n := len(e.cidrs)
-	start := d.walk(n)
-	for k := 0; k < n; k++ {
-		c := e.cidrs[(start+k)%n]
+	if e.cidrMap == nil {
+		for _, c := range e.cidrs {
+			if c.assigned == 0 {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	for _, c := range e.cidrMap.All() {
 		if c.assigned == 0 {
 			out = append(out, c)
 		}
@@ -465,25 +557,37 @@ func (d *datastore) freeableCIDRs(e *ENI) []*CIDR {
 }
 
 // deletableENI returns the first ENI, in walk order, that upstream's
-// getDeletableENI would free (§2 "Freeing an ENI"), or nil.
+// getDeletableENI would free (§2.25), or nil.
 func (d *datastore) deletableENI(warmIP, minIP, warmPrefix int, now sim.Time) *ENI {
-	n := len(d.enis)
-	start := d.walk(n)
-	for k := 0; k < n; k++ {
-		e := d.enis[(start+k)%n]
-		switch {
-		case e.Primary,
-			now-e.CreatedAt < minENILifetime,
-			e.cooling > 0,
-			e.assigned > 0,
-			warmIP != 0 && d.requiredForWarmIP(warmIP, e),
-			minIP != 0 && d.requiredForMinIP(minIP, e),
-			d.pd && warmPrefix != 0 && d.free28-e.free28 < warmPrefix:
-			continue
+	if d.pool == nil {
+		for _, e := range d.enis {
+			if d.deletable(e, warmIP, minIP, warmPrefix, now) {
+				return e
+			}
 		}
-		return e
+		return nil
+	}
+	for _, e := range d.pool.All() {
+		if d.deletable(e, warmIP, minIP, warmPrefix, now) {
+			return e
+		}
 	}
 	return nil
+}
+
+// deletable is getDeletableENI's test of one ENI (§2.25).
+func (d *datastore) deletable(e *ENI, warmIP, minIP, warmPrefix int, now sim.Time) bool {
+	switch {
+	case e.Primary,
+		now-e.CreatedAt < minENILifetime,
+		e.cooling > 0,
+		e.assigned > 0,
+		warmIP != 0 && d.requiredForWarmIP(warmIP, e),
+		minIP != 0 && d.requiredForMinIP(minIP, e),
+		d.pd && warmPrefix != 0 && d.free28-e.free28 < warmPrefix:
+		return false
+	}
+	return true
 }
 
 // minENILifetime is upstream minENILifeTime (§2).

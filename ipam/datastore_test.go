@@ -2,6 +2,7 @@ package ipam
 
 import (
 	"fmt"
+	"math"
 	"math/bits"
 	"math/rand/v2"
 	"net/netip"
@@ -584,13 +585,13 @@ func TestDatastoreFreeableCIDRsAndRemoveENI(t *testing.T) {
 	}
 }
 
-// TestDatastoreRandomOrderPicksAssignable drives a random-order datastore with
+// TestDatastoreGoMapOrderPicksAssignable drives a random-order datastore with
 // random assignments and releases and checks against a reference that only
 // assignable addresses are ever handed out, and that the counters hold.
-func TestDatastoreRandomOrderPicksAssignable(t *testing.T) {
+func TestDatastoreGoMapOrderPicksAssignable(t *testing.T) {
 	for _, pd := range []bool{false, true} {
 		for seed := uint64(1); seed <= 4; seed++ {
-			d := newDatastore(pd, 10*sim.Second, RandomOrder, rand.New(rand.NewPCG(seed, 1)))
+			d := newDatastore(pd, 10*sim.Second, GoMapOrder, rand.New(rand.NewPCG(seed, 1)))
 			rng := rand.New(rand.NewPCG(seed, 2))
 			type st struct {
 				assigned bool
@@ -664,13 +665,121 @@ func TestDatastoreRandomOrderPicksAssignable(t *testing.T) {
 }
 
 func TestParseAssignOrder(t *testing.T) {
-	for _, s := range []string{"first-fit", "random"} {
+	for s, want := range map[string]string{"first-fit": "first-fit", "go-map": "go-map", "random": "go-map"} {
 		o, err := ParseAssignOrder(s)
-		if err != nil || o.String() != s {
-			t.Errorf("ParseAssignOrder(%q) = %v, %v", s, o, err)
+		if err != nil || o.String() != want {
+			t.Errorf("ParseAssignOrder(%q) = %v, %v; want %s", s, o, err, want)
 		}
 	}
 	if _, err := ParseAssignOrder("fifo"); err == nil {
 		t.Error("ParseAssignOrder(fifo): no error")
 	}
+}
+
+// threeENIs is a go-map datastore (seed s) with the primary and two more ENIs
+// attached in that order, none freed, each with one /32, all 60 s old: the
+// history docs/go-map-order.md works its figures out for (eniPool's group
+// holds them in slots 0, 1, 2; slots 3–7 empty).
+func threeENIs(s uint64) (*datastore, [3]*ENI) {
+	d := newDatastore(false, cool30, GoMapOrder, rand.New(rand.NewPCG(s, 11)))
+	var es [3]*ENI
+	for i := range es {
+		es[i] = d.addENI(ENIID(i+1), i, i == 0, netip.AddrFrom4([4]byte{10, 0, byte(i), 4}), nil, 0)
+		addSIP(d, es[i], netip.AddrFrom4([4]byte{10, 0, byte(i), 5}).String())
+	}
+	d.advance(minENILifetime)
+	return d, es
+}
+
+// within fails t unless hits/n is within 4 standard deviations of p.
+func within(t *testing.T, what string, hits, n int, p float64) {
+	t.Helper()
+	got := float64(hits) / float64(n)
+	sd := math.Sqrt(p * (1 - p) / float64(n))
+	if math.Abs(got-p) > 4*sd {
+		t.Errorf("%s: %.4f of %d, want %.4f ± %.4f", what, got, n, p, 4*sd)
+	} else {
+		t.Logf("%s: %.4f of %d (exact %.4f)", what, got, n, p)
+	}
+}
+
+// TestDatastoreGoMapFigures checks the datastore's go-map walks against the
+// probabilities docs/go-map-order.md works out from Go 1.26's small-map
+// layout (one group of 8 slots, a walk starting at a uniform slot):
+// getDeletableENI picks the first non-primary ENI 7/8 of the time;
+// tryUnassignCidrsFromAll's walk of the GetENIInfos copy starts at the first
+// ENI 38/64 of the time; a pod's walk over eniPool starts at the primary
+// 6/8 of the time (offsets 0 and 3–7); the first-fit order always does all
+// three.
+func TestDatastoreGoMapFigures(t *testing.T) {
+	const n = 20000
+	var del2, infos1, assign1 int
+	for s := uint64(1); s <= n; s++ {
+		d, es := threeENIs(s)
+		if d.deletableENI(0, 0, 0, d.now) == es[1] {
+			del2++
+		}
+		if d.infosOrder()[0] == es[0] {
+			infos1++
+		}
+		if c, _, ok := d.assignPod(); ok && c.eni == es[0] {
+			assign1++
+		}
+	}
+	within(t, "getDeletableENI picks ENI 2", del2, n, 7.0/8)
+	within(t, "GetENIInfos walk starts at ENI 1", infos1, n, 38.0/64)
+	within(t, "a pod's address comes from ENI 1", assign1, n, 6.0/8)
+
+	f := newDS(false, FirstFit)
+	var es [3]*ENI
+	for i := range es {
+		es[i] = f.addENI(ENIID(i+1), i, i == 0, netip.AddrFrom4([4]byte{10, 0, byte(i), 4}), nil, 0)
+		addSIP(f, es[i], netip.AddrFrom4([4]byte{10, 0, byte(i), 5}).String())
+	}
+	f.advance(minENILifetime)
+	if f.deletableENI(0, 0, 0, f.now) != es[1] || f.infosOrder()[0] != es[0] {
+		t.Error("first-fit: want ENI 2 freed and the release walk to start at ENI 1")
+	}
+	if c, _, _ := f.assignPod(); c.eni != es[0] {
+		t.Error("first-fit: want the primary's address")
+	}
+}
+
+// TestDatastoreGoMapReuse checks getUnusedIP's walk of a prefix's address
+// map (§3.4): addresses .0, .1, .2 are assigned in that order (slots 0, 1,
+// 2 of the map's group), released and left to expire; the next pod reuses
+// the first expired address the walk meets — .0 for offsets 0 and 3–7 (6/8),
+// .1 and .2 for one offset each (1/8) — and the others are forgotten, so the
+// pod after it takes the lowest address not in the map, .1 or .0.
+func TestDatastoreGoMapReuse(t *testing.T) {
+	const n = 16000
+	var first [3]int
+	for s := uint64(1); s <= n; s++ {
+		d := newDatastore(true, cool30, GoMapOrder, rand.New(rand.NewPCG(s, 5)))
+		e := d.addENI(1, 0, true, addr("10.0.0.4"), nil, 0)
+		c := d.addCIDR(e, netip.MustParsePrefix("10.0.0.16/28"))
+		for i := 0; i < 3; i++ {
+			if _, b, _ := d.assignPod(); b != uint8(i) {
+				t.Fatalf("seed %d: pod %d got bit %d, want %d (lowest never used)", s, i, b, i)
+			}
+		}
+		for i := uint8(0); i < 3; i++ {
+			d.unassignPod(c, i, 0)
+		}
+		d.advance(cool30 + 1)
+		_, b, _ := d.assignPod()
+		first[b]++
+		_, b2, _ := d.assignPod()
+		if want := uint8(0); b == 0 {
+			want = 1
+			if b2 != want {
+				t.Fatalf("seed %d: after reusing .0 the next pod got bit %d, want 1", s, b2)
+			}
+		} else if b2 != want {
+			t.Fatalf("seed %d: after reusing bit %d the next pod got bit %d, want 0", s, b, b2)
+		}
+	}
+	within(t, "reuses .0", first[0], n, 6.0/8)
+	within(t, "reuses .1", first[1], n, 1.0/8)
+	within(t, "reuses .2", first[2], n, 1.0/8)
 }

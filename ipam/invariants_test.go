@@ -397,7 +397,7 @@ func TestInvariantsRandomised(t *testing.T) {
 		seeds, dur = seeds[:1], sim.Hour
 	}
 	for _, tc := range invCases {
-		for _, order := range []AssignOrder{FirstFit, RandomOrder} {
+		for _, order := range []AssignOrder{FirstFit, GoMapOrder} {
 			for _, profile := range []string{"zero", "default"} {
 				t.Run(fmt.Sprintf("%s/%v/%s", tc.name, order, profile), func(t *testing.T) {
 					t.Parallel()
@@ -490,7 +490,7 @@ func observedRun(t *testing.T, tc invCase, order AssignOrder, profile string, se
 // TestSkipAheadEquivalence: the loop's skip-ahead (Controller.NextTimer, NeedsPass)
 // must not change anything observable: the same run with a policy that
 // ticks every 5 s gives the same counts and EC2 calls at the same instants.
-// First-fit only: in random order an idle pass still draws from the map-walk
+// First-fit only: in go-map order an idle pass still draws from the map-walk
 // random stream.
 func TestSkipAheadEquivalence(t *testing.T) {
 	dur := 2 * sim.Hour

@@ -47,7 +47,8 @@ type Config struct {
 	// Policy manages the pool; nil is the AWS VPC CNI's ipamd.
 	Policy Policy
 	// KubeletBackoff sets the kubelet's retry of a failed ADD: backoff·(1 +
-	// U[0, Profile.KubeletJitter)) later (§3: 10 s). Zero means 10 s.
+	// U[0, Profile.KubeletJitter)) later (§3.11: 10 s), at the next sync tick
+	// (§3.17). Zero means 10 s.
 	KubeletBackoff sim.Time
 	// Events, if not nil, receives every event of the node as it happens
 	// (the event log, Event). Nil turns the log off at no cost.
@@ -116,6 +117,7 @@ type Node struct {
 	pods   podTable
 
 	rngEC2, rngKubelet *rand.Rand
+	kubeletStart       sim.Time // the phase of the kubelet's 1 s sync ticker (§3.17)
 
 	ready       bool
 	nextENIID   ENIID
@@ -195,7 +197,7 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 	if n.set.MaxENI >= 1 && n.set.MaxENI < maxENI { // §1 getMaxENI
 		maxENI = n.set.MaxENI
 	}
-	n.lim = Limits{MaxENIs: maxENI, IPv4PerENI: it.IPv4PerENI, PD: n.set.PrefixDelegation}
+	n.lim = Limits{MaxENIs: maxENI, IPv4PerENI: it.IPv4PerENI, PD: n.set.PrefixDelegation, trunk: it.TrunkCompatible()}
 	if n.cfg.MaxPods <= 0 {
 		// §5: the kubelet's max pods from eni-max-pods.txt; with prefix
 		// delegation the max-pods calculator's PD figure with its cap, 110
@@ -222,6 +224,7 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 	}
 	n.rngEC2 = sim.NewRand(cfg.Seed, cfg.Name+"/ec2")
 	n.rngKubelet = sim.NewRand(cfg.Seed, cfg.Name+"/kubelet")
+	n.kubeletStart = eng.Now()
 	n.ds = newDatastore(n.lim.PD, n.set.IPCooldown, cfg.Order, sim.NewRand(cfg.Seed, cfg.Name+"/mapwalk"))
 	n.devices = make([]bool, maxENI)
 	if it.MaxENIs > maxENI {

@@ -71,19 +71,12 @@ func (l *loop) assignIPs(e *ENI, count int) ec2.ErrCode {
 // setupENI; §2 step 2, §7). If the attach fails, the ENI is deleted (§7).
 func (l *loop) allocENI(count int) ec2.ErrCode {
 	n := l.n
-	subnet := n.eniSubnetChoice()
-	code := ec2.OK
-	if n.set.SubnetDiscovery {
-		code = l.ec2(&ec2Request{api: ec2.DescribeSubnets})
-	}
-	create := ec2Request{api: ec2.CreateNetworkInterface, subnet: subnet, count: count}
-	if code == ec2.OK {
-		code = l.ec2(&create)
-	}
+	create, code := l.createENI(count)
 	if code != ec2.OK {
 		n.ipamdErr("increaseIPPoolAllocENI")
 		return code
 	}
+	subnet := create.subnet
 	primary := n.eniAddrs[create.eni][0].Addr()
 	if n.cfg.Events != nil {
 		n.emit(Event{Kind: EvENICreated, ENI: create.eni, Subnet: subnet.Prefix(), Addr: primary, CIDRs: create.cidrs})
@@ -111,22 +104,56 @@ func (l *loop) allocENI(count int) ec2.ErrCode {
 	return ec2.OK
 }
 
-// eniSubnetChoice is the subnet a new ENI is created in (§1): the ENIConfig
-// subnet under custom networking; with subnet discovery, the candidate with the
-// most free addresses (the node's subnet first on ties); else the node's subnet.
-func (n *Node) eniSubnetChoice() *vpc.Subnet {
-	if n.set.CustomNetworking {
-		return n.cfg.PodSubnet
+// createENI is upstream createENI (§2.20, §7.1): under custom networking one
+// CreateNetworkInterface in the ENIConfig subnet. Otherwise a DescribeSubnets
+// (GetVpcSubnets, also made with subnet discovery off, by IsSubnetExcluded);
+// with discovery on, CreateNetworkInterface in each candidate subnet in
+// descending free-address order until one succeeds, and if DescribeSubnets
+// failed, a second DescribeSubnets (IsSubnetExcluded) and then the node's own
+// subnet, or nothing if that one failed too. It returns the request that
+// created the ENI, or the last error.
+func (l *loop) createENI(count int) (*ec2Request, ec2.ErrCode) {
+	n := l.n
+	try := func(s *vpc.Subnet) (*ec2Request, ec2.ErrCode) {
+		r := &ec2Request{api: ec2.CreateNetworkInterface, subnet: s, count: count}
+		return r, l.ec2(r)
 	}
-	best := n.subnet
-	if n.set.SubnetDiscovery {
-		for _, s := range n.cfg.ENISubnets {
-			if s.Free() > best.Free() {
-				best = s
-			}
+	if n.set.CustomNetworking {
+		return try(n.cfg.PodSubnet)
+	}
+	describe := l.ec2(&ec2Request{api: ec2.DescribeSubnets})
+	if !n.set.SubnetDiscovery {
+		// IsSubnetExcluded: a failed describe is only logged; the node's
+		// subnet is never tagged kubernetes.io/role/cni=0 in the model.
+		return try(n.subnet)
+	}
+	if describe != ec2.OK {
+		// Fallback to the primary subnet, after IsSubnetExcluded's own
+		// GetVpcSubnets, whose failure ends the attempt.
+		if code := l.ec2(&ec2Request{api: ec2.DescribeSubnets}); code != ec2.OK {
+			return nil, code
+		}
+		return try(n.subnet)
+	}
+	var r *ec2Request
+	code := ec2.OK
+	for _, s := range n.discoveredSubnets() {
+		if r, code = try(s); code == ec2.OK {
+			return r, code
 		}
 	}
-	return best
+	return nil, code
+}
+
+// discoveredSubnets are the subnets subnet discovery may create an ENI in
+// (§1.12), most free addresses first (GetVpcSubnets' stable sort): the node's
+// own subnet and the kubernetes.io/role/cni-tagged ones. *Model choice:*
+// DescribeSubnets lists the node's subnet first, then the tagged ones in the
+// order configured, so the node's own subnet wins ties.
+func (n *Node) discoveredSubnets() []*vpc.Subnet {
+	out := append([]*vpc.Subnet{n.subnet}, n.cfg.ENISubnets...)
+	slices.SortStableFunc(out, func(a, b *vpc.Subnet) int { return b.Free() - a.Free() })
+	return out
 }
 
 // waitIMDS polls instance metadata until the new ENI and its addresses show:
@@ -135,7 +162,7 @@ func (n *Node) eniSubnetChoice() *vpc.Subnet {
 func (l *loop) waitIMDS(eni ENIID) {
 	n := l.n
 	start := n.eng.Now()
-	visible := start + n.cfg.Profile.IMDSVisible.Draw(n.rngEC2)
+	visible := start + n.cfg.Profile.Latencies.IMDSVisible.Draw(n.rngEC2)
 	backoff := 100 * sim.Millisecond
 	for attempt := 1; ; attempt++ {
 		now := n.eng.Now()

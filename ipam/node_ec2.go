@@ -38,9 +38,9 @@ func (l *loop) ec2(r *ec2Request) ec2.ErrCode {
 		started := n.eng.Now()
 		answered := n.acct.Take(r.api, started)
 		if answered {
-			l.wait(p.Latency[r.api].Draw(n.rngEC2))
+			l.wait(p.Latencies.Call[r.api].Draw(n.rngEC2))
 		} else {
-			l.wait(p.Throttled.Draw(n.rngEC2))
+			l.wait(p.Latencies.Throttled.Draw(n.rngEC2))
 		}
 		code := ec2.RequestLimitExceeded
 		if answered {

@@ -40,6 +40,9 @@ func (l *loop) ENIs() []*ENI { return l.n.ds.enis }
 // WalkENIs implements Ops.
 func (l *loop) WalkENIs() []*ENI { return l.n.ds.walkOrder() }
 
+// WalkENIInfos implements Ops.
+func (l *loop) WalkENIInfos() []*ENI { return l.n.ds.infosOrder() }
+
 // FreeableCIDRs implements Ops.
 func (l *loop) FreeableCIDRs(e *ENI) []*CIDR { return l.n.ds.freeableCIDRs(e) }
 

@@ -149,12 +149,7 @@ func (n *Node) tryAssign(i int32) {
 		n.Counters.AddsBeforeReady++
 	}
 	p.failed = true
-	// §3: the kubelet requeues the pod after 10 s with jitter 0.5 (none in the
-	// zero profile).
-	d := n.cfg.KubeletBackoff
-	if j := n.cfg.Profile.KubeletJitter; j > 0 {
-		d = sim.Jitter(n.rngKubelet, d, j)
-	}
+	d := n.kubeletRetry()
 	p.retry = n.eng.After(d, n, evPodRetry|int64(i)<<8)
 	if n.cfg.Events != nil {
 		why := "no-address"
@@ -163,6 +158,28 @@ func (n *Node) tryAssign(i int32) {
 		}
 		n.emit(Event{Kind: EvAdd, Pod: p.name, Detail: why, Delay: d})
 	}
+}
+
+// kubeletRetry is how long after a failed sandbox creation the kubelet tries
+// again. Its pod worker requeues the pod after 10 s (§3.11), or after 1 s
+// while the network is not ready, before ipamd's first start-up ends (§3.18:
+// aws-node writes the CNI config only then), jittered by up to half (§3.12;
+// none in the zero profile); the sync loop's 1 s ticker takes it from the
+// queue at its first tick after that (§3.17; no ticker in the zero profile).
+func (n *Node) kubeletRetry() sim.Time {
+	d := n.cfg.KubeletBackoff
+	if !n.ready {
+		d = sim.Second // backOffOnTransientErrorPeriod
+	}
+	if j := n.cfg.Profile.KubeletJitter; j > 0 {
+		d = sim.Jitter(n.rngKubelet, d, j)
+	}
+	if tick := n.cfg.Profile.KubeletSyncTick; tick > 0 {
+		now := n.eng.Now()
+		due := now + d - n.kubeletStart // GetWork takes items due strictly before the tick
+		d = n.kubeletStart + (due/tick+1)*tick - now
+	}
+	return d
 }
 
 func (n *Node) podRetry(i int32) {

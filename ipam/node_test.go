@@ -497,7 +497,7 @@ func testNodeDecreaseGate(t *testing.T, pol Policy) {
 // TestNodeDecreaseGateGaps: a long churn in warm-IP mode; consecutive
 // decreases are always more than 30 s apart.
 func TestNodeDecreaseGateGaps(t *testing.T) {
-	for _, order := range []AssignOrder{FirstFit, RandomOrder} {
+	for _, order := range []AssignOrder{FirstFit, GoMapOrder} {
 		h := newHarness(t, "m5.xlarge", "zero", func(c *Config) {
 			c.Settings.WarmIPTarget, c.Settings.MinimumIPTarget = 3, 5
 			c.Order = order
@@ -949,6 +949,19 @@ func TestNodePodENIKeepsTrunkSlot(t *testing.T) {
 	h.expectState("POD_ENI", 2, 18, 18)
 }
 
+// TestNodePodENINoTrunkSlotWithoutTrunking: on a type that takes no trunk
+// ENI (t3.medium: no vpc.amazonaws.com/pod-eni, IsTrunkingCompatible false)
+// ENABLE_POD_ENI keeps no slot back (§1.13): 3 ENIs x 5 secondary addresses
+// serve 15 of 16 pods, as without the setting.
+func TestNodePodENINoTrunkSlotWithoutTrunking(t *testing.T) {
+	for _, podENI := range []bool{false, true} {
+		h := newHarness(t, "t3.medium", "zero", func(c *Config) { c.Settings.PodENI = podENI })
+		h.add(10, podNames("p", 1, 16)...)
+		h.run(300)
+		h.expectState(fmt.Sprintf("POD_ENI=%v", podENI), 3, 15, 15)
+	}
+}
+
 // TestNodeDisableProvisioning: DISABLE_NETWORK_RESOURCE_PROVISIONING: no
 // pre-scaling, no growth; pods wait for ever.
 func TestNodeDisableProvisioning(t *testing.T) {
@@ -977,17 +990,47 @@ func TestNodeKubeletJitter(t *testing.T) {
 		}
 	}
 	h.run(400)
-	// adds: 10 at 100 s, then p10's retries.
+	// adds: 10 at 100 s, then p10's retries. Each is requeued 10 s × (1 +
+	// U[0, 0.5)) later (§3.11) and taken at the sync loop's first 1 s tick
+	// strictly after that (§3.17; ticks at whole seconds of the node's life):
+	// 11 to 15 whole seconds after the previous ADD.
 	if len(adds) < 20 {
 		t.Fatalf("%d ADDs", len(adds))
 	}
 	retries := adds[10:]
 	prev := sec(100)
+	gaps := map[sim.Time]int{}
 	for _, at := range retries {
-		if d := at - prev; d < 10*sim.Second || d >= 15*sim.Second {
-			t.Errorf("retry %v after the previous ADD, want in [10 s, 15 s)", d)
+		if d := at - prev; d < 11*sim.Second || d > 15*sim.Second || d%sim.Second != 0 {
+			t.Errorf("retry %v after the previous ADD, want 11 to 15 whole seconds", d)
 		}
+		gaps[at-prev]++
 		prev = at
+	}
+	if len(gaps) < 3 {
+		t.Errorf("retry gaps %v: the jitter should spread them", gaps)
+	}
+}
+
+// TestNodeNetworkNotReadyRetry: an ADD before ipamd's first start-up ends
+// meets a node whose network is not ready (no CNI config yet): the kubelet
+// requeues the pod after 1 s × (1 + U[0, 0.5)), not 10 s (§3.18), and its
+// sync tick takes it at 2 s; by then ipamd (start-up well under a second
+// with the default latencies) answers it.
+func TestNodeNetworkNotReadyRetry(t *testing.T) {
+	h := newHarness(t, "m5.large", "default", nil)
+	h.add(0, "early")
+	var at []sim.Time
+	last := uint64(0)
+	h.onStep = func() {
+		for ; last < h.n.Counters.AddRequests; last++ {
+			at = append(at, h.eng.Now())
+		}
+	}
+	h.run(30)
+	p := h.n.Pod("early")
+	if c := h.n.Counters; c.AddsBeforeReady != 1 || len(at) != 2 || at[1] != 2*sim.Second || !running(p) {
+		t.Errorf("ADDs at %v (%d before ready), running %v; want at 0 s and 2 s, one before ready, running", at, c.AddsBeforeReady, running(p))
 	}
 }
 
@@ -1101,5 +1144,70 @@ func TestDuplicateAddKeepsPod(t *testing.T) {
 	}
 	if st := h.n.Stats(); st.AssignedIPs != 0 {
 		t.Errorf("after its DEL: %d addresses assigned, want 0", st.AssignedIPs)
+	}
+}
+
+// TestNodeSubnetDiscoveryFallsThrough: upstream createENI tries every
+// eligible subnet, most free addresses first, until CreateNetworkInterface
+// succeeds (§2.20). A PD m5.large in a /28 (no aligned /28 free: its
+// primary gets no prefix) with two cni-tagged subnets: A, a /24 with one
+// address taken in each of its 16 /28s (235 free, none in a free /28), and B,
+// a /26 (59 free; .16/28 and .32/28 whole). The create in A fails
+// (InvalidParameterValue: its primary address but not the prefixes), the one
+// in B succeeds, and the pods get B's addresses.
+func TestNodeSubnetDiscoveryFallsThrough(t *testing.T) {
+	a, b := vpc.MustSubnet("10.1.0.0/24"), vpc.MustSubnet("10.2.0.0/26")
+	for k := 0; k < 16; k++ {
+		a.Take(netip.AddrFrom4([4]byte{10, 1, 0, byte(16*k + 8)}))
+	}
+	if a.Free() != 235 || a.FreeAligned28() != 0 || b.Free() != 59 || b.FreeAligned28() != 2 {
+		t.Fatalf("A free %d (/28s %d), B free %d (/28s %d); want 235 (0), 59 (2)", a.Free(), a.FreeAligned28(), b.Free(), b.FreeAligned28())
+	}
+	h := newHarness(t, "m5.large", "zero", func(c *Config) {
+		c.Subnet = vpc.MustSubnet("10.0.0.0/28")
+		c.ENISubnets = []*vpc.Subnet{a, b}
+		c.Settings.PrefixDelegation = true
+		c.Settings.WarmPrefixTarget = 1
+	})
+	h.add(10, podNames("p", 1, 5)...)
+	h.run(60)
+	for i := 1; i <= 5; i++ {
+		if p := h.n.Pod(fmt.Sprintf("p%d", i)); !running(p) || !b.Prefix().Contains(p.Addr) {
+			t.Errorf("p%d: running %v with %s, want an address in B %s", i, running(p), p.Addr, b.Prefix())
+		}
+	}
+	c := &h.n.Counters
+	if k := (LatencyKey{ec2.CreateNetworkInterface, ec2.InvalidParameterValue}); c.EC2Latency[k] == nil || c.EC2Latency[k].Count != 1 {
+		t.Errorf("want one create refused (in A): %v", c.EC2Latency)
+	}
+	if c.EC2Requests[ec2.CreateNetworkInterface] != 2 || c.EC2Requests[ec2.DescribeSubnets] != 1 || c.ENIsAttached != 2 {
+		t.Errorf("creates %d, describes %d, ENIs attached %d; want 2, 1, 2 (the primary counts)",
+			c.EC2Requests[ec2.CreateNetworkInterface], c.EC2Requests[ec2.DescribeSubnets], c.ENIsAttached)
+	}
+	if a.Free() != 235 {
+		t.Errorf("A free %d after the failed create, want 235 (its primary address given back)", a.Free())
+	}
+}
+
+// TestNodeDescribeSubnetsWithoutDiscovery: with ENABLE_SUBNET_DISCOVERY=false
+// createENI still calls DescribeSubnets (IsSubnetExcluded checks the node's
+// subnet for kubernetes.io/role/cni=0) before each CreateNetworkInterface,
+// and creates in the node's own subnet even when a tagged one has more room.
+func TestNodeDescribeSubnetsWithoutDiscovery(t *testing.T) {
+	tagged := vpc.MustSubnet("10.1.0.0/16")
+	h := newHarness(t, "m5.large", "zero", func(c *Config) {
+		c.Subnet = vpc.MustSubnet("10.0.0.0/24")
+		c.ENISubnets = []*vpc.Subnet{tagged}
+		c.Settings.SubnetDiscovery = false
+	})
+	h.add(10, podNames("p", 1, 12)...)
+	h.run(120)
+	h.expectState("12 pods", 3, 27, 12)
+	c := &h.n.Counters
+	if c.EC2Requests[ec2.CreateNetworkInterface] != 2 || c.EC2Requests[ec2.DescribeSubnets] != 2 {
+		t.Errorf("creates %d, describes %d; want 2 and 2", c.EC2Requests[ec2.CreateNetworkInterface], c.EC2Requests[ec2.DescribeSubnets])
+	}
+	if tagged.Free() != tagged.Size()-5 {
+		t.Errorf("the tagged subnet lent %d addresses with discovery off", tagged.Size()-5-tagged.Free())
 	}
 }

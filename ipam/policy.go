@@ -85,9 +85,14 @@ type Ops interface {
 	// must not be modified.
 	ENIs() []*ENI
 	// WalkENIs returns the ENIs in the order upstream's walk over its ENI
-	// map visits them: attach order in first-fit, a seeded rotation of it
-	// in random order (§3).
+	// map (eniPool) visits them: attach order in first-fit, Go's map order
+	// in go-map (§3.7; GetAllocatableENIs, §2.18).
 	WalkENIs() []*ENI
+	// WalkENIInfos returns the ENIs in the order ipamd's walk over
+	// GetENIInfos' fresh copy of the ENI map visits them (tryUnassignCidrsFromAll,
+	// §2.28): attach order in first-fit; in go-map the copy is filled by a
+	// walk of eniPool and walked again, so the order differs from WalkENIs'.
+	WalkENIInfos() []*ENI
 	// FreeableCIDRs returns, in walk order, an ENI's CIDRs that no pod holds
 	// (upstream FindFreeableCidrs; cooling addresses do not count as held).
 	FreeableCIDRs(e *ENI) []*CIDR

@@ -19,7 +19,7 @@ import (
 var azureParams = []ParamSpec{
 	{"EnableIPAMv2", "false", "CNS config: the idempotent v2 monitor (target formula) instead of v1 batches (A2)"},
 	{"BatchSize", "16", "NNC scaler: B, addresses per batch (A2, the design doc's AKS value)"},
-	{"RequestThresholdPercent", "50", "NNC scaler: v1 grows when free < B·req%/100; v2 buffer = req%/100 (A2)"},
+	{"RequestThresholdPercent", "50", "NNC scaler: v1 grows when free < B·req%/100 (req% clamped to 1..100); v2 buffer = |req%|/100, unclamped (A2.6)"},
 	{"ReleaseThresholdPercent", "150", "NNC scaler: v1 shrinks when free >= B·rel%/100; clamped to >= req%+100 (A2)"},
 	{"MaxIPCount", "0", "NNC scaler: ceiling on the request; 0 = the node's max pods (as AKS's control plane writes it) within its ENI capacity, capped at DefaultMaxIPs 250 (A2)"},
 	{"EnableSubnetScarcity", "false", "CNS config: on an exhausted subnet B=1 (v1 m=1, M=2; v2 buffer 1) (A2); exhausted here means fewer free addresses in the node's subnet than B"},
@@ -39,7 +39,7 @@ func buildAzure(v *paramValues) policyKind {
 	a := &azure{
 		V2:             v.bool("EnableIPAMv2"),
 		BatchSize:      v.int("BatchSize", 1, 1<<16),
-		RequestPercent: v.int("RequestThresholdPercent", 0, 1<<16),
+		RequestPercent: v.int("RequestThresholdPercent", -1<<16, 1<<16),
 		ReleasePercent: v.int("ReleaseThresholdPercent", 0, 1<<16),
 		MaxIPCount:     v.int("MaxIPCount", 0, 1<<16),
 		SubnetScarcity: v.bool("EnableSubnetScarcity"),
@@ -150,7 +150,9 @@ func (a *azureNode) reconcile() (acted bool) {
 	before := s.request
 	release := 0
 	if a.V2 {
-		buffer := float64(reqPct) / 100
+		// v2 takes |RequestThresholdPercent|/100 as it is, without v1's
+		// clampScaler (A2.6; v2/monitor.go Start).
+		buffer := math.Abs(float64(a.RequestPercent)) / 100
 		if exhausted {
 			batch, buffer = 1, 1
 		}

@@ -109,3 +109,20 @@ func TestAzureV2Scenario(t *testing.T) {
 		t.Errorf("%d pods waited, want 9", w)
 	}
 }
+
+// TestAzureV2BufferUnclamped: v2's buffer is |RequestThresholdPercent|/100
+// as configured, without v1's clamp to 1..100 % (A2.6). With 150 % the
+// worked example's U = 25 gives 16·⌈1.5 + 25/16⌉ = 64 (the clamp would give
+// 48), and the start 16·⌈1.5⌉ = 32, so all 25 start at once; -150 % is the
+// same buffer. m5.4xlarge: ENIs of 29 secondary addresses.
+func TestAzureV2BufferUnclamped(t *testing.T) {
+	for _, req := range []string{"150", "-150"} {
+		h := newPolNode(t, "m5.4xlarge", mustPolicy(t, "azure-cns", map[string]string{"EnableIPAMv2": "true", "RequestThresholdPercent": req}))
+		h.expect(0.1, 2, 32, 0)
+		h.add(30, "web", 25)
+		h.expect(35, 3, 64, 25)
+		if w := h.n.Counters.PodsWaited; w != 0 {
+			t.Errorf("RequestThresholdPercent %s: %d pods waited, want 0", req, w)
+		}
+	}
+}

@@ -97,7 +97,7 @@ func calculateExcessIPs(available, used, preAllocate, minAllocate, maxAboveWater
 	return max(available-used-preAllocate-maxAboveWatermark, 0)
 }
 
-// ciliumSurge is determineMaintenanceAction's surge: pending pods beyond the
+// ciliumSurge is determineMaintenanceAction's surge: pending pods (A1.14) beyond the
 // deficit (A1 grow rule).
 func ciliumSurge(pending, needed int) int { return max(pending-needed, 0) }
 

@@ -17,10 +17,10 @@ var terwayParams = []ParamSpec{
 	{"max_pool_size", "5", "idle addresses kept at most; the rest are released (A3)"},
 	{"min_pool_size", "0", "idle addresses kept at least (A3)"},
 	{"ip_warm_up_size", "0", "addresses allocated once at node start, 0 off (A3, docs/warm-up.md)"},
-	{"idle_ip_reclaim_after", "", "time since the last pool growth before idle addresses are reclaimed; unset = off (A3, docs/idle-ip-reclaim.md)"},
+	{"idle_ip_reclaim_after", "", "time since the pool's last modification (growth or a pod given an address) before idle addresses are reclaimed; unset = off (A3.8, docs/idle-ip-reclaim.md)"},
 	{"idle_ip_reclaim_interval", "10m", "time between reclaim checks (A3)"},
 	{"idle_ip_reclaim_batch_size", "5", "idle addresses reclaimed per check at most (A3)"},
-	{"idle_ip_reclaim_jitter_factor", "0.1", "± jitter on the reclaim interval, drawn from the node's seeded RNG (A3)"},
+	{"idle_ip_reclaim_jitter_factor", "0.1", "jitter on the reclaim interval, d to d·(1+f) (wait.Jitter), drawn from the node's seeded RNG (A3.8)"},
 	{"multiIPGCPeriod", "2m", "controlplane: the max_pool_size trim (adjustPool) runs at most this often (pool.go)"},
 }
 
@@ -43,12 +43,14 @@ type terway struct {
 // terwayNode is the controlplane's pool of one node.
 type terwayNode struct {
 	*terway
-	ops         Ops
-	changesSeen uint64   // pod changes at the last reconcile
-	lastGrowth  sim.Time // last pool modification (resets the reclaim timer)
-	lastGC      sim.Time
-	nextReclaim sim.Time
-	rng         *rand.Rand
+	ops          Ops
+	changesSeen  uint64   // pod changes at the last reconcile
+	assignedSeen int      // addresses in use at the last reconcile
+	lastMod      sim.Time // Status.LastModifiedTime: the last growth or pod address assignment
+	lastGC       sim.Time
+	armed        bool     // Status.NextIdleIPReclaimTime is set
+	nextReclaim  sim.Time // ... to this
+	rng          *rand.Rand
 }
 
 func buildTerway(v *paramValues) policyKind {
@@ -85,23 +87,36 @@ func terwayToAdd(minPool, pending, idle int) int { return max(minPool+pending-id
 // terwayToTrim is adjustPool's release (A3): idle beyond max_pool_size.
 func terwayToTrim(maxPool, idle int) int { return max(idle-maxPool, 0) }
 
-// terwayToReclaim is one reclaim check (A3): once the pool has not grown for
-// idle_ip_reclaim_after, up to the batch size of idle addresses go, never
-// below min_pool_size.
-func terwayToReclaim(sinceGrowth, after sim.Time, batch, minPool, idle int) int {
-	if after <= 0 || sinceGrowth < after {
-		return 0
+// toDel is calculateToDel (A3.3, A3.8), run with each max_pool_size trim:
+// the idle addresses beyond max_pool_size (negative: none) and, with reclaim
+// on, the reclaim timer. A pool modified less than idle_ip_reclaim_after ago
+// disarms it; the first check after that only arms it, one jittered interval
+// ahead; a check at or after it re-arms it and adds up to the batch size of
+// idle addresses, never going below min_pool_size.
+func (s *terwayNode) toDel(now sim.Time, idle int) int {
+	toDel := terwayToTrim(s.MaxPoolSize, idle)
+	if s.ReclaimAfter <= 0 {
+		return toDel
 	}
-	return max(min(batch, idle-minPool), 0)
+	switch {
+	case s.lastMod+s.ReclaimAfter > now:
+		s.armed = false
+	case !s.armed:
+		s.armed, s.nextReclaim = true, now+terwayJitter(s.rng, s.ReclaimEvery, s.ReclaimJitter)
+	case s.nextReclaim <= now:
+		s.nextReclaim = now + terwayJitter(s.rng, s.ReclaimEvery, s.ReclaimJitter)
+		toDel += min(s.ReclaimBatch, max(0, idle-toDel-s.MinPoolSize))
+	}
+	return toDel
 }
 
-// terwayJitter is the reclaim interval with ± factor jitter (A3: "every
-// idle_ip_reclaim_interval (with ±10% jitter)").
+// terwayJitter is wait.Jitter(d, factor), the reclaim interval's jitter
+// (A3.8): d plus up to factor·d, never less than d.
 func terwayJitter(r *rand.Rand, d sim.Time, factor float64) sim.Time {
 	if factor <= 0 {
 		return d
 	}
-	return d + sim.Time(float64(d)*factor*(2*r.Float64()-1))
+	return d + sim.Time(float64(d)*factor*r.Float64())
 }
 
 // preScale is the one-off warm-up (A3 ip_warm_up_size) and the min_pool_size
@@ -113,31 +128,35 @@ func (s *terwayNode) preScale() bool {
 	o := s.ops
 	now := o.Now()
 	info := o.Node()
-	s.changesSeen, s.lastGrowth, s.lastGC = o.PodChanges(), now, now-s.GCPeriod
+	s.changesSeen, s.lastMod, s.lastGC = o.PodChanges(), now, now-s.GCPeriod
 	s.rng = sim.NewRand(info.Seed, info.Name+"/terway-reclaim")
-	s.nextReclaim = now + terwayJitter(s.rng, s.ReclaimEvery, s.ReclaimJitter)
 	if want := max(s.WarmUpSize, s.MinPoolSize); want > 0 {
 		if _, called := growBy(o, want, terwayBatch); called {
-			s.lastGrowth = o.Now()
+			s.lastMod = o.Now()
 		}
 	}
 	return true
 }
 
 // pass is one reconcile (A3 rule): addIP for pending pods and the floor, then
-// the max_pool_size trim if multiIPGCPeriod has passed since the last one,
-// then a due reclaim check. The controller reconciles a node when its pods
-// change; the trim and the reclaim checks are taken to run on time even
-// without a pod event.
+// adjustPool if multiIPGCPeriod has passed since the last one: the
+// max_pool_size trim and the reclaim timer (toDel). The controller
+// reconciles a node when its pods change; adjustPool is taken to run on time
+// even without a pod event. A pod given an address since the last reconcile
+// moves LastModifiedTime (A3.8: assignIPFromLocalPool), as growth does.
 func (s *terwayNode) pass() (idle bool) {
 	o := s.ops
 	now := o.Now()
-	if o.PodChanges() == s.changesSeen && terwayToAdd(s.MinPoolSize, o.Waiting(), s.idle()) == 0 &&
-		!(terwayToTrim(s.MaxPoolSize, s.idle()) > 0 && now >= s.lastGC+s.GCPeriod) &&
-		!(s.ReclaimAfter > 0 && now >= s.nextReclaim) {
+	if o.PodChanges() == s.changesSeen && terwayToAdd(s.MinPoolSize, o.Waiting(), s.idle()) == 0 && now < s.lastGC+s.GCPeriod {
 		return true // nothing triggers a reconcile
 	}
-	s.changesSeen = o.PodChanges()
+	// Assignments since the last reconcile: PodChanges counts them and the
+	// deletes of pods that held an address, AssignedIPs their difference.
+	assigned := o.Stats().AssignedIPs
+	if assigns := (int(o.PodChanges()-s.changesSeen) + assigned - s.assignedSeen) / 2; assigns > 0 {
+		s.lastMod = now
+	}
+	s.changesSeen, s.assignedSeen = o.PodChanges(), assigned
 	acted := false
 	if add := terwayToAdd(s.MinPoolSize, o.Waiting(), s.idle()); add > 0 {
 		if o.Logging() {
@@ -145,29 +164,18 @@ func (s *terwayNode) pass() (idle bool) {
 		}
 		if _, called := growBy(o, add, terwayBatch); called {
 			acted = true
-			s.lastGrowth = o.Now()
+			s.lastMod = o.Now()
 		}
 	}
 	if now := o.Now(); now >= s.lastGC+s.GCPeriod {
 		s.lastGC = now
-		if k := terwayToTrim(s.MaxPoolSize, s.idle()); k > 0 {
+		if k := s.toDel(now, s.idle()); k > 0 {
 			if o.Logging() {
-				s.explain("trim %d = idle %d − max_pool_size %d", k, s.idle(), s.MaxPoolSize)
+				s.explain("release %d: idle %d, max_pool_size %d, reclaim %s after the last modification (%s ago)",
+					k, s.idle(), s.MaxPoolSize, s.ReclaimAfter, now-s.lastMod)
 			}
 			acted = true
 			releaseFree(o, k, terwayBatch)
-		}
-	}
-	if now := o.Now(); s.ReclaimAfter > 0 && now >= s.nextReclaim {
-		for s.nextReclaim <= now {
-			s.nextReclaim += max(terwayJitter(s.rng, s.ReclaimEvery, s.ReclaimJitter), 1)
-		}
-		if k := terwayToReclaim(now-s.lastGrowth, s.ReclaimAfter, s.ReclaimBatch, s.MinPoolSize, s.idle()); k > 0 {
-			if o.Logging() {
-				s.explain("reclaim %d: no growth for %s ≥ idle_ip_reclaim_after %s", k, now-s.lastGrowth, s.ReclaimAfter)
-			}
-			releaseFree(o, k, terwayBatch)
-			acted = true
 		}
 	}
 	return !acted
@@ -185,18 +193,16 @@ func (s *terwayNode) idle() int {
 	return st.TotalIPs - st.AssignedIPs
 }
 
-// nextTimer (A3): the trim when idle addresses exceed max_pool_size, and the
-// reclaim checks when reclaim is on.
+// nextTimer (A3): adjustPool when idle addresses exceed max_pool_size, or,
+// with reclaim on, while any are above min_pool_size (its timer moves only
+// in adjustPool).
 func (s *terwayNode) nextTimer() (sim.Time, bool) {
 	ts := soonest{now: s.ops.Now()}
-	if terwayToTrim(s.MaxPoolSize, s.idle()) > 0 {
+	if terwayToTrim(s.MaxPoolSize, s.idle()) > 0 || (s.ReclaimAfter > 0 && s.idle() > s.MinPoolSize) {
 		ts.add(s.lastGC + s.GCPeriod)
 	}
 	if terwayToAdd(s.MinPoolSize, s.ops.Waiting(), s.idle()) > 0 {
 		ts.add(ts.now)
-	}
-	if s.ReclaimAfter > 0 {
-		ts.add(s.nextReclaim)
 	}
 	return ts.at, ts.pending
 }

@@ -8,6 +8,7 @@ type Limits struct {
 	MaxENIs    int  // N: the instance's default-card ENIs, capped by MAX_ENI (§1)
 	IPv4PerENI int  // L: IPv4 addresses per ENI, primary included
 	PD         bool // prefix delegation in effect (after the nitro fallback, §1)
+	trunk      bool // the type takes a trunk ENI (IsTrunkingCompatible, §1.13)
 }
 
 // cidrsPerENI is S = L−1 secondary IPs, or P = L−1 prefixes in PD

@@ -231,8 +231,7 @@ func parseBool(v string) (bool, error) {
 // models: accepted (an env file copied from a real aws-node DaemonSet must
 // load) and ignored. Their values are not checked beyond being present.
 var unmodelled = map[string]bool{
-	"ENABLE_IPv4": true, "AWS_MANAGE_ENIS_NON_SCHEDULABLE": true, "DISABLE_LEAKED_ENI_CLEANUP": true,
-	"MANAGE_UNTAGGED_ENI": true, "ENABLE_MULTI_NIC": true, "HTTP_TIMEOUT": true,
+	"ENABLE_IPv4": true, "DISABLE_LEAKED_ENI_CLEANUP": true, "HTTP_TIMEOUT": true,
 	"AWS_VPC_K8S_CNI_LOGLEVEL": true, "AWS_VPC_K8S_CNI_LOG_FILE": true, "AWS_VPC_K8S_PLUGIN_LOG_FILE": true,
 	"AWS_VPC_K8S_PLUGIN_LOG_LEVEL": true, "AWS_VPC_K8S_CNI_EXTERNALSNAT": true, "AWS_VPC_K8S_CNI_RANDOMIZESNAT": true,
 	"AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS": true, "AWS_VPC_K8S_CNI_VETHPREFIX": true, "AWS_VPC_ENI_MTU": true,
@@ -244,10 +243,26 @@ var unmodelled = map[string]bool{
 	"VPC_CNI_VERSION": true, "ADDITIONAL_ENI_TAGS": true, "AWS_EC2_ENDPOINT": true, "AWS_EXTERNAL_SERVICE_CIDRS": true,
 }
 
+// notModelled are aws-node settings modelled at their default only: the
+// default and why another value is refused.
+var notModelled = map[string]struct {
+	def bool
+	why string
+}{
+	"ENABLE_MULTI_NIC": {false, "ENABLE_MULTI_NIC=true is not modelled: ipamsim runs network card 0 only " +
+		"(the other cards' own datastores, with WARM_IP_TARGET=1 and MINIMUM_IP_TARGET=1, are not simulated, §1.14)"},
+	"AWS_MANAGE_ENIS_NON_SCHEDULABLE": {false, "AWS_MANAGE_ENIS_NON_SCHEDULABLE=true is not modelled: " +
+		"ipamsim has no cordoned nodes, the only ones the setting acts on (§1.11)"},
+	"MANAGE_UNTAGGED_ENI": {true, "MANAGE_UNTAGGED_ENI=false is not modelled: ipamsim's nodes start with " +
+		"the primary ENI only, so there is no untagged ENI for it to leave alone (§1.21)"},
+}
+
 // Set applies one KEY=VALUE. An unknown key or a value that does not parse is an
 // error naming the closest known key. aws-node variables that do not shape
-// the modelled pool are accepted and ignored, except modes ipamsim does not
-// model (IPv6, IMDS-only), which are errors.
+// the modelled pool are accepted and ignored; what ipamsim does not model
+// is an error: ENABLE_IPv6=true, and ENABLE_MULTI_NIC,
+// AWS_MANAGE_ENIS_NON_SCHEDULABLE and MANAGE_UNTAGGED_ENI other than at
+// their defaults.
 func (s *Settings) Set(source, key, value string) error {
 	switch key {
 	case "ENABLE_IPv6":
@@ -255,6 +270,16 @@ func (s *Settings) Set(source, key, value string) error {
 			return &SettingError{Source: source, Key: key, Value: value, Msg: err.Error()}
 		} else if b {
 			return &SettingError{Source: source, Key: key, Value: value, Msg: "IPv6 mode is not modelled (ipamd keeps no warm pool there: one /80 prefix per ENI, §1)"}
+		}
+		return nil
+	case "ENABLE_MULTI_NIC", "AWS_MANAGE_ENIS_NON_SCHEDULABLE", "MANAGE_UNTAGGED_ENI":
+		// Modelled at their defaults only (§1.11, §1.14, §1.21).
+		b, err := parseBool(value)
+		if err != nil {
+			return &SettingError{Source: source, Key: key, Value: value, Msg: err.Error()}
+		}
+		if nm := notModelled[key]; b != nm.def {
+			return &SettingError{Source: source, Key: key, Value: value, Msg: nm.why}
 		}
 		return nil
 	case "ENABLE_IMDS_ONLY_MODE":

@@ -175,3 +175,30 @@ func TestEntrypointWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestSettingsModelledAtDefaultOnly: ENABLE_MULTI_NIC,
+// AWS_MANAGE_ENIS_NON_SCHEDULABLE and MANAGE_UNTAGGED_ENI are accepted at
+// their upstream defaults (false, false, true), which the model follows
+// (§1.11, §1.14, §1.21), and refused, by name and as not modelled, at any
+// other value; a value that is not a boolean is refused as such.
+func TestSettingsModelledAtDefaultOnly(t *testing.T) {
+	for _, c := range []struct{ key, def, other string }{
+		{"ENABLE_MULTI_NIC", "false", "true"},
+		{"AWS_MANAGE_ENIS_NON_SCHEDULABLE", "false", "true"},
+		{"MANAGE_UNTAGGED_ENI", "true", "false"},
+	} {
+		s := DefaultSettings()
+		if err := s.Set("env:3", c.key, c.def); err != nil || s != DefaultSettings() {
+			t.Errorf("%s=%s (the default): %v", c.key, c.def, err)
+		}
+		err := s.Set("env:3", c.key, c.other)
+		var se *SettingError
+		if !errors.As(err, &se) || se.Key != c.key || !strings.Contains(err.Error(), c.key+"="+c.other+" is not modelled") ||
+			!strings.Contains(err.Error(), "env:3") {
+			t.Errorf("%s=%s: err %v, want a *SettingError naming it as not modelled", c.key, c.other, err)
+		}
+		if err := s.Set("env:3", c.key, "maybe"); err == nil || !strings.Contains(err.Error(), "not a boolean") {
+			t.Errorf("%s=maybe: err %v", c.key, err)
+		}
+	}
+}

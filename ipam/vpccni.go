@@ -184,7 +184,7 @@ func (c *ipamd) decrease() (acted bool) {
 	if over <= 0 {
 		return false
 	}
-	for _, e := range o.WalkENIs() {
+	for _, e := range o.WalkENIInfos() { // GetENIInfos().ENIs (§2.28)
 		if over <= 0 {
 			break
 		}
@@ -263,10 +263,11 @@ func (c *ipamd) canGrow(enis []*ENI) bool {
 }
 
 // hasRoomForENI is upstream hasRoomForEni (§2 step 2): ENIs below the limit,
-// one slot kept for the trunk ENI with ENABLE_POD_ENI.
+// one slot kept for the trunk ENI with ENABLE_POD_ENI on a type that takes
+// one (IsTrunkingCompatible, §1.13).
 func hasRoomForENI(s Settings, l Limits, enis int) bool {
 	trunk := 0
-	if s.PodENI {
+	if s.PodENI && l.trunk {
 		trunk = 1
 	}
 	return enis < l.MaxENIs-trunk

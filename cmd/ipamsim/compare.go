@@ -39,6 +39,7 @@ type compareOptions struct {
 	sets            []string
 	seed            uint64
 	ec2             string
+	ec2ProfileFile  string
 	drain           time.Duration
 	output          string
 	out             string
@@ -83,6 +84,7 @@ func runCompare(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringArrayVar(&o.sets, "set", nil, "Set a VPC CNI variable for every run, `KEY=VALUE` (repeatable)")
 	fs.Uint64Var(&o.seed, "seed", 1, "Seed `N` for every random choice (the same for every policy)")
 	fs.StringVar(&o.ec2, "ec2", "default", "EC2 latency `PROFILE`: default or zero (instant, never throttled; default: the scenario's, or default)")
+	fs.StringVar(&o.ec2ProfileFile, "ec2-profile", "", "Lay the EC2 latencies of `FILE` (CSV api,p50_ms,p99_ms; ipamsim ec2-profile prints the built-in one) over --ec2's")
 	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event (default: the scenario's, or 10m)")
 	fs.StringVarP(&o.output, "output", "o", "text", "Output format: text, json or csv")
 	fs.StringVar(&o.out, "out", "", "Write the output to `FILE` instead of stdout (- for stdout)")
@@ -195,7 +197,7 @@ func (o *compareOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	// prepare it, before any runs.
 	setups := make([]*replay.Setup, len(names))
 	for i, name := range names {
-		ov := replay.Overrides{Settings: o.sets, Seed: o.seed, Policy: name, PolicyParams: params[name]}
+		ov := replay.Overrides{Settings: o.sets, Seed: o.seed, Policy: name, PolicyParams: params[name], EC2ProfileFile: o.ec2ProfileFile}
 		if o.instanceTypeSet {
 			ov.InstanceType = o.instanceType
 		}

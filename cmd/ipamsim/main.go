@@ -10,6 +10,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/ipamsim/ipamsim/ipam/ec2"
 	"io"
 	"os"
 	"os/signal"
@@ -75,6 +76,7 @@ Usage:
   ipamsim maxpods [flags] [TYPE...]   max pods per instance type (eni-max-pods.txt format)
   ipamsim trace convert [flags] FILE  convert a Kubernetes audit log (or CSV/JSONL) to a trace
   ipamsim trace gen KIND [flags]      generate a trace (churn, deploy, rolling, cronjob, diurnal, cl2)
+  ipamsim ec2-profile                 the built-in EC2 latencies, a CSV to edit for --ec2-profile FILE
   ipamsim ui [flags]                  a local page: change settings, watch the node's charts redraw
   ipamsim version                     the release, VCS revision and Go version it was built from (also --version)
 
@@ -174,6 +176,17 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "ipamsim trace: unknown subcommand %q (want convert or gen)\n", args[1])
 		return 2
+	case "ec2-profile": // docs/ec2-latency.md; model.md §7.14
+		if len(args) > 1 {
+			const u = "Usage: ipamsim ec2-profile   (prints the built-in EC2 latencies, a CSV to edit for --ec2-profile FILE)\n"
+			if args[1] == "-h" || args[1] == "--help" {
+				fmt.Fprint(stdout, u)
+				return 0
+			}
+			fmt.Fprint(stderr, "ipamsim ec2-profile: takes no arguments\n"+u)
+			return 2
+		}
+		return exitStatus(stderr, "ipamsim ec2-profile", ec2.WriteEC2Profile(stdout, ec2.DefaultEC2Latencies()))
 	case "version", "--version":
 		return runVersion(args[1:], stdout, stderr)
 	case "-h", "--help", "help":

@@ -46,6 +46,7 @@ func addPlanFlags(fs *pflag.FlagSet, o *planOptions) {
 	fs.StringArrayVar(&o.grid, "grid", nil, "Also vary a VPC CNI setting: `KEY=V1,V2,...` or KEY=LO..HI[:STEP] (repeatable, as in sweep)")
 	fs.StringArrayVar(&o.sets, "set", nil, "Set a VPC CNI variable for every run, `KEY=VALUE` (repeatable)")
 	fs.StringVar(&o.ec2, "ec2", "", "EC2 latency `PROFILE`: default or zero (default: the scenario's, else default)")
+	fs.StringVar(&o.ec2Profile, "ec2-profile", "", "Lay the EC2 latencies of `FILE` (CSV api,p50_ms,p99_ms; ipamsim ec2-profile prints the built-in one) over --ec2's")
 	fs.Uint64Var(&o.seed, "seed", 1, "Plan seed `N`: every candidate replays the same workload and EC2 draws")
 	fs.DurationVar(&o.drain, "drain", 0, "Keep simulating for `D` after the last trace event (default: the scenario's, else 10m)")
 	fs.StringVar(&o.dsCPU, "daemonset-cpu", "", "The daemonset pods' CPU request on every node, a quantity `Q` (default 150m: aws-node 50m + kube-proxy 100m as EKS ships them)")
@@ -207,7 +208,7 @@ func (o *planOptions) build(fs *pflag.FlagSet, stderr io.Writer) (*plan.Plan, sw
 	if err != nil {
 		return nil, shard, err
 	}
-	spec := plan.Spec{Grid: o.grid, Settings: o.sets, EC2: o.ec2, Seed: o.seed, BootDelay: o.bootDelay,
+	spec := plan.Spec{Grid: o.grid, Settings: o.sets, EC2: o.ec2, EC2ProfileFile: o.ec2Profile, Seed: o.seed, BootDelay: o.bootDelay,
 		MaxNodes: o.maxNodes, Prices: prices, Objective: plan.Objective{MaxP99Wait: o.maxP99Wait, MinFreeAddresses: o.minFree}}
 	if fs.Changed("drain") {
 		spec.Drain = &o.drain

@@ -34,6 +34,7 @@ type runOptions struct {
 	maxPods          int
 	assignOrder      string
 	ec2              string
+	ec2ProfileFile   string
 	seed             uint64
 	drain            time.Duration
 	timeline         string
@@ -78,8 +79,9 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.maxPods, "max-pods", 0, "The kubelet's max pods `N` (default: the type's eni-max-pods.txt figure)")
 	fs.StringVar(&o.policy, "policy", "vpc-cni", "Pool policy `NAME`: "+strings.Join(ipam.PolicyNames(), ", "))
 	fs.StringArrayVar(&o.policySets, "policy-set", nil, "Set a policy parameter, `KEY=VALUE` (repeatable; names as the policy's project spells them)")
-	fs.StringVar(&o.assignOrder, "assign-order", "first-fit", "Walk order where upstream ranges over a Go map: first-fit or random")
+	fs.StringVar(&o.assignOrder, "assign-order", "go-map", "Walk order where upstream ranges over a Go map: go-map (Go 1.26's own order, seeded), first-fit (sorted), or random (an alias of go-map)")
 	fs.StringVar(&o.ec2, "ec2", "default", "EC2 latency `PROFILE`: default or zero (instant, never throttled)")
+	fs.StringVar(&o.ec2ProfileFile, "ec2-profile", "", "Lay the EC2 latencies of `FILE` (CSV api,p50_ms,p99_ms; ipamsim ec2-profile prints the built-in one) over --ec2's")
 	fs.Uint64Var(&o.seed, "seed", 1, "Seed `N` for every random choice")
 	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event")
 	fs.StringVar(&o.timeline, "timeline", "", "Write the per-event timeline CSV to `FILE`")
@@ -241,7 +243,7 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 func (o *runOptions) overrides(policyParams map[string]string) replay.Overrides {
 	ov := replay.Overrides{ENIs: o.enis, IPv4PerENI: o.ipv4PerENI, EnvFile: o.envFile, Settings: o.sets,
 		MaxPods: o.maxPods, Policy: o.policy, PolicyParams: policyParams, Order: o.assignOrder, Seed: o.seed,
-		StrictEntrypoint: o.strictEntrypoint}
+		StrictEntrypoint: o.strictEntrypoint, EC2ProfileFile: o.ec2ProfileFile}
 	if o.changed["instance-type"] {
 		ov.InstanceType = o.instanceType
 	}

@@ -106,3 +106,44 @@ func mustReadFile(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestRunDefaultOrderIsGoMap: with no --assign-order a run walks upstream's
+// maps as Go does and says so (§3.7); random is the same order by another
+// name (the same bytes), and first-fit is reported as such.
+func TestRunDefaultOrderIsGoMap(t *testing.T) {
+	order := func(args ...string) (string, string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if code := run(append([]string{"run", "-o", "json"}, args...), nil, &out, &errb); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errb.String())
+		}
+		var sum struct {
+			AssignOrder string `json:"assign_order"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+			t.Fatal(err)
+		}
+		return sum.AssignOrder, out.String()
+	}
+	def, defOut := order()
+	if def != "go-map" {
+		t.Errorf(`default run: "assign_order": %q, want "go-map"`, def)
+	}
+	if o, out := order("--assign-order", "random"); o != "go-map" || out != defOut {
+		t.Errorf(`--assign-order random: "assign_order": %q (want "go-map"), same output as the default: %v`, o, out == defOut)
+	}
+	if o, _ := order("--assign-order", "first-fit"); o != "first-fit" {
+		t.Errorf(`--assign-order first-fit: "assign_order": %q`, o)
+	}
+}
+
+// TestRunRefusesMultiNIC: ENABLE_MULTI_NIC=true on a type with two network
+// cards (c6in.32xlarge) would give card 1 its own datastore, which ipamsim
+// does not model (§1.14): refused by name, exit 2, not run as if unset.
+func TestRunRefusesMultiNIC(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"run", "--instance-type", "c6in.32xlarge", "--set", "ENABLE_MULTI_NIC=true"}, nil, &out, &errb)
+	if code != 2 || !strings.Contains(errb.String(), "ENABLE_MULTI_NIC=true is not modelled") || out.Len() != 0 {
+		t.Errorf("exit %d, stderr %q, stdout %d bytes; want 2, ENABLE_MULTI_NIC named as not modelled, nothing written", code, errb.String(), out.Len())
+	}
+}

@@ -38,6 +38,7 @@ type sweepOptions struct {
 	repetitions   int
 	sets          []string
 	ec2           string
+	ec2Profile    string
 	seed          uint64
 	drain         time.Duration
 	maxPods       int
@@ -61,7 +62,7 @@ type constraintFlags struct {
 
 // sweepFlagNames are the flags that define a sweep (recommend refuses them
 // with --from).
-var sweepFlagNames = []string{"scenario", "variant", "trace", "grid", "instance-types", "orders", "repetitions", "set", "ec2",
+var sweepFlagNames = []string{"scenario", "variant", "trace", "grid", "instance-types", "orders", "repetitions", "set", "ec2", "ec2-profile",
 	"seed", "drain", "max-pods", "workers", "shard", "shard-count", "out-json", "out-csv", "policies", "policy-set"}
 
 func addSweepFlags(fs *pflag.FlagSet, o *sweepOptions) {
@@ -70,12 +71,13 @@ func addSweepFlags(fs *pflag.FlagSet, o *sweepOptions) {
 	fs.StringVar(&o.trace, "trace", "", "Sweep the trace in `FILE` (CSV, JSONL or Kubernetes audit log), re-read for every point")
 	fs.StringArrayVar(&o.grid, "grid", nil, "Sweep a VPC CNI setting: `KEY=V1,V2,...` or KEY=LO..HI[:STEP] (repeatable; items mix, e.g. WARM_IP_TARGET=0..4,8)")
 	fs.StringArrayVar(&o.instanceTypes, "instance-types", nil, "Instance `TYPES` to sweep, comma-separated (default: the scenario's, or m5.large; on a cluster, each point's type runs on every group)")
-	fs.StringArrayVar(&o.orders, "orders", nil, "Assign `ORDERS` to sweep, comma-separated: first-fit, random (default first-fit)")
+	fs.StringArrayVar(&o.orders, "orders", nil, "Assign `ORDERS` to sweep, comma-separated: go-map, first-fit (random is an alias of go-map; default go-map)")
 	fs.IntVar(&o.repetitions, "repetitions", 1, "Run every setting combination with `N` seeds")
 	fs.StringArrayVar(&o.sets, "set", nil, "Set a VPC CNI variable for every point, `KEY=VALUE` (repeatable)")
 	fs.StringArrayVar(&o.policies, "policies", nil, "Pool `POLICIES` to sweep, comma-separated: "+strings.Join(ipam.PolicyNames(), ", ")+" (default: vpc-cni, and no output names a policy)")
 	fs.StringArrayVar(&o.policySets, "policy-set", nil, "Set a parameter of a swept policy, `POLICY.KEY=VALUE` (repeatable; e.g. cilium-eni.pre-allocate=16)")
 	fs.StringVar(&o.ec2, "ec2", "default", "EC2 latency `PROFILE`: default or zero (instant, never throttled)")
+	fs.StringVar(&o.ec2Profile, "ec2-profile", "", "Lay the EC2 latencies of `FILE` (CSV api,p50_ms,p99_ms; ipamsim ec2-profile prints the built-in one) over --ec2's")
 	fs.Uint64Var(&o.seed, "seed", 1, "Sweep seed `N`: each point's seed derives from it and the point's settings")
 	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event")
 	fs.IntVar(&o.maxPods, "max-pods", 0, "The kubelet's max pods `N` (default: each type's eni-max-pods.txt figure)")
@@ -221,7 +223,7 @@ func (o *sweepOptions) build(fs *pflag.FlagSet, stderr io.Writer) (*sweep.Sweep,
 	if err != nil {
 		return nil, err
 	}
-	pl := sweep.Plan{Workload: w.Ref, EC2Profile: o.ec2, Seed: o.seed, Drain: sweep.FormatDrain(sim.Time(o.drain)),
+	pl := sweep.Plan{Workload: w.Ref, EC2Profile: o.ec2, EC2ProfileFile: o.ec2Profile, Seed: o.seed, Drain: sweep.FormatDrain(sim.Time(o.drain)),
 		MaxPods: o.maxPods, BaseSettings: append([]string{}, o.sets...), Grid: *g}
 	for i, kv := range pl.BaseSettings {
 		k, v, _ := ipam.ParseAssignment("--set", kv)

@@ -59,7 +59,7 @@ func TestSweepCLIPolicies(t *testing.T) {
 	}
 	body := string(mustRead(t, csv))
 	if !strings.HasPrefix(body, "index,policy,instance_type,assign_order,repetition,seed,WARM_IP_TARGET,mean_addresses_held,") ||
-		!strings.Contains(body, "\n3,terway,m5.large,first-fit,") {
+		!strings.Contains(body, "\n3,terway,m5.large,go-map,") {
 		t.Errorf("CSV:\n%s", body)
 	}
 	checkReruns(t, doc)
@@ -83,7 +83,7 @@ func TestSweepCLIWithoutPolicies(t *testing.T) {
 	if strings.Contains(out, "polic") {
 		t.Errorf("stdout names a policy:\n%s", out)
 	}
-	if !strings.Contains(out, "\npoint  instance  order      settings ") {
+	if !strings.Contains(out, "\npoint  instance  order   settings ") {
 		t.Errorf("frontier header changed:\n%s", out)
 	}
 	j := string(mustRead(t, js))

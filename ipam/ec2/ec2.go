@@ -84,27 +84,15 @@ func (e ErrCode) Insufficient() bool {
 	return e == InsufficientFreeAddressesInSubnet || e == InsufficientCidrBlocks
 }
 
-// Span is a uniform latency range [Min, Max].
-type Span struct{ Min, Max sim.Time }
-
-// Draw returns a latency drawn uniformly from the span.
-func (s Span) Draw(r *rand.Rand) sim.Time {
-	if s.Max <= s.Min {
-		return s.Min
-	}
-	return s.Min + sim.Time(r.Int64N(int64(s.Max-s.Min)+1))
-}
-
-// Profile is how long EC2 and the instance metadata service take (§7).
+// Profile is how long EC2 and the instance metadata service take (§7.14),
+// and the fixed waits around them.
 type Profile struct {
+	// Name is the built-in profile's name, with " + FILE" when a user's
+	// profile (--ec2-profile) changed its latencies.
 	Name string
-	// Latency of each successful call.
-	Latency [NumAPIs]Span
-	// Throttled is how long a RequestLimitExceeded answer takes.
-	Throttled Span
-	// IMDSVisible is the delay from a completed attach until the ENI and its
-	// addresses show in instance metadata (§7 "Waiting for the new ENI").
-	IMDSVisible Span
+	// Latencies: each call, a throttled answer, and IMDS visibility (§7.14,
+	// docs/ec2-latency.md).
+	Latencies EC2Latencies
 	// DetachSettle is ipamd's fixed sleep between detach and delete (§2: 2 s).
 	DetachSettle sim.Time
 	// Unlimited turns the account's token buckets off.
@@ -113,38 +101,26 @@ type Profile struct {
 	// (§3: 0.5, i.e. 10–15 s). The zero profile retries exactly 10 s later, as
 	// the oracle rig does.
 	KubeletJitter float64
+	// KubeletSyncTick is the period of the kubelet's sync loop ticker, which
+	// takes requeued pods whose back-off has expired (§3.17: 1 s); zero (the
+	// zero profile) retries a pod the moment its back-off ends.
+	KubeletSyncTick sim.Time
 }
-
-// ms is a shorthand for latency tables.
-func ms(lo, hi int) Span { return Span{sim.Time(lo) * sim.Millisecond, sim.Time(hi) * sim.Millisecond} }
 
 // ProfileNames lists the built-in latency profiles.
 func ProfileNames() []string { return []string{"default", "zero"} }
 
 // ProfileByName returns a built-in profile: "zero" is the oracle rig's
 // idealised world, every call instant and never throttled and the kubelet's
-// retries exactly 10 s apart; "default" uses the latencies §7 reports: an
-// AssignPrivateIpAddresses around 0.5 s (#3480), about 1.8 s from create to
-// addresses assigned and then a few IMDS polls (#1872), ENI create+attach well
-// within the ~10 s docs/eni-and-ip-target.md gives as the upper end.
+// retries exactly 10 s apart; "default" draws every latency from the sourced
+// lognormals of DefaultEC2Latencies (§7.14, docs/ec2-latency.md).
 func ProfileByName(name string) (Profile, error) {
 	switch name {
 	case "zero":
 		return Profile{Name: "zero", Unlimited: true}, nil
 	case "default", "":
-		p := Profile{Name: "default", Throttled: ms(20, 60), IMDSVisible: ms(800, 3000), DetachSettle: 2 * sim.Second, KubeletJitter: 0.5}
-		p.Latency[DescribeSubnets] = ms(80, 200)
-		p.Latency[CreateNetworkInterface] = ms(400, 900)
-		p.Latency[DescribeInstances] = ms(100, 300)
-		p.Latency[AttachNetworkInterface] = ms(300, 800)
-		p.Latency[ModifyNetworkInterfaceAttribute] = ms(100, 250)
-		p.Latency[AssignPrivateIpAddresses] = ms(300, 700)
-		p.Latency[UnassignPrivateIpAddresses] = ms(200, 500)
-		p.Latency[DescribeNetworkInterfaces] = ms(100, 300)
-		p.Latency[DetachNetworkInterface] = ms(300, 800)
-		p.Latency[DeleteNetworkInterface] = ms(200, 500)
-		p.Latency[CreateTags] = ms(100, 250)
-		return p, nil
+		return Profile{Name: "default", Latencies: DefaultEC2Latencies(), DetachSettle: 2 * sim.Second, KubeletJitter: 0.5,
+			KubeletSyncTick: sim.Second}, nil
 	}
 	return Profile{}, fmt.Errorf("unknown EC2 profile %q (want default or zero)", name)
 }

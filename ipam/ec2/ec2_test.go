@@ -100,25 +100,15 @@ func TestBackoff(t *testing.T) {
 
 func TestProfiles(t *testing.T) {
 	z, err := ProfileByName("zero")
-	if err != nil || !z.Unlimited || z.Latency[AssignPrivateIpAddresses] != (Span{}) || z.KubeletJitter != 0 {
+	if err != nil || !z.Unlimited || z.Latencies != (EC2Latencies{}) || z.KubeletJitter != 0 {
 		t.Errorf("zero profile: %+v, %v", z, err)
 	}
 	d, err := ProfileByName("default")
-	if err != nil || d.Unlimited || d.DetachSettle != 2*sim.Second || d.KubeletJitter != 0.5 {
+	if err != nil || d.Unlimited || d.DetachSettle != 2*sim.Second || d.KubeletJitter != 0.5 || d.Latencies != DefaultEC2Latencies() {
 		t.Errorf("default profile: %+v, %v", d, err)
 	}
 	if _, err := ProfileByName("fast"); err == nil {
 		t.Error("unknown profile accepted")
-	}
-	s := Span{Min: sim.Second, Max: 2 * sim.Second}
-	r := rand.New(rand.NewPCG(3, 4))
-	for i := 0; i < 100; i++ {
-		if v := s.Draw(r); v < s.Min || v > s.Max {
-			t.Fatalf("Draw = %v outside %v", v, s)
-		}
-	}
-	if got := (Span{Min: sim.Second}).Draw(r); got != sim.Second {
-		t.Errorf("a fixed span drew %v", got)
 	}
 	if API(99).String() != "API(99)" || OK.String() != "200" || !InsufficientCidrBlocks.Insufficient() || InvalidParameterValue.Insufficient() {
 		t.Error("names or Insufficient wrong")

@@ -96,7 +96,7 @@ type instanceJSON struct {
 
 func (s *Server) buildMeta() (metaJSON, error) {
 	m := metaJSON{Settings: settingInputs, DefaultScenario: s.defaultScenario,
-		AssignOrders: []string{ipam.FirstFit.String(), ipam.RandomOrder.String()}, DefaultOrder: defaultOrder,
+		AssignOrders: []string{ipam.GoMapOrder.String(), ipam.FirstFit.String()}, DefaultOrder: defaultOrder,
 		Policies: ipam.PolicyNames(), DefaultPolicy: defaultPolicy, DefaultSeed: defaultSeed}
 	for _, o := range s.offered {
 		sj := scenarioJSON{ID: o.id, Name: o.sc.Name, Question: o.sc.Question, Source: o.sc.Source, InstanceType: o.sc.InstanceType}

@@ -30,7 +30,7 @@ var flagParams = []string{paramScenario, paramVariant, paramInstance, paramOrder
 
 // The CLI's defaults for the flags a scenario does not set (cmd/ipamsim run.go).
 const (
-	defaultOrder  = "first-fit"
+	defaultOrder  = "go-map"
 	defaultSeed   = 1
 	defaultPolicy = "vpc-cni"
 )

@@ -129,13 +129,13 @@ func TestRunMatchesDirectRun(t *testing.T) {
 		policy          string
 		wantWaitedAtAll bool
 	}{
-		{"", "default", "base", nil, "", "first-fit", 1, "vpc-cni", true},
-		{"WARM_IP_TARGET=5", "default", "base", []string{"WARM_IP_TARGET=5"}, "", "first-fit", 1, "vpc-cni", true},
+		{"", "default", "base", nil, "", "go-map", 1, "vpc-cni", true},
+		{"WARM_IP_TARGET=5", "default", "base", []string{"WARM_IP_TARGET=5"}, "", "go-map", 1, "vpc-cni", true},
 		{"scenario=churn-cooldown&variant=warm-ip-10&seed=3&instance-type=m5.2xlarge&IP_COOLDOWN_PERIOD=10",
-			"churn-cooldown", "warm-ip-10", []string{"IP_COOLDOWN_PERIOD=10"}, "m5.2xlarge", "first-fit", 3, "vpc-cni", true},
+			"churn-cooldown", "warm-ip-10", []string{"IP_COOLDOWN_PERIOD=10"}, "m5.2xlarge", "go-map", 3, "vpc-cni", true},
 		{"scenario=prefix-delegation&assign-order=random&WARM_PREFIX_TARGET=2",
 			"prefix-delegation", "base", []string{"WARM_PREFIX_TARGET=2"}, "", "random", 1, "vpc-cni", false},
-		{"scenario=scale-burst&policy=cilium-eni&MAX_ENI=2", "scale-burst", "base", []string{"MAX_ENI=2"}, "", "first-fit", 1, "cilium-eni", true},
+		{"scenario=scale-burst&policy=cilium-eni&MAX_ENI=2", "scale-burst", "base", []string{"MAX_ENI=2"}, "", "go-map", 1, "cilium-eni", true},
 	}
 	for _, c := range cases {
 		got := getRun(t, ts, c.query)
@@ -290,7 +290,7 @@ func TestErrorsNameTheField(t *testing.T) {
 		{"ENABLE_PREFIX_DELEGATION=maybe", "ENABLE_PREFIX_DELEGATION", `--set: ENABLE_PREFIX_DELEGATION="maybe": not a boolean (true/false)`},
 		{"WARM_IP_TARGT=2", "WARM_IP_TARGT", `--set: WARM_IP_TARGT="2": unknown setting; did you mean WARM_IP_TARGET?`},
 		{"instance-type=m5.lrage", "instance-type", `unknown instance type "m5.lrage"; did you mean m5.large, c5.large, m1.large?`},
-		{"assign-order=x", "assign-order", `--assign-order: unknown assign order "x" (want first-fit or random)`},
+		{"assign-order=x", "assign-order", `--assign-order: unknown assign order "x" (want go-map, first-fit, or random, an alias of go-map)`},
 		{"seed=x", "seed", `invalid argument "x" for "--seed" flag: must be a non-negative integer`},
 		{"policy=x", "policy", `unknown policy "x" (valid: azure-cns, calico, cilium-eni, static, terway, vpc-cni)`},
 		{"scenario=default&variant=nope", "variant", `--variant "nope": scenario default has base`},
@@ -318,7 +318,7 @@ func TestCommandLine(t *testing.T) {
 	cases := []struct{ query, want string }{
 		{"", "ipamsim run --scenario default"},
 		// The scenario's own values need no flag.
-		{"scenario=default&variant=base&WARM_ENI_TARGET=1&WARM_IP_TARGET=0&MINIMUM_IP_TARGET=0&WARM_PREFIX_TARGET=0&ENABLE_PREFIX_DELEGATION=false&IP_COOLDOWN_PERIOD=30&instance-type=m5.large&assign-order=first-fit&seed=1&policy=vpc-cni",
+		{"scenario=default&variant=base&WARM_ENI_TARGET=1&WARM_IP_TARGET=0&MINIMUM_IP_TARGET=0&WARM_PREFIX_TARGET=0&ENABLE_PREFIX_DELEGATION=false&IP_COOLDOWN_PERIOD=30&instance-type=m5.large&assign-order=go-map&seed=1&policy=vpc-cni",
 			"ipamsim run --scenario default"},
 		{"WARM_IP_TARGET=5&MINIMUM_IP_TARGET=10&seed=7&assign-order=random&policy=terway&instance-type=c5.xlarge",
 			"ipamsim run --scenario default --set WARM_IP_TARGET=5 --set MINIMUM_IP_TARGET=10 --instance-type c5.xlarge --assign-order random --seed 7 --policy terway"},
@@ -388,7 +388,7 @@ func TestMeta(t *testing.T) {
 	if i < 0 || m.InstanceTypes[i] != (instanceJSON{"m5.large", 3, 10, true}) || len(m.InstanceTypes) < 500 {
 		t.Errorf("%d instance types; m5.large at %d", len(m.InstanceTypes), i)
 	}
-	if !slices.Equal(m.AssignOrders, []string{"first-fit", "random"}) || m.DefaultOrder != "first-fit" || !slices.Contains(m.Policies, "vpc-cni") {
+	if !slices.Equal(m.AssignOrders, []string{"go-map", "first-fit"}) || m.DefaultOrder != "go-map" || !slices.Contains(m.Policies, "vpc-cni") {
 		t.Errorf("orders %v (%s), policies %v", m.AssignOrders, m.DefaultOrder, m.Policies)
 	}
 }

@@ -52,6 +52,7 @@ type Spec struct {
 	// ones, as sweep takes them.
 	Grid, Settings []string
 	EC2            string         // EC2 profile; "": the scenario's, else default
+	EC2ProfileFile string         // --ec2-profile: latencies laid over EC2's; "": none
 	Seed           uint64         // the plan's seed (sweep.PointSeed)
 	Drain          *time.Duration // nil: the scenario's, else replay.DefaultDrain
 	// DaemonSet are the daemonset pods' requests on every node; nil: the
@@ -452,7 +453,7 @@ func Build(spec Spec) (*Plan, error) {
 // point's type, or the single node as an autoscaled group.
 func (pl *Plan) prepare(p *sweep.Point) (*replay.Setup, error) {
 	sp, w := &pl.spec, pl.spec.Workload
-	ov := replay.Overrides{InstanceType: p.InstanceType, EC2: sp.EC2, Seed: p.Seed, Drain: sp.Drain,
+	ov := replay.Overrides{InstanceType: p.InstanceType, EC2: sp.EC2, EC2ProfileFile: sp.EC2ProfileFile, Seed: p.Seed, Drain: sp.Drain,
 		Settings: append(append(make([]string, 0, len(sp.Settings)+len(p.Settings)), sp.Settings...), p.Settings...)}
 	req := replay.Request{Overrides: ov}
 	if w.Scenario != nil {

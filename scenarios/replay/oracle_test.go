@@ -471,10 +471,10 @@ func TestOracleFirstFit(t *testing.T) {
 	requireOracle(t, oracleRuns(t, loadOracleCases(t), ipam.FirstFit, 1))
 }
 
-// TestOracleRandom: the random order with the default seed must stay inside
-// the band of upstream's own random runs, widened on varying rows (§9.9).
-func TestOracleRandom(t *testing.T) {
-	requireOracle(t, oracleRuns(t, loadOracleCases(t), ipam.RandomOrder, 1))
+// TestOracleGoMap: the go-map order with the default seed must stay inside
+// the band of upstream's own runs, widened on varying rows (§9.9).
+func TestOracleGoMap(t *testing.T) {
+	requireOracle(t, oracleRuns(t, loadOracleCases(t), ipam.GoMapOrder, 1))
 }
 
 // oracleTally counts, over seeds × cases, the runs that leave the widened
@@ -528,22 +528,35 @@ func oracleSeeds(t *testing.T, order ipam.AssignOrder, seeds []uint64) oracleTal
 	return tally
 }
 
-// TestOracleRandomSeeds replays every case in random order with seeds 1..10.
-// Which pods wait and how many addresses pods hold never depend on the order
-// (upstream's 40 runs never varied in them), so those must match on every
-// run; how often the uniform rotation leaves upstream's band is a figure of
-// the emulation's fidelity, logged, not a failure (the go-map order is to
-// close it).
-func TestOracleRandomSeeds(t *testing.T) {
-	tally := oracleSeeds(t, ipam.RandomOrder, seedRange(1, 10))
+// TestOracleGoMapSeeds replays every case in go-map order with seeds 1..10
+// and holds the emulation to upstream's strict band (§9.9, issue 11): real
+// ipamd leaves it rarely, so at most 3 % of all runs may, and no case in more
+// than 3 of its 10 seeds. Which pods wait and how many addresses pods hold
+// never depend on the order (upstream's runs never varied in them), so those
+// must match on every run. (The uniform rotation the old random order drew
+// left the strict band in 4 of 60 runs here, 71 of 600 over seeds 1..100.)
+func TestOracleGoMapSeeds(t *testing.T) {
+	const seeds = 10
+	tally := oracleSeeds(t, ipam.GoMapOrder, seedRange(1, seeds))
+	perCase := map[string]int{}
 	for _, l := range tally.lines {
-		if strings.Contains(l, "FAIL") {
-			t.Log(l) // the runs that leave a band, strict or widened
+		if i := strings.Index(l, "| strict: FAIL "); i >= 0 {
+			t.Log(l) // the runs that leave the strict band
+			name, _, _ := strings.Cut(l[i+len("| strict: FAIL "):], ":")
+			perCase[name]++
 		}
 	}
-	t.Logf("random, seeds 1..10: %d runs; %d leave the widened band, %d the strict band", tally.runs, tally.leftBand, tally.leftStrict)
+	t.Logf("go-map, seeds 1..%d: %d runs; %d leave the widened band, %d the strict band", seeds, tally.runs, tally.leftBand, tally.leftStrict)
 	if tally.orderBound > 0 {
 		t.Errorf("%d of %d runs get a pod's result or ips_assigned wrong, which no assignment order may change", tally.orderBound, tally.runs)
+	}
+	if tally.leftStrict*100 > 3*tally.runs {
+		t.Errorf("%d of %d runs leave the strict band: more than 3 %%", tally.leftStrict, tally.runs)
+	}
+	for name, k := range perCase {
+		if k > 3 {
+			t.Errorf("%s leaves the strict band in %d of %d seeds: more than 3", name, k, seeds)
+		}
 	}
 }
 

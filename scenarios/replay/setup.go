@@ -71,14 +71,17 @@ type Overrides struct {
 	MaxPods      int // the kubelet's max pods; 0: the scenario's, else the type's figure
 	// Policy names the pool policy (ipam.PolicyNames) and PolicyParams its
 	// parameters; "": the VPC CNI.
-	Policy        string
-	PolicyParams  map[string]string
-	Order         string   // assign order (ipam.ParseAssignOrder); "": first-fit
-	EC2           string   // EC2 profile (ec2.ProfileByName); "": the scenario's, else "default"
-	KubeletJitter *float64 // the kubelet's retry jitter, 0..10; nil: the EC2 profile's
-	Seed          uint64
-	Drain         *time.Duration // nil: the scenario's, else DefaultDrain
-	Subnet        string         // the node's subnet CIDR; "": 10.0.0.0/16
+	Policy       string
+	PolicyParams map[string]string
+	Order        string // assign order (ipam.ParseAssignOrder); "": go-map
+	EC2          string // EC2 profile (ec2.ProfileByName); "": the scenario's, else "default"
+	// EC2ProfileFile is a CSV of api,p50_ms,p99_ms rows laid over the EC2
+	// profile's latencies (ec2.ReadEC2ProfileFile; §7.14); "": none.
+	EC2ProfileFile string
+	KubeletJitter  *float64 // the kubelet's retry jitter, 0..10; nil: the EC2 profile's
+	Seed           uint64
+	Drain          *time.Duration // nil: the scenario's, else DefaultDrain
+	Subnet         string         // the node's subnet CIDR; "": 10.0.0.0/16
 	// StrictEntrypoint refuses settings the aws-node entrypoint refuses
 	// (ipam.Settings.EntrypointWarnings) instead of warning.
 	StrictEntrypoint bool
@@ -151,7 +154,7 @@ func Prepare(req Request) (*Setup, error) {
 		s.TraceName, s.open = req.TraceName, req.Trace
 	}
 
-	order := ipam.FirstFit
+	order := ipam.GoMapOrder // the node as shipped (§3.7)
 	if ov.Order != "" {
 		o, err := ipam.ParseAssignOrder(ov.Order)
 		if err != nil {
@@ -169,6 +172,12 @@ func Prepare(req Request) (*Setup, error) {
 	profile, err := ec2.ProfileByName(profileName)
 	if err != nil {
 		return nil, specErrorf("--ec2: %v", err)
+	}
+	if f := ov.EC2ProfileFile; f != "" {
+		if profile.Latencies, err = ec2.ReadEC2ProfileFile(f, profile.Latencies); err != nil {
+			return nil, specErrorf("--ec2-profile: %v", err)
+		}
+		profile.Name += " + " + f
 	}
 	if j := ov.KubeletJitter; j != nil {
 		if math.IsNaN(*j) || *j < 0 || *j > 10 {

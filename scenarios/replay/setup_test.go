@@ -56,7 +56,7 @@ func TestPrepareLayers(t *testing.T) {
 	}
 	n := s.Node
 	if n.Instance.Name != "m5.xlarge" || n.MaxPods != 20 || n.Profile.Name != "zero" || s.Drain != sim.Time(3*time.Minute) ||
-		n.Drain != s.Drain || n.Settings.WarmIPTarget != 2 || n.Settings.MinimumIPTarget != 4 || n.Seed != 7 || n.Order != ipam.FirstFit ||
+		n.Drain != s.Drain || n.Settings.WarmIPTarget != 2 || n.Settings.MinimumIPTarget != 4 || n.Seed != 7 || n.Order != ipam.GoMapOrder ||
 		n.Policy != nil || s.Variant != scenarios.BaseName || s.IsCluster() {
 		t.Errorf("scenario defaults: %+v, drain %v, variant %q", n, s.Drain, s.Variant)
 	}
@@ -86,7 +86,7 @@ func TestPrepareLayers(t *testing.T) {
 	if n.Instance.Name != "c5.large" || n.Instance.MaxENIs != 2 || n.Instance.IPv4PerENI != 10 || n.MaxPods != 11 ||
 		n.Profile.Name != "default" || n.Profile.KubeletJitter != 0.25 || o.Drain != 0 || n.Drain != 0 ||
 		n.Settings.WarmIPTarget != 7 || n.Settings.WarmENITarget != 0 || n.Settings.MinimumIPTarget != 4 ||
-		n.Order != ipam.RandomOrder || n.Policy == nil || n.Policy.Name() != "calico" || n.Subnet.String() != "10.9.0.0/24" {
+		n.Order != ipam.GoMapOrder || n.Policy == nil || n.Policy.Name() != "calico" || n.Subnet.String() != "10.9.0.0/24" {
 		t.Errorf("overrides: %+v", n)
 	}
 	want := "--instance-type c5.large --enis 2 --max-pods 11 --env-file " + envFile + " --set WARM_IP_TARGET=7 --policy calico"

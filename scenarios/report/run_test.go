@@ -27,7 +27,7 @@ func TestReportDefaultScenario(t *testing.T) {
 		t.Errorf("%d svg elements, want 7", doc.count["svg"])
 	}
 	for _, want := range []string{sc.Question, "At a glance", "When and why pods waited", "15 of 33 pods (45 %) waited",
-		"ENI #2 created", "kubelet's retry", "Close-up", "Pod IP wait: cumulative distribution", "p99 29.6 s",
+		"ENI #2 created", "kubelet's retry", "Close-up", "Pod IP wait: cumulative distribution", "p99 30.6 s",
 		"WARM_ENI_TARGET", "EC2 calls by API", "AttachNetworkInterface"} {
 		if !strings.Contains(doc.text, want) {
 			t.Errorf("report text lacks %q", want)

@@ -104,7 +104,7 @@ func TestSweepReportPolicies(t *testing.T) {
 // TestSweepReportDropped: the page says how many combinations the frontier
 // drops, or that none dominates another.
 func TestSweepReportDropped(t *testing.T) {
-	doc := traceSweep(t, "short.csv", shortTrace, sweep.GridSpec{Grid: []string{"WARM_IP_TARGET=0..4", "MINIMUM_IP_TARGET=0,5"}}, "default", "2m0s")
+	doc := traceSweep(t, "short.csv", shortTrace, sweep.GridSpec{Grid: []string{"WARM_IP_TARGET=0..4", "MINIMUM_IP_TARGET=0,5,10,20"}}, "default", "2m0s")
 	n := len(doc.Combinations()) - len(doc.Frontier)
 	if n < 2 {
 		t.Fatalf("the test wants dominated combinations, got %d", n)

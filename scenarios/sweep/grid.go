@@ -77,8 +77,8 @@ type GridSpec struct {
 	InstanceTypes []string
 	// DefaultInstanceType is used when InstanceTypes is empty.
 	DefaultInstanceType string
-	// Orders holds the --orders arguments (first-fit, random), each a
-	// comma-separated list; empty means first-fit.
+	// Orders holds the --orders arguments (go-map, first-fit; random is an
+	// alias of go-map), each a comma-separated list; empty means go-map.
 	Orders []string
 	// Repetitions is the number of seeds per combination; 0 means 1.
 	Repetitions int
@@ -140,11 +140,16 @@ func ParseGrid(spec GridSpec) (*Grid, error) {
 		return nil, err
 	}
 	if len(orders) == 0 {
-		orders = []string{ipam.FirstFit.String()}
+		orders = []string{ipam.GoMapOrder.String()} // the node as shipped (§3.7)
 	}
-	for _, o := range orders {
-		if _, err := ipam.ParseAssignOrder(o); err != nil {
+	for i, o := range orders {
+		ord, err := ipam.ParseAssignOrder(o)
+		if err != nil {
 			return nil, &GridError{Flag: "--orders", Value: o, Msg: err.Error()}
+		}
+		orders[i] = ord.String() // random is go-map
+		if slices.Contains(orders[:i], orders[i]) {
+			return nil, &GridError{Flag: "--orders", Value: o, Msg: fmt.Sprintf("duplicate %q (random is an alias of go-map)", o)}
 		}
 	}
 	g.Orders = orders

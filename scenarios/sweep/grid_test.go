@@ -37,7 +37,7 @@ func TestParseGrid(t *testing.T) {
 	if !reflect.DeepEqual(g.Axes, want) {
 		t.Errorf("axes %v\nwant %v", g.Axes, want)
 	}
-	if !reflect.DeepEqual(g.InstanceTypes, []string{"m5.large", "c5.xlarge", "t3.medium"}) || !reflect.DeepEqual(g.Orders, []string{"first-fit", "random"}) {
+	if !reflect.DeepEqual(g.InstanceTypes, []string{"m5.large", "c5.xlarge", "t3.medium"}) || !reflect.DeepEqual(g.Orders, []string{"first-fit", "go-map"}) {
 		t.Errorf("types %v orders %v", g.InstanceTypes, g.Orders)
 	}
 	n := 3 * 2 * 2 * 5 * 3 * 3 * 11 * 2
@@ -63,8 +63,8 @@ func TestParseGrid(t *testing.T) {
 		t.Errorf("point 22 %+v", p)
 	}
 	perType := n / 3
-	if p := pts[perType/2]; p.AssignOrder != "random" || p.InstanceType != "m5.large" {
-		t.Errorf("point %d %+v: want m5.large random", perType/2, p)
+	if p := pts[perType/2]; p.AssignOrder != "go-map" || p.InstanceType != "m5.large" {
+		t.Errorf("point %d %+v: want m5.large go-map (random is its alias)", perType/2, p)
 	}
 	if p := pts[perType]; p.InstanceType != "c5.xlarge" || p.AssignOrder != "first-fit" {
 		t.Errorf("point %d %+v: want c5.xlarge first-fit", perType, p)
@@ -110,7 +110,7 @@ func TestParseGridDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	pts := g.Points(1)
-	if len(pts) != 1 || pts[0].InstanceType != "c5.large" || pts[0].AssignOrder != "first-fit" || pts[0].Repetition != 1 || len(pts[0].Settings) != 0 {
+	if len(pts) != 1 || pts[0].InstanceType != "c5.large" || pts[0].AssignOrder != "go-map" || pts[0].Repetition != 1 || len(pts[0].Settings) != 0 {
 		t.Fatalf("points %+v", pts)
 	}
 	g, _ = ParseGrid(GridSpec{})

@@ -334,7 +334,8 @@ func planDiff(a, b *Plan) string {
 		name string
 		a, b any
 	}{
-		{"workload", a.Workload, b.Workload}, {"ec2_profile", a.EC2Profile, b.EC2Profile}, {"seed", a.Seed, b.Seed},
+		{"workload", a.Workload, b.Workload}, {"ec2_profile", a.EC2Profile, b.EC2Profile},
+		{"ec2_profile_file", a.EC2ProfileFile, b.EC2ProfileFile}, {"seed", a.Seed, b.Seed},
 		{"drain", a.Drain, b.Drain}, {"max_pods", a.MaxPods, b.MaxPods}, {"base_settings", a.BaseSettings, b.BaseSettings},
 		{"grid", a.Grid, b.Grid},
 	}

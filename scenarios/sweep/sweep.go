@@ -25,13 +25,15 @@ import (
 // the settings every point shares, the grid and the sweep seed. It heads the
 // JSON output, and shards merge only if their plans are identical.
 type Plan struct {
-	Workload     WorkloadRef `json:"workload"`
-	EC2Profile   string      `json:"ec2_profile"`
-	Seed         uint64      `json:"seed"`
-	Drain        string      `json:"drain"`    // a Go duration, as --drain takes it
-	MaxPods      int         `json:"max_pods"` // 0: the type's eni-max-pods.txt figure
-	BaseSettings []string    `json:"base_settings"`
-	Grid         Grid        `json:"grid"`
+	Workload   WorkloadRef `json:"workload"`
+	EC2Profile string      `json:"ec2_profile"`
+	// EC2ProfileFile is --ec2-profile: latencies laid over EC2Profile's.
+	EC2ProfileFile string   `json:"ec2_profile_file,omitempty"`
+	Seed           uint64   `json:"seed"`
+	Drain          string   `json:"drain"`    // a Go duration, as --drain takes it
+	MaxPods        int      `json:"max_pods"` // 0: the type's eni-max-pods.txt figure
+	BaseSettings   []string `json:"base_settings"`
+	Grid           Grid     `json:"grid"`
 }
 
 // DrainTime returns the plan's drain.
@@ -70,6 +72,9 @@ func (pl *Plan) Rerun(p *Point, maxPods int) string {
 	}
 	args = append(args, "--instance-type", p.InstanceType, "--assign-order", p.AssignOrder,
 		"--ec2", pl.EC2Profile, "--seed", strconv.FormatUint(p.Seed, 10), "--drain", pl.Drain)
+	if pl.EC2ProfileFile != "" {
+		args = append(args, "--ec2-profile", pl.EC2ProfileFile)
+	}
 	if pl.MaxPods > 0 {
 		maxPods = pl.MaxPods
 	}
@@ -285,7 +290,7 @@ func (sw *Sweep) Run() (*Document, error) {
 	// rerun command): replay.Prepare builds it as run does.
 	drainD := time.Duration(drain)
 	prepare := func(p *Point) (*replay.Setup, error) {
-		ov := replay.Overrides{InstanceType: p.InstanceType, Order: p.AssignOrder, EC2: pl.EC2Profile,
+		ov := replay.Overrides{InstanceType: p.InstanceType, Order: p.AssignOrder, EC2: pl.EC2Profile, EC2ProfileFile: pl.EC2ProfileFile,
 			Seed: p.Seed, Drain: &drainD, MaxPods: pl.MaxPods,
 			Settings: append(append(make([]string, 0, len(pl.BaseSettings)+len(p.Settings)), pl.BaseSettings...), p.Settings...)}
 		if p.Policy != "" {
