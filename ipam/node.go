@@ -72,16 +72,20 @@ type Counters struct {
 	EC2Latency      map[LatencyKey]*LatencySum
 	IpamdErrors     map[string]uint64 // awscni_ipamd_error_count{fn}
 	IMDSWait        LatencySum        // waitForENIAndIPsAttached
-	Wait            hist.Histogram    // pod IP wait: first ADD to the ADD that got an address
-	ENIsAttached    uint64
-	ENIsFreed       uint64
-	PeakENIs        int
-	PeakTotalIPs    int
-	PeakAssigned    int
-	PeakIdle        int // most addresses held but assigned to no pod at once
-	PeakWaiting     int
-	HeldIPSeconds   float64 // ∫ total addresses dt
-	IdleIPSeconds   float64 // ∫ (total − assigned) dt
+	Wait            hist.Histogram    // pod IP wait of pods that got an address: first ADD to the ADD that got it
+	// CensoredWait holds the waits of pods deleted before they got an
+	// address: first ADD to DEL, right-censored (Node.Waits adds the pods
+	// still waiting).
+	CensoredWait  hist.Histogram
+	ENIsAttached  uint64
+	ENIsFreed     uint64
+	PeakENIs      int
+	PeakTotalIPs  int
+	PeakAssigned  int
+	PeakIdle      int // most addresses held but assigned to no pod at once
+	PeakWaiting   int
+	HeldIPSeconds float64 // ∫ total addresses dt
+	IdleIPSeconds float64 // ∫ (total − assigned) dt
 }
 
 // LatencyKey labels awscni_aws_api_latency_ms (§6).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/ipamsim/ipamsim/ipam/hist"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -59,6 +60,26 @@ func (n *Node) Pod(name string) PodInfo {
 		info.ENI = p.cidr.eni.ID
 	}
 	return info
+}
+
+// Waits returns the IP wait of every pod that sent the node a CNI ADD, as a
+// new histogram: the waits of pods that got an address (Counters.Wait), and,
+// right-censored, those of pods deleted while waiting (first ADD to DEL,
+// Counters.CensoredWait) and of pods still waiting (first ADD to now). Its
+// quantiles are the run's wait percentiles: a pod that never got an address
+// waited at least that long, so leaving it out would make the worst outcome
+// read as the best. It changes nothing.
+func (n *Node) Waits() *hist.Histogram {
+	h := new(hist.Histogram)
+	h.Merge(&n.Counters.Wait)
+	h.Merge(&n.Counters.CensoredWait)
+	now := n.eng.Now()
+	for i := range n.pods.pods {
+		if p := &n.pods.pods[i]; p.state == podWaiting {
+			h.Add(now - p.firstAdd)
+		}
+	}
+	return h
 }
 
 // PodError is a trace that does not fit the node's pods.
@@ -221,6 +242,7 @@ func (n *Node) delPod(i int32) {
 		n.eng.Cancel(p.retry)
 		n.pods.waiting--
 		n.Counters.PodsCancelled++
+		n.Counters.CensoredWait.Add(n.eng.Now() - p.firstAdd)
 		if n.cfg.Events != nil {
 			n.emit(Event{Kind: EvDel, Pod: p.name, Detail: "waiting"})
 		}

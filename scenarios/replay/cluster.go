@@ -220,7 +220,7 @@ func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, plac
 			n := m.Node
 			n.Observe()
 			k := &n.Counters
-			gw.Merge(&k.Wait)
+			gw.Merge(n.Waits())
 			gs.PodsAdded += k.PodsAdded
 			gs.PodsWaited += k.PodsWaited
 			gs.PodsNeverAssigned += k.PodsCancelled + uint64(n.Waiting())
@@ -313,22 +313,25 @@ func (s ClusterSummary) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "cluster       %s; %s placement\n", s.Cluster, s.Placement)
 	fmt.Fprintf(&b, "run           %s simulated, %d trace events, %d engine events, seed %d, EC2 %s\n",
 		time.Duration(sim.Seconds(s.SimulatedSeconds)).Round(time.Millisecond), s.TraceEvents, s.EventsProcessed, s.Seed, s.EC2Profile)
-	fmt.Fprintf(&b, "pods          %d added to nodes, %d waited for an address, %d never got one (%d no-IP ADD failures)\n",
-		s.PodsAdded, s.PodsWaited, s.PodsNeverAssigned, s.NoIPAddFailures)
+	fmt.Fprintf(&b, "pods          %s (%d no-IP ADD failures)\n", podsLine(s.PodsNeverAssigned, s.PodsAdded, s.PodsWaited), s.NoIPAddFailures)
 	fmt.Fprintf(&b, "scheduling    %d pods never placed, %d pending at the end (peak %d), %d rescheduled, max wait for a node %.1fs\n",
 		s.PodsUnplaced, s.PodsPendingAtEnd, s.PeakPending, s.Rescheduled, s.PlacementWaitMax)
 	if s.PodsUnschedulable > 0 {
 		fmt.Fprintf(&b, "unschedulable %d pods request more CPU or memory than any group's node has\n", s.PodsUnschedulable)
 	}
-	fmt.Fprintf(&b, "pod IP wait   p50 %.3fs  p99 %.3fs  max %.3fs\n", s.WaitP50Seconds, s.WaitP99Seconds, s.WaitMaxSeconds)
+	fmt.Fprintf(&b, "pod IP wait   %s\n", waitLine(s.WaitP50Seconds, s.WaitP99Seconds, s.WaitMaxSeconds, s.PodsAdded, s.PodsNeverAssigned))
 	fmt.Fprintf(&b, "addresses     mean %.1f held (peak %d sampled), %.0f idle IP-seconds\n", s.MeanAddressesHeld, s.PeakHeldSampled, s.IdleIPSeconds)
 	fmt.Fprintf(&b, "EC2           %d calls, %d throttled\n", s.EC2CallsTotal, s.ThrottledCalls)
 	for _, g := range s.Groups {
 		if g.LaunchFailures > 0 {
 			fmt.Fprintf(&b, "group %-8s %d node(s) could not launch: no address left in their subnet\n", g.Name, g.LaunchFailures)
 		}
-		fmt.Fprintf(&b, "group %-8s %s, peak %d nodes: %d pods, %d waited (p99 %.1fs), %d no-IP failures, mean %.1f addresses held, %d EC2 calls, %d throttled\n",
-			g.Name, g.InstanceType, g.PeakNodes, g.PodsAdded, g.PodsWaited, g.WaitP99Seconds, g.NoIPAddFailures, g.MeanAddressesHeld, g.EC2CallsTotal, g.ThrottledCalls)
+		never := ""
+		if g.PodsNeverAssigned > 0 {
+			never = fmt.Sprintf("%d NEVER GOT AN ADDRESS, ", g.PodsNeverAssigned)
+		}
+		fmt.Fprintf(&b, "group %-8s %s, peak %d nodes: %s%d pods, %d waited (p99 %.1fs), %d no-IP failures, mean %.1f addresses held, %d EC2 calls, %d throttled\n",
+			g.Name, g.InstanceType, g.PeakNodes, never, g.PodsAdded, g.PodsWaited, g.WaitP99Seconds, g.NoIPAddFailures, g.MeanAddressesHeld, g.EC2CallsTotal, g.ThrottledCalls)
 	}
 	for _, sn := range s.Subnets {
 		fmt.Fprintf(&b, "subnet %-7s %s: min %d free of %d, final %d free, %d free /28s (min %d), fragmentation max %.2f, %d insufficient-address errors\n",
