@@ -32,6 +32,7 @@ type runOptions struct {
 	sets             []string
 	envFile          string
 	maxPods          int
+	maxPodsFrom      string
 	assignOrder      string
 	ec2              string
 	ec2ProfileFile   string
@@ -76,7 +77,8 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.ipv4PerENI, "ipv4-per-eni", 0, "Override the type's IPv4 addresses per ENI with `N`, primary included")
 	fs.StringArrayVar(&o.sets, "set", nil, "Set a VPC CNI variable, `KEY=VALUE` (repeatable; e.g. WARM_IP_TARGET=5)")
 	fs.StringVar(&o.envFile, "env-file", "", "Read VPC CNI variables from `FILE` (KEY=VALUE lines)")
-	fs.IntVar(&o.maxPods, "max-pods", 0, "The kubelet's max pods `N` (default: the type's eni-max-pods.txt figure)")
+	fs.IntVar(&o.maxPods, "max-pods", 0, "The kubelet's max pods `N`; pods beyond it stay unschedulable (default: --max-pods-from's figure)")
+	fs.StringVar(&o.maxPodsFrom, "max-pods-from", "", "Max pods `RULE` (default: the scenario's, else eks): eks (EKS managed node group: the max-pods calculator's figure for the CNI mode, capped at 110, 250 above 30 vCPUs), eni-max-pods (AL2 bootstrap) or nodeadm (AL2023)")
 	fs.StringVar(&o.policy, "policy", "vpc-cni", "Pool policy `NAME`: "+strings.Join(ipam.PolicyNames(), ", "))
 	fs.StringArrayVar(&o.policySets, "policy-set", nil, "Set a policy parameter, `KEY=VALUE` (repeatable; names as the policy's project spells them)")
 	fs.StringVar(&o.assignOrder, "assign-order", "go-map", "Walk order where upstream ranges over a Go map: go-map (Go 1.26's own order, seeded), first-fit (sorted), or random (an alias of go-map)")
@@ -242,7 +244,7 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 // the defaults) say; flags left at their defaults change nothing.
 func (o *runOptions) overrides(policyParams map[string]string) replay.Overrides {
 	ov := replay.Overrides{ENIs: o.enis, IPv4PerENI: o.ipv4PerENI, EnvFile: o.envFile, Settings: o.sets,
-		MaxPods: o.maxPods, Policy: o.policy, PolicyParams: policyParams, Order: o.assignOrder, Seed: o.seed,
+		MaxPods: o.maxPods, MaxPodsFrom: o.maxPodsFrom, Policy: o.policy, PolicyParams: policyParams, Order: o.assignOrder, Seed: o.seed,
 		StrictEntrypoint: o.strictEntrypoint, EC2ProfileFile: o.ec2ProfileFile}
 	if o.changed["instance-type"] {
 		ov.InstanceType = o.instanceType

@@ -55,7 +55,9 @@ type GroupSpec struct {
 	Instance catalog.InstanceType
 	Count    int // nodes at JoinAt
 	Settings ipam.Settings
-	MaxPods  int // kubelet max pods; 0 = the type's eni-max-pods.txt figure
+	MaxPods  int // kubelet max pods; 0 = MaxPodsFrom's figure (catalog.NodeMaxPods)
+	// MaxPodsFrom is the max-pods rule when MaxPods is 0 ("": eks).
+	MaxPodsFrom catalog.MaxPodsFrom
 	// DaemonSetPods are the host-network pods every node runs (aws-node,
 	// kube-proxy: the +2 of eni-max-pods.txt, §5); they count against max pods
 	// but need no address. Negative means 2.
@@ -369,7 +371,7 @@ func (c *Cluster) join(gi int, scaled bool) {
 	name := fmt.Sprintf("%s-%03d", g.Spec.Name, k+1)
 	sn := g.Spec.Subnets[k%len(g.Spec.Subnets)]
 	cfg := ipam.Config{Name: name, Instance: g.Spec.Instance, Settings: g.Spec.Settings, MaxPods: g.Spec.MaxPods,
-		Order: c.spec.Order, Profile: c.spec.Profile, Account: c.account, Subnet: c.byName[sn].Space,
+		MaxPodsFrom: g.Spec.MaxPodsFrom, Order: c.spec.Order, Profile: c.spec.Profile, Account: c.account, Subnet: c.byName[sn].Space,
 		Seed: c.spec.Seed, Policy: g.Spec.Policy, Events: c.spec.Events}
 	if g.Spec.PodSubnet != "" {
 		cfg.PodSubnet = c.byName[g.Spec.PodSubnet].Space
@@ -492,6 +494,7 @@ func (c *Cluster) AddPodRequests(name, node []byte, req Requests) error {
 		c.pendingSince[p] = c.eng.Now()
 		c.npend++
 		c.PeakPending = max(c.PeakPending, c.npend)
+		c.logPending(p, ipam.EvPending, "no node has room")
 		return nil
 	}
 	return c.place(p, m, req)
@@ -524,6 +527,7 @@ func (c *Cluster) DelPod(name []byte) error {
 		delete(c.pendingSince, string(name))
 		c.npend--
 		c.Unplaced++
+		c.logPending(string(name), ipam.EvDel, "unschedulable")
 		return nil
 	}
 	m := c.members[r.member]
@@ -535,6 +539,13 @@ func (c *Cluster) DelPod(name []byte) error {
 	c.treeUpdate(m)
 	c.drainPending()
 	return nil
+}
+
+// logPending logs an event of a pod no node holds (node "-").
+func (c *Cluster) logPending(pod string, kind ipam.EventKind, detail string) {
+	if c.spec.Events != nil {
+		c.spec.Events(ipam.Event{At: c.eng.Now(), Node: "-", Kind: kind, Pod: pod, Detail: detail})
+	}
 }
 
 // NodeError is a pod event whose node (the trace's node column) the cluster

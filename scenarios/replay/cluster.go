@@ -50,6 +50,8 @@ type ClusterSample struct {
 type GroupSummary struct {
 	Name              string  `json:"name"`
 	InstanceType      string  `json:"instance_type"`
+	MaxPods           int     `json:"max_pods"`
+	MaxPodsSource     string  `json:"max_pods_source"`
 	PeakNodes         int     `json:"peak_nodes"`
 	FinalNodes        int     `json:"final_nodes"`
 	NodeHours         float64 `json:"node_hours"` // launch to termination or the end of the run, summed (§10.7)
@@ -214,7 +216,8 @@ func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, plac
 	var held float64
 	insufficient := map[*vpc.Subnet]uint64{}
 	for _, g := range c.Groups() {
-		gs := GroupSummary{Name: g.Spec.Name, InstanceType: g.Spec.Instance.Name, PeakNodes: g.PeakNodes, LaunchFailures: g.LaunchFailures}
+		gs := GroupSummary{Name: g.Spec.Name, InstanceType: g.Spec.Instance.Name, MaxPods: g.Shape().MaxPods,
+			MaxPodsSource: g.Shape().MaxPodsSource, PeakNodes: g.PeakNodes, LaunchFailures: g.LaunchFailures}
 		var gw hist.Histogram
 		for _, m := range g.Members {
 			n := m.Node
@@ -330,8 +333,8 @@ func (s ClusterSummary) WriteText(w io.Writer) error {
 		if g.PodsNeverAssigned > 0 {
 			never = fmt.Sprintf("%d NEVER GOT AN ADDRESS, ", g.PodsNeverAssigned)
 		}
-		fmt.Fprintf(&b, "group %-8s %s, peak %d nodes: %s%d pods, %d waited (p99 %.1fs), %d no-IP failures, mean %.1f addresses held, %d EC2 calls, %d throttled\n",
-			g.Name, g.InstanceType, g.PeakNodes, never, g.PodsAdded, g.PodsWaited, g.WaitP99Seconds, g.NoIPAddFailures, g.MeanAddressesHeld, g.EC2CallsTotal, g.ThrottledCalls)
+		fmt.Fprintf(&b, "group %-8s %s, max pods %d (%s), peak %d nodes: %s%d pods, %d waited (p99 %.1fs), %d no-IP failures, mean %.1f addresses held, %d EC2 calls, %d throttled\n",
+			g.Name, g.InstanceType, g.MaxPods, g.MaxPodsSource, g.PeakNodes, never, g.PodsAdded, g.PodsWaited, g.WaitP99Seconds, g.NoIPAddFailures, g.MeanAddressesHeld, g.EC2CallsTotal, g.ThrottledCalls)
 	}
 	for _, sn := range s.Subnets {
 		fmt.Fprintf(&b, "subnet %-7s %s: min %d free of %d, final %d free, %d free /28s (min %d), fragmentation max %.2f, %d insufficient-address errors\n",

@@ -74,3 +74,57 @@ func TestCensoredWaitsSetP99(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPodsAsEKSSetsIt: run's max pods is catalog.NodeMaxPods's eks rule.
+// c6g.16xlarge (64 vCPUs) with prefix delegation: the calculator's PD figure,
+// 15·((50−1)·16)+2 = 11,762, capped at 250 (> 30 vCPUs); m5.large (2 vCPUs)
+// with prefix delegation: 3·((10−1)·16)+2 = 434, capped at 110. The source
+// is named in text and JSON.
+func TestMaxPodsAsEKSSetsIt(t *testing.T) {
+	pd := []string{"ENABLE_PREFIX_DELEGATION=true"}
+	for _, tc := range []struct {
+		inst   string
+		want   int
+		source string
+	}{
+		{"c6g.16xlarge", 250, "eks-mng: calculator PD figure 11762 capped at 250 (64 vCPUs > 30)"},
+		{"m5.large", 110, "eks-mng: calculator PD figure 434 capped at 110 (2 vCPUs <= 30)"},
+	} {
+		s := runTrace(t, addsThenDels(2, 0, 60), replay.Overrides{InstanceType: tc.inst, Settings: pd}).Summary
+		if s.MaxPods != tc.want || s.MaxPodsSource != tc.source {
+			t.Errorf("%s PD: max pods %d (%s), want %d (%s)", tc.inst, s.MaxPods, s.MaxPodsSource, tc.want, tc.source)
+		}
+		var text bytes.Buffer
+		s.WriteText(&text)
+		if want := fmt.Sprintf("max pods %d (%s)", tc.want, tc.source); !strings.Contains(text.String(), want) {
+			t.Errorf("%s: summary lacks %q:\n%s", tc.inst, want, text.String())
+		}
+	}
+	// The bootstrap rules ignore prefix delegation: eni-max-pods.txt's
+	// m5.large line, 3·(10−1)+2 = 29.
+	s := runTrace(t, addsThenDels(2, 0, 60), replay.Overrides{InstanceType: "m5.large", Settings: pd, MaxPodsFrom: "eni-max-pods"}).Summary
+	if s.MaxPods != 29 || !strings.HasPrefix(s.MaxPodsSource, "eni-max-pods:") {
+		t.Errorf("m5.large PD, --max-pods-from eni-max-pods: %d (%s), want 29", s.MaxPods, s.MaxPodsSource)
+	}
+}
+
+// TestMaxPodsBoundsOneNode: 40 pods at once on one m5.large (max pods 29,
+// 3 ENIs of 10 IPv4: 27 pod addresses), kept to the end of the run. 29 pods
+// are bound, 27 of them get an address and 2 wait to the end; the other 11
+// are unschedulable: never ADDed, in no wait figure, at most 29 addresses
+// assigned at any time.
+func TestMaxPodsBoundsOneNode(t *testing.T) {
+	trace := strings.Split(addsThenDels(40, 0, 600), "600,")[0]
+	s := runTrace(t, trace, replay.Overrides{InstanceType: "m5.large"}).Summary
+	if s.MaxPods != 29 || s.PeakAddressesInUse > 29 || s.PeakAddressesInUse != 27 {
+		t.Errorf("max pods %d, peak assigned %d; want 29 and 27 (never above 29)", s.MaxPods, s.PeakAddressesInUse)
+	}
+	if s.PodsUnschedulable != 11 || s.PodsAdded != 29 || s.PodsNeverAssigned != 2 {
+		t.Errorf("unschedulable %d, added %d, never assigned %d; want 11, 29, 2", s.PodsUnschedulable, s.PodsAdded, s.PodsNeverAssigned)
+	}
+	var text bytes.Buffer
+	s.WriteText(&text)
+	if !strings.Contains(text.String(), "unschedulable 11 PODS NEVER RAN: the node ran max pods (29)") {
+		t.Errorf("summary lacks the unschedulable line:\n%s", text.String())
+	}
+}

@@ -397,13 +397,15 @@ func AppendSeconds(b []byte, t sim.Time) []byte {
 type Spec struct {
 	Instance catalog.InstanceType
 	Settings ipam.Settings
-	MaxPods  int // 0: the type's eni-max-pods.txt figure
-	Order    ipam.AssignOrder
-	Profile  ec2.Profile
-	Subnet   netip.Prefix // zero: 10.0.0.0/16
-	Seed     uint64
-	Drain    sim.Time
-	Policy   ipam.Policy // nil: the VPC CNI
+	MaxPods  int // 0: MaxPodsFrom's figure (catalog.NodeMaxPods)
+	// MaxPodsFrom is the max-pods rule when MaxPods is 0 ("": eks).
+	MaxPodsFrom catalog.MaxPodsFrom
+	Order       ipam.AssignOrder
+	Profile     ec2.Profile
+	Subnet      netip.Prefix // zero: 10.0.0.0/16
+	Seed        uint64
+	Drain       sim.Time
+	Policy      ipam.Policy // nil: the VPC CNI
 	// Events, if not nil, receives the node's event log (ipam.Config.Events).
 	Events func(ipam.Event)
 }
@@ -428,7 +430,7 @@ type Outcome struct {
 func Execute(spec Spec, src scenarios.Reader, opt Options) (*Outcome, error) {
 	eng := sim.NewEngine()
 	cfg := ipam.Config{Name: "node-1", Instance: spec.Instance, Settings: spec.Settings, MaxPods: spec.MaxPods,
-		Order: spec.Order, Profile: spec.Profile, Seed: spec.Seed, Policy: spec.Policy, Events: spec.Events}
+		MaxPodsFrom: spec.MaxPodsFrom, Order: spec.Order, Profile: spec.Profile, Seed: spec.Seed, Policy: spec.Policy, Events: spec.Events}
 	if opt.Timeline != nil && opt.Log == nil {
 		opt.Log = &NodeLog{}
 	}

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -68,7 +69,10 @@ type Overrides struct {
 	IPv4PerENI   int    // the type's IPv4 addresses per ENI, primary included (2..4096); 0: the type's own
 	EnvFile      string // a file of KEY=VALUE lines, applied after the scenario's settings
 	Settings     []string
-	MaxPods      int // the kubelet's max pods; 0: the scenario's, else the type's figure
+	MaxPods      int // the kubelet's max pods; 0: the scenario's, else MaxPodsFrom's figure
+	// MaxPodsFrom names the max-pods rule (catalog.MaxPodsFromNames); "":
+	// the scenario's, else eks.
+	MaxPodsFrom string
 	// Policy names the pool policy (ipam.PolicyNames) and PolicyParams its
 	// parameters; "": the VPC CNI.
 	Policy       string
@@ -196,6 +200,11 @@ func Prepare(req Request) (*Setup, error) {
 		drain = *ov.Drain
 	}
 	s.Drain = sim.Time(drain)
+	if ov.MaxPodsFrom != "" {
+		if _, err := catalog.ParseMaxPodsFrom(ov.MaxPodsFrom); err != nil {
+			return nil, specErrorf("--max-pods-from: %v", err)
+		}
+	}
 	if ov.MaxPods < 0 || ov.MaxPods > MaxMaxPods {
 		return nil, specErrorf("--max-pods %d: want 1 to %d", ov.MaxPods, MaxMaxPods)
 	}
@@ -282,6 +291,16 @@ func (b *builder) settings(scenario func(*ipam.Settings) error) (ipam.Settings, 
 	return st, nil
 }
 
+// maxPodsFrom is the max-pods rule: the override's, else the scenario's
+// (checked by Prepare and the scenario parser).
+func (b *builder) maxPodsFrom() catalog.MaxPodsFrom {
+	from := b.req.MaxPodsFrom
+	if from == "" && b.req.Scenario != nil {
+		from = b.req.Scenario.MaxPodsFrom
+	}
+	return catalog.MaxPodsFrom(from)
+}
+
 // policy returns a fresh policy (nil: the VPC CNI).
 func (b *builder) policy() ipam.Policy {
 	ov := &b.req.Overrides
@@ -323,8 +342,8 @@ func (b *builder) node(variant string, order ipam.AssignOrder, profile ec2.Profi
 	if err != nil {
 		return nil, err
 	}
-	spec := &Spec{Instance: inst, Settings: settings, MaxPods: maxPods, Order: order, Profile: profile,
-		Seed: ov.Seed, Policy: b.policy()}
+	spec := &Spec{Instance: inst, Settings: settings, MaxPods: maxPods, MaxPodsFrom: b.maxPodsFrom(), Order: order,
+		Profile: profile, Seed: ov.Seed, Policy: b.policy()}
 	if ov.Subnet != "" {
 		p, err := netip.ParsePrefix(ov.Subnet)
 		if err == nil {
@@ -369,7 +388,7 @@ func (b *builder) cluster(variant string, order ipam.AssignOrder, profile ec2.Pr
 			return nil, err
 		}
 		gs := cluster.GroupSpec{Name: g.Name, Instance: inst, Count: g.Count, Settings: settings,
-			MaxPods: g.MaxPods, DaemonSetPods: g.DaemonSetPods, Subnets: g.Subnets, PodSubnet: g.PodSubnet,
+			MaxPods: g.MaxPods, MaxPodsFrom: b.maxPodsFrom(), DaemonSetPods: g.DaemonSetPods, Subnets: g.Subnets, PodSubnet: g.PodSubnet,
 			JoinAt: sim.Time(g.Join), JoinStagger: sim.Time(g.Stagger), LeaveAt: sim.Time(g.Leave),
 			Policy: b.policy()}
 		if ov.MaxPods > 0 {
@@ -432,6 +451,9 @@ func (b *builder) overridden() []string {
 	}
 	if ov.MaxPods > 0 && ov.MaxPods != sc.MaxPods {
 		add("--max-pods", ov.MaxPods)
+	}
+	if f := ov.MaxPodsFrom; f != "" && f != cmp.Or(sc.MaxPodsFrom, string(catalog.FromEKS)) {
+		add("--max-pods-from", f)
 	}
 	if ov.EnvFile != "" {
 		add("--env-file", ov.EnvFile)

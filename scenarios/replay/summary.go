@@ -20,9 +20,11 @@ type Summary struct {
 	MaxENIs      int    `json:"max_enis"`
 	IPv4PerENI   int    `json:"ipv4_per_eni"`
 	MaxPods      int    `json:"max_pods"`
-	AssignOrder  string `json:"assign_order"`
-	EC2Profile   string `json:"ec2_profile"`
-	Seed         uint64 `json:"seed"`
+	// MaxPodsSource says where MaxPods comes from (catalog.NodeMaxPods).
+	MaxPodsSource string `json:"max_pods_source"`
+	AssignOrder   string `json:"assign_order"`
+	EC2Profile    string `json:"ec2_profile"`
+	Seed          uint64 `json:"seed"`
 
 	PodsAdded  uint64 `json:"pods_added"`
 	PodsWaited uint64 `json:"pods_waited"`
@@ -34,10 +36,13 @@ type Summary struct {
 	WaitP99Seconds    float64 `json:"wait_p99_seconds"`
 	WaitMaxSeconds    float64 `json:"wait_max_seconds"`
 	PodsNeverAssigned uint64  `json:"pods_never_assigned"`
-	NoIPAddFailures   uint64  `json:"no_ip_add_failures"`
-	AddsBeforeReady   uint64  `json:"adds_before_ready"`
-	AddRequests       uint64  `json:"add_requests"`
-	DelRequests       uint64  `json:"del_requests"`
+	// PodsUnschedulable never ran: the node ran max pods (§5.14); they
+	// sent no ADD and are in no wait figure.
+	PodsUnschedulable uint64 `json:"pods_unschedulable"`
+	NoIPAddFailures   uint64 `json:"no_ip_add_failures"`
+	AddsBeforeReady   uint64 `json:"adds_before_ready"`
+	AddRequests       uint64 `json:"add_requests"`
+	DelRequests       uint64 `json:"del_requests"`
 
 	PeakENIs            int     `json:"peak_enis"`
 	PeakAddressesHeld   int     `json:"peak_addresses_held"`
@@ -74,13 +79,13 @@ func Summarize(n *ipam.Node, res Result, inst string, order ipam.AssignOrder, pr
 	waits := n.Waits()
 	s := Summary{
 		InstanceType: inst, Mode: mode, MaxENIs: lim.MaxENIs, IPv4PerENI: lim.IPv4PerENI,
-		MaxPods: n.MaxPods(), AssignOrder: order.String(), EC2Profile: profile, Seed: seed,
+		MaxPods: n.MaxPods(), MaxPodsSource: n.MaxPodsSource(), AssignOrder: order.String(), EC2Profile: profile, Seed: seed,
 		PodsAdded: c.PodsAdded, PodsWaited: c.PodsWaited,
 		WaitP50Seconds:    waits.Quantile(0.50).Seconds(),
 		WaitP99Seconds:    waits.Quantile(0.99).Seconds(),
 		WaitMaxSeconds:    waits.Max().Seconds(),
-		PodsNeverAssigned: c.PodsCancelled + uint64(n.Waiting()),
-		NoIPAddFailures:   c.NoAvailableIP, AddsBeforeReady: c.AddsBeforeReady,
+		PodsNeverAssigned: c.PodsCancelled + uint64(n.Waiting()), PodsUnschedulable: c.PodsUnschedulable,
+		NoIPAddFailures: c.NoAvailableIP, AddsBeforeReady: c.AddsBeforeReady,
 		AddRequests: c.AddRequests, DelRequests: c.DelRequests,
 		PeakENIs: c.PeakENIs, PeakAddressesHeld: c.PeakTotalIPs, PeakAddressesInUse: c.PeakAssigned,
 		IdleIPSeconds: round3(c.IdleIPSeconds), PeakIdleAddresses: c.PeakIdle,
@@ -108,10 +113,13 @@ func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 // WriteText prints the summary for a person to read.
 func (s Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "node          %s (%s), %s mode, %d ENIs x %d IPv4, max pods %d\n", s.InstanceType, s.Policy, s.Mode, s.MaxENIs, s.IPv4PerENI, s.MaxPods)
+	fmt.Fprintf(&b, "node          %s (%s), %s mode, %d ENIs x %d IPv4, max pods %d (%s)\n", s.InstanceType, s.Policy, s.Mode, s.MaxENIs, s.IPv4PerENI, s.MaxPods, s.MaxPodsSource)
 	fmt.Fprintf(&b, "run           %s simulated, %d trace events, %d engine events, seed %d, %s order, EC2 %s\n",
 		time.Duration(sim.Seconds(s.SimulatedSeconds)).Round(time.Millisecond), s.TraceEvents, s.EventsProcessed, s.Seed, s.AssignOrder, s.EC2Profile)
 	fmt.Fprintf(&b, "pods          %s\n", podsLine(s.PodsNeverAssigned, s.PodsAdded, s.PodsWaited))
+	if s.PodsUnschedulable > 0 {
+		fmt.Fprintf(&b, "unschedulable %d PODS NEVER RAN: the node ran max pods (%d); they sent no ADD and are in no wait figure\n", s.PodsUnschedulable, s.MaxPods)
+	}
 	fmt.Fprintf(&b, "pod IP wait   %s\n", waitLine(s.WaitP50Seconds, s.WaitP99Seconds, s.WaitMaxSeconds, s.PodsAdded, s.PodsNeverAssigned))
 	fmt.Fprintf(&b, "ADD failures  %d no free address, %d before ipamd was ready (%d ADD, %d DEL requests)\n", s.NoIPAddFailures, s.AddsBeforeReady, s.AddRequests, s.DelRequests)
 	fmt.Fprintf(&b, "addresses     peak %d held, mean %.1f held, peak %d assigned, peak %d idle, %.0f idle IP-seconds\n", s.PeakAddressesHeld, s.MeanAddressesHeld, s.PeakAddressesInUse, s.PeakIdleAddresses, s.IdleIPSeconds)
