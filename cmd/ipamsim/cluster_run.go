@@ -24,9 +24,8 @@ func (o *runOptions) runCluster(setups []*replay.Setup, variants []string, outs 
 	var sums []replay.ClusterSummary
 	for _, setup := range setups {
 		opt := replay.ClusterOptions{SampleEvery: sim.Time(o.sampleEvery)}
-		var events *eventLog
-		if f := files["--events"]; f != nil {
-			events = newEventLog(f, true)
+		events := openLogs(files, true)
+		if events != nil {
 			setup.Cluster.Events = events.add
 		}
 		var sw *bufio.Writer
@@ -52,7 +51,7 @@ func (o *runOptions) runCluster(setups []*replay.Setup, variants []string, outs 
 		if err != nil {
 			return err
 		}
-		if err := events.flush(); err != nil {
+		if err := events.flush(sim.Seconds(out.Summary.SimulatedSeconds)); err != nil {
 			return err
 		}
 		for _, w := range setup.Warnings {

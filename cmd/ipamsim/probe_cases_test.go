@@ -91,7 +91,8 @@ func probeCases() []probeCase {
 	// ---- valid inputs: exit 0, their outputs written.
 	add(
 		ok("valid", "run default", nil, "run"),
-		ok("valid", "run trace all outputs", m("t.csv", "m.prom", "r.html", "o.om"), tr("--timeline", "t.csv", "--metrics-file", "m.prom", "--report", "r.html", "--openmetrics-file", "o.om")...),
+		ok("valid", "run trace all outputs", m("t.csv", "m.prom", "r.html", "o.om", "p.csv"), tr("--timeline", "t.csv", "--metrics-file", "m.prom", "--report", "r.html", "--openmetrics-file", "o.om", "--pods", "p.csv")...),
+		ok("valid", "cluster pods", m("p.csv"), "run", "--scenario", "c.scn", "--pods", "p.csv"),
 		ok("valid", "run scenario variants", nil, "run", "--scenario", "s.scn"),
 		ok("valid", "run cluster series", m("series.csv", "m.prom"), "run", "--scenario", "c.scn", "--series", "series.csv", "--metrics-file", "m.prom"),
 		ok("valid", "run env file", nil, tr("--env-file", "node.env")...),
@@ -323,6 +324,7 @@ func probeCases() []probeCase {
 		{"run metrics-file", tr(), "--metrics-file", "trace.csv"},
 		{"run openmetrics-file", tr(), "--openmetrics-file", "trace.csv"},
 		{"run report", tr(), "--report", "trace.csv"},
+		{"run pods", tr(), "--pods", "trace.csv"},
 		{"run series", run("--scenario", "c.scn"), "--series", "c.scn"},
 		{"run scenario metrics-file", run("--scenario", "s.scn", "--variant", "wip"), "--metrics-file", "s.scn"},
 		{"compare out", []string{"compare", "--trace", "trace.csv", "--policies", "vpc-cni"}, "--out", "trace.csv"},

@@ -40,6 +40,7 @@ type runOptions struct {
 	drain            time.Duration
 	timeline         string
 	events           string // event log (--events)
+	pods             string // per-pod outcomes (--pods)
 	output           string
 	metricsFile      string
 	subnet           string
@@ -88,6 +89,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event")
 	fs.StringVar(&o.timeline, "timeline", "", "Write the per-event timeline CSV to `FILE`")
 	fs.StringVar(&o.events, "events", "", "Write the model's event log to `FILE`: one line per decision, EC2 call, ENI, address and pod event, simulated time first (docs/events.md)")
+	fs.StringVar(&o.pods, "pods", "", "Write one CSV row per pod to `FILE`: pod,node,first_add,assigned_at,wait_seconds,outcome (assigned, never-assigned, unschedulable, running),failed_adds,deleted_at; its waits are the summary's")
 	fs.StringVarP(&o.output, "output", "o", "text", "Summary format: text or json")
 	fs.StringVar(&o.metricsFile, "metrics-file", "", "Write Prometheus metrics at the end of the run to `FILE`")
 	fs.Float64Var(&o.kubeletJitter, "kubelet-jitter", -1, "Jitter factor `F` of the kubelet's 10 s ADD retry (default: 0.5, or 0 with --ec2 zero)")
@@ -168,8 +170,8 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(runs) > 1 && (o.timeline != "" || o.metricsFile != "" || o.series != "") {
 		return usageError{fmt.Errorf("--timeline, --metrics-file and --series describe one run; scenario %s has %d variants: choose one with --variant", sc.Name, len(runs))}
 	}
-	if len(runs) > 1 && o.events != "" {
-		return usageError{fmt.Errorf("--events describes one run; scenario %s has %d variants: choose one with --variant", sc.Name, len(runs))}
+	if len(runs) > 1 && o.events+o.pods != "" {
+		return usageError{fmt.Errorf("--events and --pods describe one run; scenario %s has %d variants: choose one with --variant", sc.Name, len(runs))}
 	}
 	if err := o.validateVisual(sc, runs); err != nil {
 		return err
@@ -184,7 +186,7 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	scenarioInputs(outs, "--scenario", sc)
 	files, err := createOutputs(outs, outFlag{"--timeline", o.timeline}, outFlag{"--metrics-file", o.metricsFile},
 		outFlag{"--series", o.series}, outFlag{"--openmetrics-file", o.openMetricsFile}, outFlag{"--report", o.report},
-		outFlag{"--events", o.events})
+		outFlag{"--events", o.events}, outFlag{"--pods", o.pods})
 	if err != nil {
 		return err
 	}
@@ -314,9 +316,8 @@ func (o *runOptions) runOne(setup *replay.Setup, files map[string]*outputs.File,
 	if tl := files["--timeline"]; tl != nil {
 		opt.Timeline = tl
 	}
-	var events *eventLog
-	if f := files["--events"]; f != nil {
-		events = newEventLog(f, false)
+	events := openLogs(files, false)
+	if events != nil {
 		setup.Node.Events = events.add
 	}
 	obs, backfill, rec, err := o.observe(&opt)
@@ -337,7 +338,7 @@ func (o *runOptions) runOne(setup *replay.Setup, files map[string]*outputs.File,
 	if err != nil {
 		return replay.Summary{}, err
 	}
-	if err := events.flush(); err != nil {
+	if err := events.flush(run.Result.End); err != nil {
 		return replay.Summary{}, err
 	}
 	if *coarse > 0 {
@@ -370,25 +371,52 @@ func (o *runOptions) runOne(setup *replay.Setup, files map[string]*outputs.File,
 }
 
 // eventLog writes the model's event log (--events: ipam.Event's text form,
-// one line per event). Cluster logs name each event's node after its time.
+// one line per event; cluster logs name each event's node after its time)
+// and the per-pod outcomes built from it (--pods, replay.PodLog).
 type eventLog struct {
-	w        *bufio.Writer
+	w        *bufio.Writer // nil without --events
+	pods     *replay.PodLog
 	line     []byte
 	withNode bool
 }
 
-func newEventLog(w io.Writer, withNode bool) *eventLog {
-	return &eventLog{w: bufio.NewWriterSize(w, 64<<10), withNode: withNode}
+// openLogs returns the logs the run's files ask for, nil for none.
+func openLogs(files map[string]*outputs.File, withNode bool) *eventLog {
+	l := &eventLog{withNode: withNode}
+	if f := files["--events"]; f != nil {
+		l.w = bufio.NewWriterSize(f, 64<<10)
+	}
+	if f := files["--pods"]; f != nil {
+		l.pods = replay.NewPodLog(f)
+	}
+	if l.w == nil && l.pods == nil {
+		return nil
+	}
+	return l
 }
 
 func (l *eventLog) add(e ipam.Event) {
-	l.line = append(e.AppendText(l.line[:0], l.withNode), '\n')
-	l.w.Write(l.line) // the first error stays in the writer until flush
+	if l.pods != nil {
+		l.pods.Add(e)
+	}
+	if l.w != nil {
+		l.line = append(e.AppendText(l.line[:0], l.withNode), '\n')
+		l.w.Write(l.line) // the first error stays in the writer until flush
+	}
 }
 
-// flush writes what is buffered; a nil log has nothing to write.
-func (l *eventLog) flush() error {
+// flush writes what is buffered, the pods live at end included; a nil log
+// has nothing to write.
+func (l *eventLog) flush(end sim.Time) error {
 	if l == nil {
+		return nil
+	}
+	if l.pods != nil {
+		if err := l.pods.Finish(end); err != nil {
+			return err
+		}
+	}
+	if l.w == nil {
 		return nil
 	}
 	return l.w.Flush()
