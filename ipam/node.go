@@ -300,8 +300,9 @@ func (n *Node) Subnet() *vpc.Subnet { return n.subnet }
 // Ready reports whether ipamd has finished start-up and answers ADDs.
 func (n *Node) Ready() bool { return n.ready }
 
-// Waiting is the number of pods whose ADD has failed and who wait for a retry.
-func (n *Node) Waiting() int { return n.pods.waiting }
+// Waiting is the number of pods whose ADD has failed and who wait for a
+// retry (running pods being restored are not counted, §9.13).
+func (n *Node) Waiting() int { return n.pods.waiting - n.pods.restoring }
 
 // Stats returns the datastore's counts now. It changes nothing.
 func (n *Node) Stats() Stats { return n.ds.statsAt(n.eng.Now()) }
@@ -353,7 +354,7 @@ func (n *Node) afterEvent() {
 	c.PeakTotalIPs = max(c.PeakTotalIPs, st.TotalIPs)
 	c.PeakAssigned = max(c.PeakAssigned, st.AssignedIPs)
 	c.PeakIdle = max(c.PeakIdle, st.TotalIPs-st.AssignedIPs)
-	c.PeakWaiting = max(c.PeakWaiting, n.pods.waiting)
+	c.PeakWaiting = max(c.PeakWaiting, n.Waiting())
 }
 
 // Terminate ends the instance: its pool loop stops and EC2 deletes its ENIs
@@ -378,7 +379,7 @@ func (n *Node) Terminate() {
 		}
 	}
 	clear(n.pods.byName)
-	n.pods.live, n.pods.waiting, n.pods.npending, n.pods.pending = 0, 0, 0, nil
+	n.pods.live, n.pods.waiting, n.pods.restoring, n.pods.npending, n.pods.pending = 0, 0, 0, 0, nil
 	if n.passEvent != 0 {
 		n.eng.Cancel(n.passEvent)
 	}

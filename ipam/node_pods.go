@@ -35,11 +35,12 @@ type pod struct {
 }
 
 type podTable struct {
-	pods    []pod
-	free    []int32
-	byName  map[string]int32 // pods added by name (not by handle)
-	live    int
-	waiting int
+	pods      []pod
+	free      []int32
+	byName    map[string]int32 // pods added by name (not by handle)
+	live      int
+	waiting   int
+	restoring int // running pods among the waiting: in no figure (§9.13)
 	// pending holds the unschedulable pods in arrival order (lazily
 	// cleaned: an entry whose ticket no longer matches its slot is gone).
 	pending  []pendingRef
@@ -186,8 +187,11 @@ type PodHandle int32
 
 // AddPodHandle is AddPod for a caller that tracks its pods itself: the node
 // keeps no name index for it, so Pod(name) does not find it. The caller must
-// not add the same name twice.
-func (n *Node) AddPodHandle(name string) PodHandle { return PodHandle(n.addPod(name, false)) }
+// not add the same name twice, and keeps max pods itself. running makes it
+// AddRunningPod's pod: restored, no ADD (§9.13).
+func (n *Node) AddPodHandle(name string, running bool) PodHandle {
+	return PodHandle(n.addPod(name, running))
+}
 
 func (n *Node) addPod(name string, restored bool) int32 {
 	n.observe(n.eng.Now())
@@ -206,7 +210,9 @@ func (n *Node) sendAdd(i int32) {
 	p := &n.pods.pods[i]
 	p.state, p.firstAdd = podWaiting, n.eng.Now()
 	n.pods.waiting++
-	if !p.restored {
+	if p.restored {
+		n.pods.restoring++
+	} else {
 		n.Counters.PodsAdded++
 	}
 	n.tryAssign(i)
@@ -242,6 +248,7 @@ func (n *Node) tryAssign(i int32) {
 				n.emit(e)
 			}
 			if p.restored {
+				n.pods.restoring--
 				return
 			}
 			c.PodsAssigned++
@@ -327,7 +334,9 @@ func (n *Node) delPod(i int32) {
 	case podWaiting:
 		n.eng.Cancel(p.retry)
 		n.pods.waiting--
-		if !p.restored {
+		if p.restored {
+			n.pods.restoring--
+		} else {
 			n.Counters.PodsCancelled++
 			n.Counters.CensoredWait.Add(n.eng.Now() - p.firstAdd)
 		}

@@ -30,6 +30,7 @@ type Scenario struct {
 	Settings    []string      // base KEY=VALUE, applied in order
 	EC2         string        // "" = the run's default; else "default" or "zero"
 	Drain       time.Duration // 0 = the run's default
+	WarmUp      time.Duration // the node (every node) boots this long before trace time 0; 0 = a cold node
 	Variants    []Variant
 	// A cluster scenario has subnets and node groups instead of one node
 	// (docs/scenarios.md "Clusters").
@@ -213,7 +214,7 @@ func ParseScenario(file string, text []byte) (*Scenario, error) {
 var (
 	nameKeys = map[string]bool{
 		"name": true, "question": true, "instance-type": true, "max-pods": true, "max-pods-from": true,
-		"set": true, "ec2": true, "drain": true, "workload": true, "variant": true,
+		"set": true, "ec2": true, "drain": true, "warm-up": true, "workload": true, "variant": true,
 		"subnet": true, "group": true, "placement": true,
 	}
 	repeatable = map[string]bool{"set": true, "workload": true, "variant": true, "subnet": true, "group": true}
@@ -244,7 +245,7 @@ func parseScenario(file string, text []byte, traces fs.FS) (*Scenario, error) {
 			return nil, s.errorf(n, "", "want \"key: value\", got %q", clip(line))
 		}
 		if !nameKeys[key] {
-			return nil, s.errorf(n, key, "unknown key (want one of name, question, instance-type, max-pods, max-pods-from, set, ec2, drain, workload, variant, subnet, group, placement)")
+			return nil, s.errorf(n, key, "unknown key (want one of name, question, instance-type, max-pods, max-pods-from, set, ec2, drain, warm-up, workload, variant, subnet, group, placement)")
 		}
 		if first, dup := seen[key]; dup && !repeatable[key] {
 			return nil, s.errorf(n, key, "given twice (first at line %d)", first)
@@ -288,6 +289,12 @@ func parseScenario(file string, text []byte, traces fs.FS) (*Scenario, error) {
 				return nil, s.errorf(n, key, "%q is not a duration > 0 and <= %s such as 10m", clip(value), MaxDuration)
 			}
 			s.Drain = d
+		case "warm-up":
+			d, err := time.ParseDuration(value)
+			if err != nil || d < 0 || d > MaxDuration {
+				return nil, s.errorf(n, key, "%q is not a duration >= 0 and <= %s such as 5m", clip(value), MaxDuration)
+			}
+			s.WarmUp = d
 		case "set":
 			for _, kv := range strings.Fields(value) {
 				if err := setOne(&settings, kv); err != nil {

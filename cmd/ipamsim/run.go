@@ -38,6 +38,7 @@ type runOptions struct {
 	ec2ProfileFile   string
 	seed             uint64
 	drain            time.Duration
+	warmUp           time.Duration
 	timeline         string
 	events           string // event log (--events)
 	pods             string // per-pod outcomes (--pods)
@@ -87,6 +88,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.ec2ProfileFile, "ec2-profile", "", "Lay the EC2 latencies of `FILE` (CSV api,p50_ms,p99_ms; ipamsim ec2-profile prints the built-in one) over --ec2's")
 	fs.Uint64Var(&o.seed, "seed", 1, "Seed `N` for every random choice")
 	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event")
+	fs.DurationVar(&o.warmUp, "warm-up", 0, "Boot the node (every node) `D` before trace time 0; figures cover trace time only (default: the scenario's, else a cold node)")
 	fs.StringVar(&o.timeline, "timeline", "", "Write the per-event timeline CSV to `FILE`")
 	fs.StringVar(&o.events, "events", "", "Write the model's event log to `FILE`: one line per decision, EC2 call, ENI, address and pod event, simulated time first (docs/events.md)")
 	fs.StringVar(&o.pods, "pods", "", "Write one CSV row per pod to `FILE`: pod,node,first_add,assigned_at,wait_seconds,outcome (assigned, never-assigned, unschedulable, running),failed_adds,deleted_at; its waits are the summary's")
@@ -256,6 +258,9 @@ func (o *runOptions) overrides(policyParams map[string]string) replay.Overrides 
 	}
 	if o.changed["drain"] {
 		ov.Drain = &o.drain
+	}
+	if o.changed["warm-up"] {
+		ov.WarmUp = &o.warmUp
 	}
 	if o.changed["subnet"] {
 		ov.Subnet = o.subnet

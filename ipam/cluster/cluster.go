@@ -165,7 +165,7 @@ func (g *Group) NodeSeconds(now sim.Time) float64 {
 		if m.left {
 			end = m.Left
 		}
-		t += max(end-m.Launched, 0)
+		t += max(end-max(m.Launched, 0), 0) // from trace time 0: a warm-up is not counted (§9.15)
 	}
 	return t.Seconds()
 }
@@ -213,6 +213,7 @@ type Cluster struct {
 	Rescheduled   uint64
 	PlacementWait hist.Histogram // time from add to placement, for pods that waited
 	pendingSince  map[string]sim.Time
+	restoring     bool // placing a running pod (AddRunningPod, placePending)
 }
 
 // podRef is where a live pod is: a member and its handle there, or member -1
@@ -222,6 +223,9 @@ type podRef struct {
 	handle ipam.PodHandle
 	req    Requests
 	never  bool // fits no group's nodes (counted in Unschedulable)
+	// running: a pod running when the trace starts (§9.13), restored on
+	// the node it is placed on instead of ADDed
+	running bool
 }
 
 // Timer kinds in the low byte of a Fire arg.
@@ -321,7 +325,11 @@ func (c *Cluster) Start() {
 	scan := false
 	for gi, g := range c.groups {
 		for k := 0; k < g.Spec.Count; k++ {
-			c.eng.Schedule(g.Spec.JoinAt+sim.Time(k)*g.Spec.JoinStagger, c, evJoin|int64(gi)<<8)
+			at := g.Spec.JoinAt + sim.Time(k)*g.Spec.JoinStagger
+			if g.Spec.JoinAt == 0 {
+				at += c.eng.Now() // §9.15: the first nodes boot at the warm-up's start
+			}
+			c.eng.Schedule(at, c, evJoin|int64(gi)<<8)
 			g.booting++
 		}
 		if g.Spec.LeaveAt > 0 {
@@ -454,6 +462,15 @@ func (c *Cluster) leave(gi int) {
 	c.drainPending()
 }
 
+// AddRunningPod schedules a pod that already runs when the trace starts
+// (§9.13) as AddPodRequests does; the node it is placed on restores it
+// (ipam.Node.AddRunningPod), now or when a node has room.
+func (c *Cluster) AddRunningPod(name, node []byte, req Requests) error {
+	c.restoring = true
+	defer func() { c.restoring = false }()
+	return c.AddPodRequests(name, node, req)
+}
+
 // AddPod schedules a pod that requests nothing (AddPodRequests).
 func (c *Cluster) AddPod(name, node []byte) error { return c.AddPodRequests(name, node, Requests{}) }
 
@@ -480,14 +497,14 @@ func (c *Cluster) AddPodRequests(name, node []byte, req Requests) error {
 	// by the map not growing.
 	p := string(name)
 	n := len(c.pods)
-	c.pods[p] = podRef{member: -1, req: req}
+	c.pods[p] = podRef{member: -1, req: req, running: c.restoring}
 	if len(c.pods) == n {
 		return &ipam.PodError{Msg: fmt.Sprintf("add of pod %q, which is already live", name)}
 	}
 	m := c.pick(req)
 	if m == nil {
 		if !c.fitsSomeGroup(req) {
-			c.pods[p] = podRef{member: -1, req: req, never: true}
+			c.pods[p] = podRef{member: -1, req: req, never: true, running: c.restoring}
 			c.Unschedulable++
 		}
 		c.pending = append(c.pending, p)
@@ -507,7 +524,7 @@ func (c *Cluster) place(name string, m *Member, req Requests) error {
 	if c.spec.Events != nil {
 		c.spec.Events(ipam.Event{At: c.eng.Now(), Node: m.Name, Kind: ipam.EvPlace, Pod: name})
 	}
-	c.pods[name] = podRef{member: m.idx, handle: m.Node.AddPodHandle(name), req: req}
+	c.pods[name] = podRef{member: m.idx, handle: m.Node.AddPodHandle(name, c.restoring), req: req}
 	m.requested = m.requested.add(req)
 	m.nonZero = m.nonZero.add(req.nonZero())
 	m.pods++

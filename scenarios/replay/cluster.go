@@ -18,6 +18,8 @@ import (
 // ClusterOptions control a cluster replay.
 type ClusterOptions struct {
 	Drain sim.Time
+	// WarmUp: every node boots this long before trace time 0 (§9.15).
+	WarmUp sim.Time
 	// SampleEvery is how often the cluster-wide series (addresses held, subnet
 	// free space, fragmentation) are sampled; 0 means 60 s.
 	SampleEvery sim.Time
@@ -196,7 +198,7 @@ func RunCluster(eng *sim.Engine, c *cluster.Cluster, src scenarios.Reader, opt C
 	if opt.OnStart != nil {
 		opt.OnStart(c)
 	}
-	eng.After(0, sm, 0)
+	eng.Schedule(0, sm, 0)
 	defer c.Close()
 	res, err := Replay(eng, clusterTarget{c}, nil, src, Options{Drain: opt.Drain})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipamsim/ipamsim/scenarios"
 	"github.com/ipamsim/ipamsim/scenarios/replay"
@@ -126,5 +127,62 @@ func TestMaxPodsBoundsOneNode(t *testing.T) {
 	s.WriteText(&text)
 	if !strings.Contains(text.String(), "unschedulable 11 PODS NEVER RAN: the node ran max pods (29)") {
 		t.Errorf("summary lacks the unschedulable line:\n%s", text.String())
+	}
+}
+
+// TestWarmUpStartsSettled: five pods added at trace time 0 on a node that
+// booted 5 minutes earlier (--warm-up 5m) find ipamd ready and the warm ENI
+// attached (WARM_ENI_TARGET=1: 9 addresses): each waits 0 s, none is "before
+// ipamd was ready", and the EC2 calls of the boot (start-up's CreateTags
+// among them) are not the trace's: only the growth the five pods cause. The
+// same trace on a cold node sends all five ADDs before ipamd is ready.
+func TestWarmUpStartsSettled(t *testing.T) {
+	trace := strings.Split(addsThenDels(5, 0, 60), "60,")[0]
+	warm := 5 * time.Minute
+	s := runTrace(t, trace, replay.Overrides{InstanceType: "m5.large", WarmUp: &warm}).Summary
+	if s.PodsAdded != 5 || s.AddsBeforeReady != 0 || s.PodsWaited != 0 || s.WaitMaxSeconds != 0 {
+		t.Errorf("warm: %d added, %d before ready, %d waited, max wait %v s; want 5, 0, 0, 0", s.PodsAdded, s.AddsBeforeReady, s.PodsWaited, s.WaitMaxSeconds)
+	}
+	cold := runTrace(t, trace, replay.Overrides{InstanceType: "m5.large"}).Summary
+	if s.EC2Calls["CreateTags"] != 0 || cold.EC2Calls["CreateTags"] != 1 || s.EC2CallsTotal >= cold.EC2CallsTotal {
+		t.Errorf("warm: %d EC2 calls (%d CreateTags), cold %d (%d); want the start-up's only in the cold run", s.EC2CallsTotal, s.EC2Calls["CreateTags"], cold.EC2CallsTotal, cold.EC2Calls["CreateTags"])
+	}
+	if cold.AddsBeforeReady != 5 || cold.WaitP50Seconds <= 0 {
+		t.Errorf("cold: %d ADDs before ready, p50 %v s; want 5 and a wait", cold.AddsBeforeReady, cold.WaitP50Seconds)
+	}
+}
+
+// TestRunningPodsHoldAddresses: twelve running pods and one add at trace
+// time 0 on a node warmed up 5 minutes. The running pods were restored
+// during the warm-up: the timeline's first row (the state just before the
+// add at 0) shows 12 addresses assigned, and the summary counts 1 pod added,
+// 1 ADD, no wait for the twelve.
+func TestRunningPodsHoldAddresses(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("at,op,pod\n")
+	for i := 1; i <= 12; i++ {
+		fmt.Fprintf(&b, "0,running,r%02d\n", i)
+	}
+	b.WriteString("0,add,a1\n")
+	warm := 5 * time.Minute
+	setup, err := replay.Prepare(replay.Request{TraceName: "t.csv", Overrides: replay.Overrides{Seed: 1, WarmUp: &warm},
+		Trace: func() (scenarios.Reader, error) {
+			return scenarios.NewCSVReader(strings.NewReader(b.String()), "t.csv"), nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tl bytes.Buffer
+	out, err := setup.Execute(replay.Options{Timeline: &tl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(tl.String(), "\n")
+	if !strings.HasPrefix(rows[1], "0,init,-,ok,") || !strings.HasSuffix(rows[1], ",12") {
+		t.Errorf("first timeline row %q: want 12 addresses assigned at trace time 0", rows[1])
+	}
+	s := out.Summary
+	if s.PodsAdded != 1 || s.AddRequests != 1 || s.FinalAddressesInUse != 13 || s.WaitMaxSeconds != 0 {
+		t.Errorf("%d added, %d ADDs, %d assigned at the end, max wait %v s; want 1, 1, 13, 0", s.PodsAdded, s.AddRequests, s.FinalAddressesInUse, s.WaitMaxSeconds)
 	}
 }

@@ -85,6 +85,7 @@ type Overrides struct {
 	KubeletJitter  *float64 // the kubelet's retry jitter, 0..10; nil: the EC2 profile's
 	Seed           uint64
 	Drain          *time.Duration // nil: the scenario's, else DefaultDrain
+	WarmUp         *time.Duration // nil: the scenario's, else 0 (a cold node, §9.15)
 	Subnet         string         // the node's subnet CIDR; "": 10.0.0.0/16
 	// StrictEntrypoint refuses settings the aws-node entrypoint refuses
 	// (ipam.Settings.EntrypointWarnings) instead of warning.
@@ -118,6 +119,7 @@ type Setup struct {
 	// Cluster describes a cluster run; nil for a single node.
 	Cluster *cluster.Spec
 	Drain   sim.Time
+	WarmUp  sim.Time // every node boots this long before trace time 0 (§9.15)
 	Seed    uint64
 	// Overridden lists the overrides that changed the node (or the cluster's
 	// nodes), settings or policy the scenario's question is about, as flags:
@@ -200,6 +202,17 @@ func Prepare(req Request) (*Setup, error) {
 		drain = *ov.Drain
 	}
 	s.Drain = sim.Time(drain)
+	warm := time.Duration(0)
+	if sc != nil {
+		warm = sc.WarmUp
+	}
+	if ov.WarmUp != nil {
+		if *ov.WarmUp < 0 || *ov.WarmUp > MaxDrain {
+			return nil, specErrorf("--warm-up %s: want 0 to %s", *ov.WarmUp, MaxDrain)
+		}
+		warm = *ov.WarmUp
+	}
+	s.WarmUp = sim.Time(warm)
 	if ov.MaxPodsFrom != "" {
 		if _, err := catalog.ParseMaxPodsFrom(ov.MaxPodsFrom); err != nil {
 			return nil, specErrorf("--max-pods-from: %v", err)
@@ -251,7 +264,7 @@ func Prepare(req Request) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec.Drain = s.Drain
+	spec.Drain, spec.WarmUp = s.Drain, s.WarmUp
 	s.Node = spec
 	return s, nil
 }
@@ -593,6 +606,9 @@ func (s *Setup) ExecuteCluster(opt ClusterOptions) (*ClusterOutcome, error) {
 	if opt.Drain == 0 {
 		opt.Drain = s.Drain
 	}
+	if opt.WarmUp == 0 {
+		opt.WarmUp = s.WarmUp
+	}
 	return ExecuteCluster(*s.Cluster, src, opt)
 }
 
@@ -612,7 +628,7 @@ type ClusterOutcome struct {
 // it. Errors in the spec are *SpecError; errors in the trace are
 // *scenarios.ParseError or *Error.
 func ExecuteCluster(spec cluster.Spec, src scenarios.Reader, opt ClusterOptions) (*ClusterOutcome, error) {
-	eng := sim.NewEngine()
+	eng := sim.NewEngineAt(-opt.WarmUp)
 	c, err := cluster.New(eng, spec)
 	if err != nil {
 		return nil, &SpecError{err}
