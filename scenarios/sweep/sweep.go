@@ -31,7 +31,7 @@ type Plan struct {
 	EC2ProfileFile string   `json:"ec2_profile_file,omitempty"`
 	Seed           uint64   `json:"seed"`
 	Drain          string   `json:"drain"`    // a Go duration, as --drain takes it
-	MaxPods        int      `json:"max_pods"` // 0: the type's eni-max-pods.txt figure
+	MaxPods        int      `json:"max_pods"` // 0: each node's own (catalog.NodeMaxPods)
 	BaseSettings   []string `json:"base_settings"`
 	Grid           Grid     `json:"grid"`
 }
