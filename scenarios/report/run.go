@@ -808,7 +808,7 @@ func (r *Recorder) explainWait(w waitSpan) string {
 func summaryTable(s replay.Summary) [][2]string {
 	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
 	return [][2]string{
-		{"node", fmt.Sprintf("%s (%s), %s mode, %d ENIs × %d IPv4, max pods %d", s.InstanceType, s.Policy, s.Mode, s.MaxENIs, s.IPv4PerENI, s.MaxPods)},
+		{"node", fmt.Sprintf("%s (%s), %s mode, %d ENIs × %d IPv4, max pods %d (%s)", s.InstanceType, s.Policy, s.Mode, s.MaxENIs, s.IPv4PerENI, s.MaxPods, s.MaxPodsSource)},
 		{"run", fmt.Sprintf("%s simulated, %d trace events, %d engine events, seed %d",
 			fmtDur(time.Duration(sim.Seconds(s.SimulatedSeconds)).Round(time.Millisecond)), s.TraceEvents, s.EventsProcessed, s.Seed)},
 		{"pods added / waited / never assigned", u(s.PodsAdded) + " / " + u(s.PodsWaited) + " / " + u(s.PodsNeverAssigned)},
@@ -922,7 +922,7 @@ const reportHTML = `<!DOCTYPE html>
 <section class="card">
 <h2>Settings</h2>
 <table class="settings">
-<tr><th>instance type</th><td>{{.Meta.Summary.InstanceType}}: {{.Meta.Summary.MaxENIs}} ENIs × {{.Meta.Summary.IPv4PerENI}} IPv4, max pods {{.Meta.Summary.MaxPods}}</td></tr>
+<tr><th>instance type</th><td>{{.Meta.Summary.InstanceType}}: {{.Meta.Summary.MaxENIs}} ENIs × {{.Meta.Summary.IPv4PerENI}} IPv4, max pods {{.Meta.Summary.MaxPods}} ({{.Meta.Summary.MaxPodsSource}})</td></tr>
 <tr><th>EC2 model</th><td>{{.Meta.Summary.EC2Profile}} latencies, {{.Meta.Summary.AssignOrder}} order</td></tr>
 <tr><th>drain</th><td>{{.Meta.Drain}} after the last pod event</td></tr>
 {{range .Meta.Settings}}<tr{{if .Changed}} class="changed"{{end}}><th><code>{{.Key}}</code></th><td>{{.Value}}{{if .Changed}} (changed){{end}}</td></tr>
