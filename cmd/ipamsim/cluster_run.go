@@ -24,10 +24,7 @@ func (o *runOptions) runCluster(setups []*replay.Setup, variants []string, outs 
 	var sums []replay.ClusterSummary
 	for _, setup := range setups {
 		opt := replay.ClusterOptions{SampleEvery: sim.Time(o.sampleEvery)}
-		events := openLogs(files, true)
-		if events != nil {
-			setup.Cluster.Events = events.add
-		}
+		events := openLogs(files, true, &setup.Cluster.Events)
 		var sw *bufio.Writer
 		if f := files["--series"]; f != nil {
 			sw = bufio.NewWriter(f)

@@ -321,10 +321,7 @@ func (o *runOptions) runOne(setup *replay.Setup, files map[string]*outputs.File,
 	if tl := files["--timeline"]; tl != nil {
 		opt.Timeline = tl
 	}
-	events := openLogs(files, false)
-	if events != nil {
-		setup.Node.Events = events.add
-	}
+	events := openLogs(files, false, &setup.Node.Events)
 	obs, backfill, rec, err := o.observe(&opt)
 	if err != nil {
 		return replay.Summary{}, err
@@ -385,8 +382,9 @@ type eventLog struct {
 	withNode bool
 }
 
-// openLogs returns the logs the run's files ask for, nil for none.
-func openLogs(files map[string]*outputs.File, withNode bool) *eventLog {
+// openLogs returns the logs the run's files ask for, hooked to the run's
+// events, or nil for none (the hook left alone: no event log costs nothing).
+func openLogs(files map[string]*outputs.File, withNode bool, hook *func(ipam.Event)) *eventLog {
 	l := &eventLog{withNode: withNode}
 	if f := files["--events"]; f != nil {
 		l.w = bufio.NewWriterSize(f, 64<<10)
@@ -397,6 +395,7 @@ func openLogs(files map[string]*outputs.File, withNode bool) *eventLog {
 	if l.w == nil && l.pods == nil {
 		return nil
 	}
+	*hook = l.add
 	return l
 }
 
