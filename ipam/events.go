@@ -81,12 +81,16 @@ const (
 	// RemoveUnusedENIFromStore comes before the EC2 calls). "eni-remove
 	// eni-00000002"
 	EvENIRemoved
+	// EvPending: a pod the scheduler cannot bind yet: the node runs max pods
+	// (§5.14), or no cluster node has room (§10; Node "-"). It sends no ADD
+	// until it is bound. "pending web-9 max-pods 29 reached"
+	EvPending
 )
 
 var eventNames = [...]string{EvReady: "ready", EvPass: "pass", EvEC2: "ec2", EvIMDS: "imds",
 	EvENICreated: "eni-create", EvENIAttached: "eni-attach", EvENIFreed: "eni-free",
 	EvCIDRsAssigned: "cidr-assign", EvCIDRsReleased: "cidr-release", EvAdd: "add", EvDel: "del", EvPlace: "place",
-	EvENIRemoved: "eni-remove"}
+	EvENIRemoved: "eni-remove", EvPending: "pending"}
 
 // String is the kind as the text form spells it.
 func (k EventKind) String() string {
@@ -108,8 +112,8 @@ func (e *Event) AppendText(b []byte, withNode bool) []byte {
 	b = append(b, ' ')
 	b = append(b, e.Kind.String()...)
 	switch e.Kind {
-	case EvPass, EvPlace:
-		if e.Kind == EvPlace {
+	case EvPass, EvPlace, EvPending:
+		if e.Kind != EvPass {
 			b = appendWord(b, e.Pod)
 		}
 		if e.Detail != "" {
@@ -151,6 +155,9 @@ func (e *Event) AppendText(b []byte, withNode bool) []byte {
 			b = appendENI(e.Addr.AppendTo(append(b, ' ')), e.ENI)
 			if e.Took > 0 {
 				b = appendDuration(append(b, " waited "...), e.Took)
+			}
+			if e.Detail != "" {
+				b = appendWord(b, e.Detail) // "running": a running pod restored (§9.13)
 			}
 			break
 		}

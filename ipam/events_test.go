@@ -151,7 +151,7 @@ func TestEventLogOffAllocatesNothing(t *testing.T) {
 	names := []string{"a", "b"}
 	i := 0
 	allocs := testing.AllocsPerRun(1000, func() {
-		hd := h.n.AddPodHandle(names[i%2])
+		hd := h.n.AddPodHandle(names[i%2], false)
 		h.n.DelPodHandle(hd)
 		i++
 	})

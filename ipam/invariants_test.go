@@ -223,7 +223,7 @@ func (k *nodeChecker) check(n *Node, live map[string]bool) error {
 	// Pods: each running pod's address is assigned in the datastore, and no
 	// address is held by two pods.
 	podAt := k.podAt
-	running, waiting := 0, 0
+	running, waiting, pending := 0, 0, 0
 	for name := range live {
 		p := n.Pod(name)
 		switch {
@@ -244,11 +244,17 @@ func (k *nodeChecker) check(n *Node, live map[string]bool) error {
 			if !inDS[pp.cidr] {
 				return fmt.Errorf("pod %s's CIDR %s left the datastore", name, pp.cidr.Prefix)
 			}
+		case p.Unschedulable:
+			pending++
 		case p.Live:
 			waiting++
 		default:
 			return fmt.Errorf("live pod %s unknown to the node", name)
 		}
+	}
+	// §5.14: no more pods than max pods are bound; the rest wait unschedulable.
+	if running+waiting > n.MaxPods() || (pending > 0 && running+waiting < n.MaxPods()) {
+		return fmt.Errorf("%d pods bound, %d unschedulable, max pods %d", running+waiting, pending, n.MaxPods())
 	}
 	if running != st.AssignedIPs || waiting != n.Waiting() || len(n.pods.byName) != len(live) {
 		return fmt.Errorf("running %d vs assigned %d, waiting %d vs %d, pods %d vs live %d",

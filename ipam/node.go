@@ -20,11 +20,16 @@ type Config struct {
 	Name     string               // node name; also names its random streams
 	Instance catalog.InstanceType // the instance's ENI limits (§5)
 	Settings Settings
-	// MaxPods is the kubelet's max pods (the Node's capacity.pods, §2 "Too low").
-	// 0 means the eni-max-pods.txt figure for the type (§5).
+	// MaxPods is the kubelet's max pods (the Node's capacity.pods, §2.9),
+	// when set explicitly; 0 means the figure MaxPodsFrom gives for the type
+	// and the CNI mode (catalog.NodeMaxPods, §5.13).
 	MaxPods int
-	Order   AssignOrder
-	Profile ec2.Profile
+	// MaxPodsFrom names the rule that decides max pods when MaxPods is 0:
+	// "" or catalog.FromEKS (what an EKS managed node group sets),
+	// catalog.FromENIMaxPods or catalog.FromNodeadm.
+	MaxPodsFrom catalog.MaxPodsFrom
+	Order       AssignOrder
+	Profile     ec2.Profile
 	// Account is the EC2 account shared with other nodes; nil gives the node its own.
 	Account *ec2.Account
 	// Subnet is where ENIs and their addresses come from; nil gives the node a
@@ -66,22 +71,29 @@ type Counters struct {
 	PodsAssigned    uint64 // pods that got one
 	PodsWaited      uint64 // pods that got one after at least one failed ADD
 	PodsCancelled   uint64 // pods deleted while still waiting
-	EC2Requests     [ec2.NumAPIs]uint64
-	EC2Errors       [ec2.NumAPIs]uint64
-	EC2Throttled    [ec2.NumAPIs]uint64 // attempts answered RequestLimitExceeded
-	EC2Latency      map[LatencyKey]*LatencySum
-	IpamdErrors     map[string]uint64 // awscni_ipamd_error_count{fn}
-	IMDSWait        LatencySum        // waitForENIAndIPsAttached
-	Wait            hist.Histogram    // pod IP wait: first ADD to the ADD that got an address
-	ENIsAttached    uint64
-	ENIsFreed       uint64
-	PeakENIs        int
-	PeakTotalIPs    int
-	PeakAssigned    int
-	PeakIdle        int // most addresses held but assigned to no pod at once
-	PeakWaiting     int
-	HeldIPSeconds   float64 // ∫ total addresses dt
-	IdleIPSeconds   float64 // ∫ (total − assigned) dt
+	// PodsUnschedulable counts the pods never bound to the node because it
+	// ran max pods already (§5.14): deleted so, or still so. They sent no ADD.
+	PodsUnschedulable uint64
+	EC2Requests       [ec2.NumAPIs]uint64
+	EC2Errors         [ec2.NumAPIs]uint64
+	EC2Throttled      [ec2.NumAPIs]uint64 // attempts answered RequestLimitExceeded
+	EC2Latency        map[LatencyKey]*LatencySum
+	IpamdErrors       map[string]uint64 // awscni_ipamd_error_count{fn}
+	IMDSWait          LatencySum        // waitForENIAndIPsAttached
+	Wait              hist.Histogram    // pod IP wait of pods that got an address: first ADD to the ADD that got it
+	// CensoredWait holds the waits of pods deleted before they got an
+	// address: first ADD to DEL, right-censored (Node.Waits adds the pods
+	// still waiting).
+	CensoredWait  hist.Histogram
+	ENIsAttached  uint64
+	ENIsFreed     uint64
+	PeakENIs      int
+	PeakTotalIPs  int
+	PeakAssigned  int
+	PeakIdle      int // most addresses held but assigned to no pod at once
+	PeakWaiting   int
+	HeldIPSeconds float64 // ∫ total addresses dt
+	IdleIPSeconds float64 // ∫ (total − assigned) dt
 }
 
 // LatencyKey labels awscni_aws_api_latency_ms (§6).
@@ -135,8 +147,10 @@ type Node struct {
 	lastObs  sim.Time
 	Counters Counters
 
-	warnings   []string
-	terminated bool
+	warnings      []string
+	terminated    bool
+	maxPodsSource string
+	restoreSink   Counters // what running pods' restores would count (nothing reads it)
 }
 
 // Event kinds carried in the low byte of a Fire arg.
@@ -188,6 +202,7 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 			return nil, nil, err
 		}
 	}
+	pdSet := n.set.PrefixDelegation // as set, before ipamd's fallback: what the calculator reads
 	if n.set.PrefixDelegation && !it.SupportsPrefixDelegation() {
 		// §1: isConfigValid falls back to secondary IPs on non-nitro types.
 		n.warnings = append(n.warnings, fmt.Sprintf("prefix delegation is not supported on non-nitro instance %s; falling back to secondary IP mode", it.Name))
@@ -198,15 +213,18 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 		maxENI = n.set.MaxENI
 	}
 	n.lim = Limits{MaxENIs: maxENI, IPv4PerENI: it.IPv4PerENI, PD: n.set.PrefixDelegation, trunk: it.TrunkCompatible()}
-	if n.cfg.MaxPods <= 0 {
-		// §5: the kubelet's max pods from eni-max-pods.txt; with prefix
-		// delegation the max-pods calculator's PD figure with its cap, 110
-		// (vCPU counts are not in the data, so the 250 cap of >30 vCPU types
-		// is not applied; the oracle cases use the same convention).
-		n.cfg.MaxPods = catalog.MaxPods(it, catalog.MaxPodsOptions{})
-		if n.lim.PD {
-			n.cfg.MaxPods = catalog.MaxPods(it, catalog.MaxPodsOptions{PrefixDelegation: true, Cap: 110})
+	if n.cfg.MaxPods > 0 {
+		n.maxPodsSource = "set explicitly"
+	} else {
+		// §5.13: the one rule every command shares (catalog.NodeMaxPods),
+		// from the settings as the user gave them: the calculator counts
+		// prefix delegation on nitro types only, whatever ipamd does.
+		mp, src, err := catalog.NodeMaxPods(it, catalog.NodeMaxPodsOptions{From: cfg.MaxPodsFrom,
+			PrefixDelegation: pdSet, CustomNetworking: n.set.CustomNetworking, MaxENI: n.set.MaxENI})
+		if err != nil {
+			return nil, nil, err
 		}
+		n.cfg.MaxPods, n.maxPodsSource = mp, src
 	}
 	if n.cfg.KubeletBackoff == 0 {
 		n.cfg.KubeletBackoff = 10 * sim.Second
@@ -267,6 +285,11 @@ func (n *Node) Settings() Settings { return n.set }
 // MaxPods is the kubelet max pods the node runs with.
 func (n *Node) MaxPods() int { return n.cfg.MaxPods }
 
+// MaxPodsSource says where MaxPods comes from: "set explicitly", or the
+// catalog.NodeMaxPods rule and its arithmetic, e.g. "eks-mng: calculator
+// PD figure 434 capped at 110 (2 vCPUs <= 30)".
+func (n *Node) MaxPodsSource() string { return n.maxPodsSource }
+
 // ENIs returns the ENIs in the datastore, in attach order (the primary
 // first). The slice must not be modified.
 func (n *Node) ENIs() []*ENI { return n.ds.enis }
@@ -277,8 +300,9 @@ func (n *Node) Subnet() *vpc.Subnet { return n.subnet }
 // Ready reports whether ipamd has finished start-up and answers ADDs.
 func (n *Node) Ready() bool { return n.ready }
 
-// Waiting is the number of pods whose ADD has failed and who wait for a retry.
-func (n *Node) Waiting() int { return n.pods.waiting }
+// Waiting is the number of pods whose ADD has failed and who wait for a
+// retry (running pods being restored are not counted, §9.13).
+func (n *Node) Waiting() int { return n.pods.waiting - n.pods.restoring }
 
 // Stats returns the datastore's counts now. It changes nothing.
 func (n *Node) Stats() Stats { return n.ds.statsAt(n.eng.Now()) }
@@ -330,7 +354,7 @@ func (n *Node) afterEvent() {
 	c.PeakTotalIPs = max(c.PeakTotalIPs, st.TotalIPs)
 	c.PeakAssigned = max(c.PeakAssigned, st.AssignedIPs)
 	c.PeakIdle = max(c.PeakIdle, st.TotalIPs-st.AssignedIPs)
-	c.PeakWaiting = max(c.PeakWaiting, n.pods.waiting)
+	c.PeakWaiting = max(c.PeakWaiting, n.Waiting())
 }
 
 // Terminate ends the instance: its pool loop stops and EC2 deletes its ENIs
@@ -355,7 +379,7 @@ func (n *Node) Terminate() {
 		}
 	}
 	clear(n.pods.byName)
-	n.pods.live, n.pods.waiting = 0, 0
+	n.pods.live, n.pods.waiting, n.pods.restoring, n.pods.npending, n.pods.pending = 0, 0, 0, 0, nil
 	if n.passEvent != 0 {
 		n.eng.Cancel(n.passEvent)
 	}

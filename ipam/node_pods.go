@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/ipamsim/ipamsim/ipam/hist"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -16,6 +17,9 @@ const (
 	podFree podState = iota
 	podWaiting
 	podRunning
+	// podPending: unschedulable, the node already runs max pods (§5.14);
+	// the kubelet never sent it an ADD.
+	podPending
 )
 
 type pod struct {
@@ -26,14 +30,27 @@ type pod struct {
 	bit      uint8
 	retry    sim.EventID
 	failed   bool
+	restored bool   // a running pod (trace op running): counts in no ADD or wait figure
+	ticket   uint32 // its place in the pending queue
 }
 
 type podTable struct {
-	pods    []pod
-	free    []int32
-	byName  map[string]int32 // pods added by name (not by handle)
-	live    int
-	waiting int
+	pods      []pod
+	free      []int32
+	byName    map[string]int32 // pods added by name (not by handle)
+	live      int
+	waiting   int
+	restoring int // running pods among the waiting: in no figure (§9.13)
+	// pending holds the unschedulable pods in arrival order (lazily
+	// cleaned: an entry whose ticket no longer matches its slot is gone).
+	pending  []pendingRef
+	npending int
+	tickets  uint32
+}
+
+type pendingRef struct {
+	i      int32
+	ticket uint32
 }
 
 // PodInfo is what the node knows of a pod: the zero PodInfo for a pod it
@@ -44,6 +61,8 @@ type PodInfo struct {
 	ENI      ENIID      // the ENI of its address
 	Waited   bool       // its first ADD failed
 	FirstAdd sim.Time
+	// Unschedulable: the node runs max pods already; no ADD was sent.
+	Unschedulable bool
 }
 
 // Pod returns what the node knows of a live pod.
@@ -53,12 +72,32 @@ func (n *Node) Pod(name string) PodInfo {
 		return PodInfo{}
 	}
 	p := &n.pods.pods[i]
-	info := PodInfo{Live: true, Waited: p.failed, FirstAdd: p.firstAdd}
+	info := PodInfo{Live: true, Waited: p.failed, FirstAdd: p.firstAdd, Unschedulable: p.state == podPending}
 	if p.state == podRunning {
 		info.Addr = p.cidr.addr(int(p.bit))
 		info.ENI = p.cidr.eni.ID
 	}
 	return info
+}
+
+// Waits returns the IP wait of every pod that sent the node a CNI ADD, as a
+// new histogram: the waits of pods that got an address (Counters.Wait), and,
+// right-censored, those of pods deleted while waiting (first ADD to DEL,
+// Counters.CensoredWait) and of pods still waiting (first ADD to now). Its
+// quantiles are the run's wait percentiles: a pod that never got an address
+// waited at least that long, so leaving it out would make the worst outcome
+// read as the best. It changes nothing.
+func (n *Node) Waits() *hist.Histogram {
+	h := new(hist.Histogram)
+	h.Merge(&n.Counters.Wait)
+	h.Merge(&n.Counters.CensoredWait)
+	now := n.eng.Now()
+	for i := range n.pods.pods {
+		if p := &n.pods.pods[i]; p.state == podWaiting && !p.restored {
+			h.Add(now - p.firstAdd)
+		}
+	}
+	return h
 }
 
 // PodError is a trace that does not fit the node's pods.
@@ -76,14 +115,70 @@ func (n *Node) AddPod(name []byte) error {
 }
 
 // AddPodNamed is AddPod for a caller that already holds the name as a string
-// (no copy is made).
-func (n *Node) AddPodNamed(name string) error {
+// (no copy is made). A node that runs max pods already keeps the pod
+// unschedulable, without an ADD, until a pod's delete frees a slot (§5.14).
+func (n *Node) AddPodNamed(name string) error { return n.admit(name, false) }
+
+// AddRunningPod is a pod that already runs when the run starts (trace op
+// running, §9.13): ipamd restores it at start-up, giving it an address as
+// soon as its datastore has one. Its restore is no ADD and no wait in any
+// figure; it holds a pod slot and its address until its delete.
+func (n *Node) AddRunningPod(name string) error { return n.admit(name, true) }
+
+func (n *Node) admit(name string, restored bool) error {
 	if _, dup := n.pods.byName[name]; dup {
 		// Refused without touching the index: the live pod keeps its entry.
 		return &PodError{fmt.Sprintf("add of pod %q, which is already live", name)}
 	}
-	n.pods.byName[name] = n.addPod(name)
+	if n.pods.live-n.pods.npending < n.cfg.MaxPods {
+		n.pods.byName[name] = n.addPod(name, restored)
+		return nil
+	}
+	// §5.14: the scheduler binds no more than max pods to the node.
+	n.observe(n.eng.Now())
+	n.ds.advance(n.eng.Now())
+	i := n.pods.alloc()
+	n.pods.tickets++
+	n.pods.pods[i] = pod{name: name, state: podPending, restored: restored, ticket: n.pods.tickets}
+	n.pods.pending = append(n.pods.pending, pendingRef{i, n.pods.tickets})
+	n.pods.live++
+	n.pods.npending++
+	n.Counters.PodsUnschedulable++
+	n.pods.byName[name] = i
+	if n.cfg.Events != nil {
+		n.emit(Event{Kind: EvPending, Pod: name, Detail: fmt.Sprintf("max-pods %d reached", n.cfg.MaxPods)})
+	}
 	return nil
+}
+
+// bindPending binds the oldest unschedulable pods to the slots free under
+// max pods: the scheduler binding a Pending pod once capacity frees (§5.14).
+func (n *Node) bindPending() {
+	t := &n.pods
+	for len(t.pending) > 0 && t.live-t.npending < n.cfg.MaxPods {
+		r := t.pending[0]
+		t.pending = t.pending[1:]
+		p := &t.pods[r.i]
+		if p.state != podPending || p.ticket != r.ticket {
+			continue
+		}
+		t.npending--
+		n.Counters.PodsUnschedulable--
+		n.sendAdd(r.i)
+	}
+	if len(t.pending) == 0 {
+		t.pending = nil // let the queue's array go
+	}
+}
+
+func (t *podTable) alloc() int32 {
+	if k := len(t.free); k > 0 {
+		i := t.free[k-1]
+		t.free = t.free[:k-1]
+		return i
+	}
+	t.pods = append(t.pods, pod{})
+	return int32(len(t.pods) - 1)
 }
 
 // PodHandle names a live pod on a node without a name lookup (cluster mode,
@@ -92,28 +187,35 @@ type PodHandle int32
 
 // AddPodHandle is AddPod for a caller that tracks its pods itself: the node
 // keeps no name index for it, so Pod(name) does not find it. The caller must
-// not add the same name twice.
-func (n *Node) AddPodHandle(name string) PodHandle { return PodHandle(n.addPod(name)) }
+// not add the same name twice, and keeps max pods itself. running makes it
+// AddRunningPod's pod: restored, no ADD (§9.13).
+func (n *Node) AddPodHandle(name string, running bool) PodHandle {
+	return PodHandle(n.addPod(name, running))
+}
 
-func (n *Node) addPod(name string) int32 {
+func (n *Node) addPod(name string, restored bool) int32 {
 	n.observe(n.eng.Now())
 	n.ds.advance(n.eng.Now())
-	var i int32
-	if k := len(n.pods.free); k > 0 {
-		i = n.pods.free[k-1]
-		n.pods.free = n.pods.free[:k-1]
-	} else {
-		n.pods.pods = append(n.pods.pods, pod{})
-		i = int32(len(n.pods.pods) - 1)
-	}
-	n.pods.pods[i] = pod{name: name, state: podWaiting, firstAdd: n.eng.Now()}
+	i := n.pods.alloc()
+	n.pods.pods[i] = pod{name: name, restored: restored}
 	n.pods.live++
-	n.pods.waiting++
-	n.Counters.PodsAdded++
-	n.tryAssign(i)
+	n.sendAdd(i)
 	n.afterEvent()
 	n.wake()
 	return i
+}
+
+// sendAdd is the kubelet's first CNI ADD for the pod in slot i.
+func (n *Node) sendAdd(i int32) {
+	p := &n.pods.pods[i]
+	p.state, p.firstAdd = podWaiting, n.eng.Now()
+	n.pods.waiting++
+	if p.restored {
+		n.pods.restoring++
+	} else {
+		n.Counters.PodsAdded++
+	}
+	n.tryAssign(i)
 }
 
 // tryAssign is one CNI ADD for a waiting pod (§3): AssignPodIPv4Address if
@@ -121,37 +223,49 @@ func (n *Node) addPod(name string) int32 {
 // awscni_no_available_ip_addresses and the kubelet retries it later.
 func (n *Node) tryAssign(i int32) {
 	p := &n.pods.pods[i]
-	n.Counters.AddRequests++
+	c := &n.Counters
+	if p.restored {
+		c = &n.restoreSink // a restore counts in no figure (§9.13)
+	}
+	c.AddRequests++
 	now := n.eng.Now()
 	if n.ready {
-		c, b, ok := n.ds.assignPod()
+		cidr, b, ok := n.ds.assignPod()
 		if !ok {
 			if n.ctrl.AllocateOnADD != nil && n.ctrl.AllocateOnADD() {
-				c, b, ok = n.ds.assignPod()
+				cidr, b, ok = n.ds.assignPod()
 			}
 		}
 		if ok {
 			p.state = podRunning
-			p.cidr, p.bit = c, b
+			p.cidr, p.bit = cidr, b
 			n.pods.waiting--
-			n.Counters.PodsAssigned++
-			if p.failed {
-				n.Counters.PodsWaited++
-			}
-			n.Counters.Wait.Add(now - p.firstAdd)
 			if n.cfg.Events != nil {
-				n.emit(Event{Kind: EvAdd, Pod: p.name, Addr: c.addr(int(b)), ENI: c.eni.ID, Took: now - p.firstAdd})
+				e := Event{Kind: EvAdd, Pod: p.name, Addr: cidr.addr(int(b)), ENI: cidr.eni.ID, Took: now - p.firstAdd}
+				if p.restored {
+					e.Took, e.Detail = 0, "running"
+				}
+				n.emit(e)
 			}
+			if p.restored {
+				n.pods.restoring--
+				return
+			}
+			c.PodsAssigned++
+			if p.failed {
+				c.PodsWaited++
+			}
+			c.Wait.Add(now - p.firstAdd)
 			return
 		}
-		n.Counters.NoAvailableIP++ // ErrNoAvailableIPInDataStore (§3)
+		c.NoAvailableIP++ // ErrNoAvailableIPInDataStore (§3)
 	} else {
-		n.Counters.AddsBeforeReady++
+		c.AddsBeforeReady++
 	}
 	p.failed = true
 	d := n.kubeletRetry()
 	p.retry = n.eng.After(d, n, evPodRetry|int64(i)<<8)
-	if n.cfg.Events != nil {
+	if n.cfg.Events != nil && !p.restored {
 		why := "no-address"
 		if !n.ready {
 			why = "before-ready"
@@ -220,9 +334,19 @@ func (n *Node) delPod(i int32) {
 	case podWaiting:
 		n.eng.Cancel(p.retry)
 		n.pods.waiting--
-		n.Counters.PodsCancelled++
+		if p.restored {
+			n.pods.restoring--
+		} else {
+			n.Counters.PodsCancelled++
+			n.Counters.CensoredWait.Add(n.eng.Now() - p.firstAdd)
+		}
 		if n.cfg.Events != nil {
 			n.emit(Event{Kind: EvDel, Pod: p.name, Detail: "waiting"})
+		}
+	case podPending:
+		n.pods.npending--
+		if n.cfg.Events != nil {
+			n.emit(Event{Kind: EvDel, Pod: p.name, Detail: "unschedulable"})
 		}
 	case podRunning:
 		n.ds.unassignPod(p.cidr, p.bit, n.eng.Now())
@@ -233,6 +357,7 @@ func (n *Node) delPod(i int32) {
 	*p = pod{}
 	n.pods.live--
 	n.pods.free = append(n.pods.free, i)
+	n.bindPending()
 	n.afterEvent()
 	n.wake()
 }

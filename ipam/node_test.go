@@ -686,7 +686,9 @@ func TestNodePDWarmPrefixExample(t *testing.T) {
 }
 
 // TestNodeMaxPodsStop: PD t3.medium (P=5), WPT=1, max pods 110: the pool stops
-// at 7 prefixes (112 ≥ 110); pods 113–115 never get an address (oracle rule).
+// at 7 prefixes (112 ≥ 110, §2.9); 110 pods are bound and get an address,
+// p111–p115 stay unschedulable without an ADD (§5.14) until a delete frees a
+// slot, when the oldest of them, p111, is bound.
 func TestNodeMaxPodsStop(t *testing.T) {
 	h := newHarness(t, "t3.medium", "zero", func(c *Config) {
 		c.Settings.PrefixDelegation = true
@@ -698,19 +700,25 @@ func TestNodeMaxPodsStop(t *testing.T) {
 	}
 	h.run(1300)
 	st := h.stats()
-	if st.TotalPrefixes != 7 || st.TotalIPs != 112 || st.AssignedIPs != 112 {
-		t.Errorf("stats %+v, want 7 prefixes, 112 addresses, all assigned", st)
+	if st.TotalPrefixes != 7 || st.TotalIPs != 112 || st.AssignedIPs != 110 {
+		t.Errorf("stats %+v, want 7 prefixes, 112 addresses, 110 assigned", st)
 	}
-	if h.n.Waiting() != 3 {
-		t.Errorf("waiting %d, want 3 (p113–p115)", h.n.Waiting())
+	if h.n.Waiting() != 0 || h.n.Counters.PodsUnschedulable != 5 || h.n.Counters.PodsAdded != 110 {
+		t.Errorf("waiting %d, unschedulable %d, added %d; want 0, 5 (p111–p115), 110",
+			h.n.Waiting(), h.n.Counters.PodsUnschedulable, h.n.Counters.PodsAdded)
 	}
-	for i := 113; i <= 115; i++ {
-		if p := h.n.Pod(fmt.Sprintf("p%d", i)); !waiting(p) {
-			t.Errorf("p%d = %+v, want waiting", i, p)
+	for i := 111; i <= 115; i++ {
+		if p := h.n.Pod(fmt.Sprintf("p%d", i)); !p.Unschedulable || p.Addr.IsValid() {
+			t.Errorf("p%d = %+v, want unschedulable", i, p)
 		}
 	}
-	if h.n.Counters.PeakTotalIPs != 112 {
-		t.Errorf("peak total %d, want 112", h.n.Counters.PeakTotalIPs)
+	h.del(1310, "p1")
+	h.run(1320)
+	if p := h.n.Pod("p111"); !p.Addr.IsValid() || p.FirstAdd != sim.Seconds(1310) {
+		t.Errorf("p111 after p1's delete = %+v, want bound at 1310 s with an address", p)
+	}
+	if h.n.Counters.PodsUnschedulable != 4 || !h.n.Pod("p112").Unschedulable {
+		t.Errorf("unschedulable %d, want 4 (p112–p115)", h.n.Counters.PodsUnschedulable)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // end.
 
 var staticParams = []ParamSpec{
-	{"max-pods-per-node", "0", "the block is the smallest power of two >= 2 x max pods (A5 table); 0 = the instance type's eni-max-pods.txt figure, the VPC CNI node's max pods"},
+	{"max-pods-per-node", "0", "the block is the smallest power of two >= 2 x max pods (A5 table); 0 = the instance type's eni-max-pods.txt figure"},
 }
 
 // static reserves a fixed block per node: its parameter.

@@ -33,8 +33,11 @@
 //   - question (required): the one-line question the scenario answers.
 //   - instance-type (required): the node's EC2 instance type; the CLI
 //     checks that it exists (its --instance-type overrides it).
-//   - max-pods: the kubelet's max pods, a whole number > 0 ("": the type's
-//     eni-max-pods.txt figure).
+//   - max-pods: the kubelet's max pods, a whole number > 0 ("": the
+//     max-pods-from rule's figure).
+//   - max-pods-from: eks (default), eni-max-pods or nodeadm
+//     (catalog.NodeMaxPods).
+//   - warm-up: how long the node boots before trace time 0 (default 0).
 //   - set: one or more KEY=VALUE, the VPC CNI's own variable names, applied
 //     in order on top of upstream's defaults. Repeatable. A key or value
 //     that ipam.Settings.Set refuses is an error when the file is loaded.

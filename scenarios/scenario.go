@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ipamsim/ipamsim/ipam"
+	"github.com/ipamsim/ipamsim/ipam/catalog"
 )
 
 // Scenario is a named what-if question with the node, settings and workload
@@ -21,12 +22,16 @@ import (
 // documentation).
 type Scenario struct {
 	Name, Question string
-	InstanceType   string        // EC2 instance type of the node (checked by the caller)
-	MaxPods        int           // 0 = the type's eni-max-pods.txt figure
-	Settings       []string      // base KEY=VALUE, applied in order
-	EC2            string        // "" = the run's default; else "default" or "zero"
-	Drain          time.Duration // 0 = the run's default
-	Variants       []Variant
+	InstanceType   string // EC2 instance type of the node (checked by the caller)
+	MaxPods        int    // 0 = the figure MaxPodsFrom gives
+	// MaxPodsFrom is the rule for max pods ("" = eks: what an EKS managed
+	// node group sets, catalog.NodeMaxPods), for the node or every group.
+	MaxPodsFrom string
+	Settings    []string      // base KEY=VALUE, applied in order
+	EC2         string        // "" = the run's default; else "default" or "zero"
+	Drain       time.Duration // 0 = the run's default
+	WarmUp      time.Duration // the node (every node) boots this long before trace time 0; 0 = a cold node
+	Variants    []Variant
 	// A cluster scenario has subnets and node groups instead of one node
 	// (docs/scenarios.md "Clusters").
 	Subnets   []ClusterSubnet
@@ -208,8 +213,8 @@ func ParseScenario(file string, text []byte) (*Scenario, error) {
 
 var (
 	nameKeys = map[string]bool{
-		"name": true, "question": true, "instance-type": true, "max-pods": true,
-		"set": true, "ec2": true, "drain": true, "workload": true, "variant": true,
+		"name": true, "question": true, "instance-type": true, "max-pods": true, "max-pods-from": true,
+		"set": true, "ec2": true, "drain": true, "warm-up": true, "workload": true, "variant": true,
 		"subnet": true, "group": true, "placement": true,
 	}
 	repeatable = map[string]bool{"set": true, "workload": true, "variant": true, "subnet": true, "group": true}
@@ -240,7 +245,7 @@ func parseScenario(file string, text []byte, traces fs.FS) (*Scenario, error) {
 			return nil, s.errorf(n, "", "want \"key: value\", got %q", clip(line))
 		}
 		if !nameKeys[key] {
-			return nil, s.errorf(n, key, "unknown key (want one of name, question, instance-type, max-pods, set, ec2, drain, workload, variant, subnet, group, placement)")
+			return nil, s.errorf(n, key, "unknown key (want one of name, question, instance-type, max-pods, max-pods-from, set, ec2, drain, warm-up, workload, variant, subnet, group, placement)")
 		}
 		if first, dup := seen[key]; dup && !repeatable[key] {
 			return nil, s.errorf(n, key, "given twice (first at line %d)", first)
@@ -268,6 +273,11 @@ func parseScenario(file string, text []byte, traces fs.FS) (*Scenario, error) {
 				return nil, s.errorf(n, key, "%q is not a whole number from 1 to %d", clip(value), MaxMaxPods)
 			}
 			s.MaxPods = v
+		case "max-pods-from":
+			if _, err := catalog.ParseMaxPodsFrom(value); err != nil {
+				return nil, s.errorf(n, key, "%q: want %s", clip(value), strings.Join(catalog.MaxPodsFromNames, ", "))
+			}
+			s.MaxPodsFrom = value
 		case "ec2":
 			if value != "default" && value != "zero" {
 				return nil, s.errorf(n, key, "%q: want default or zero", clip(value))
@@ -279,6 +289,12 @@ func parseScenario(file string, text []byte, traces fs.FS) (*Scenario, error) {
 				return nil, s.errorf(n, key, "%q is not a duration > 0 and <= %s such as 10m", clip(value), MaxDuration)
 			}
 			s.Drain = d
+		case "warm-up":
+			d, err := time.ParseDuration(value)
+			if err != nil || d < 0 || d > MaxDuration {
+				return nil, s.errorf(n, key, "%q is not a duration >= 0 and <= %s such as 5m", clip(value), MaxDuration)
+			}
+			s.WarmUp = d
 		case "set":
 			for _, kv := range strings.Fields(value) {
 				if err := setOne(&settings, kv); err != nil {

@@ -53,6 +53,14 @@ type Engine struct {
 // NewEngine returns an engine at time 0 with no pending events.
 func NewEngine() *Engine { return newEngineWith(newHeapCalendar()) }
 
+// NewEngineAt returns an engine at time t with no pending events: a run
+// whose nodes boot before its time 0 (a warm-up) starts at a negative t.
+func NewEngineAt(t Time) *Engine {
+	e := NewEngine()
+	e.now = t
+	return e
+}
+
 // newEngineWith builds an engine over a specific calendar implementation
 // (used by tests to run the btree calendar through the same checks).
 func newEngineWith(c calendar) *Engine { return &Engine{cal: c} }

@@ -24,11 +24,7 @@ func (o *runOptions) runCluster(setups []*replay.Setup, variants []string, outs 
 	var sums []replay.ClusterSummary
 	for _, setup := range setups {
 		opt := replay.ClusterOptions{SampleEvery: sim.Time(o.sampleEvery)}
-		var events *eventLog
-		if f := files["--events"]; f != nil {
-			events = newEventLog(f, true)
-			setup.Cluster.Events = events.add
-		}
+		events := openLogs(files, true, &setup.Cluster.Events)
 		var sw *bufio.Writer
 		if f := files["--series"]; f != nil {
 			sw = bufio.NewWriter(f)
@@ -52,7 +48,7 @@ func (o *runOptions) runCluster(setups []*replay.Setup, variants []string, outs 
 		if err != nil {
 			return err
 		}
-		if err := events.flush(); err != nil {
+		if err := events.flush(sim.Seconds(out.Summary.SimulatedSeconds)); err != nil {
 			return err
 		}
 		for _, w := range setup.Warnings {

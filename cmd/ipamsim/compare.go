@@ -372,7 +372,7 @@ func writeCompareText(w io.Writer, c comparison) error {
 	mode := ""
 	if len(c.Runs) > 0 {
 		s := c.Runs[0].Summary
-		mode = fmt.Sprintf(", %d ENIs x %d IPv4, max pods %d", s.MaxENIs, s.IPv4PerENI, s.MaxPods)
+		mode = fmt.Sprintf(", %d ENIs x %d IPv4, max pods %d (%s)", s.MaxENIs, s.IPv4PerENI, s.MaxPods, s.MaxPodsSource)
 	}
 	fmt.Fprintf(w, "node      %s%s; seed %d; EC2 %s\n\n", c.InstanceType, mode, c.Seed, c.EC2Profile)
 	labelW := 0

@@ -157,6 +157,6 @@ func (o *runOptions) reportInfo(rec *report.Recorder, run *replay.Outcome, spec 
 	m.Settings = report.Settings(spec.Settings)
 	lim := run.Node.Limits()
 	m.IPMax = lim.IPsPerENI() * lim.MaxENIs
-	m.CDF = run.Node.Counters.Wait.CDF()
+	m.CDF = run.Node.Waits().CDF()
 	return m
 }

@@ -23,7 +23,8 @@ where ENIs is the default network card's ENI limit, capped by --max-eni and
 then reduced by one with --custom-networking. Types without prefix-delegation
 support (neither nitro nor bare metal) keep the secondary-IP figure. With no
 instance types, every type of the catalogue is printed in name order; without
-flags the output equals eni-max-pods.txt's entries.
+flags the output equals eni-max-pods.txt's entries. --max-pods-from prints
+what a node bootstrap sets instead, as ipamsim run uses it.
 
 Flags:
 `
@@ -42,6 +43,7 @@ func runMaxPods(args []string, stdout, stderr io.Writer) int {
 
 	var (
 		opts catalog.MaxPodsOptions
+		from string
 		help bool
 	)
 	fs.BoolVar(&opts.PrefixDelegation, "prefix-delegation", false,
@@ -52,6 +54,7 @@ func runMaxPods(args []string, stdout, stderr io.Writer) int {
 		"cap the ENI count like MAX_ENI / --cni-max-eni (0 = no cap)")
 	fs.IntVar(&opts.Cap, "max-pods-cap", 0,
 		"cap the result, e.g. 110 or 250 as max-pods-calculator.sh does by vCPU count (0 = no cap)")
+	fs.StringVar(&from, "max-pods-from", "", "print what `RULE` sets, as run does: eks (the calculator's figure capped at 110, 250 above 30 vCPUs), eni-max-pods or nodeadm")
 	fs.BoolVarP(&help, "help", "h", false, "show this help")
 
 	usage := func(w io.Writer) {
@@ -78,6 +81,10 @@ func runMaxPods(args []string, stdout, stderr io.Writer) int {
 		return flagError(fmt.Sprintf("--max-pods-cap must be 0 (no cap) or 1 to %d, got %d", replay.MaxMaxPods, opts.Cap))
 	}
 
+	if _, err := catalog.ParseMaxPodsFrom(from); from != "" && (err != nil || opts.Cap != 0) {
+		return flagError(fmt.Sprintf("--max-pods-from %q: want one of eks, eni-max-pods, nodeadm, without --max-pods-cap", from))
+	}
+
 	// Resolve every instance type before printing anything.
 	var types []catalog.InstanceType
 	if fs.NArg() == 0 {
@@ -100,7 +107,12 @@ func runMaxPods(args []string, stdout, stderr io.Writer) int {
 
 	w := bufio.NewWriter(stdout)
 	for _, t := range types {
-		fmt.Fprintf(w, "%s %d\n", t.Name, catalog.MaxPods(t, opts))
+		mp := catalog.MaxPods(t, opts)
+		if from != "" {
+			mp, _, _ = catalog.NodeMaxPods(t, catalog.NodeMaxPodsOptions{From: catalog.MaxPodsFrom(from),
+				PrefixDelegation: opts.PrefixDelegation, CustomNetworking: opts.CustomNetworking, MaxENI: opts.MaxENI})
+		}
+		fmt.Fprintf(w, "%s %d\n", t.Name, mp)
 	}
 	if err := w.Flush(); err != nil {
 		fmt.Fprintf(stderr, "ipamsim maxpods: writing output: %v\n", err)

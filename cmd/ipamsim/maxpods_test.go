@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -225,5 +227,46 @@ func TestMaxPodsWriteError(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "disk full") {
 		t.Errorf("stderr %q", errOut.String())
+	}
+}
+
+// TestRunAndMaxPodsAgree: run and maxpods take max pods from the same rule
+// (catalog.NodeMaxPods). c6g.4xlarge (8 ENIs of 30 IPv4, 16 vCPUs) with
+// custom networking: the calculator's raw figure, 7·29+2 = 205, is what
+// maxpods prints by default; what an EKS managed node group sets, and run
+// uses, is that capped at 110. With prefix delegation too: 7·(29·16)+2 =
+// 3,250 raw, 110 set.
+func TestRunAndMaxPodsAgree(t *testing.T) {
+	for _, tc := range []struct {
+		sets     []string
+		flags    []string
+		raw, eks int
+	}{
+		{[]string{"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true"}, []string{"--custom-networking"}, 205, 110},
+		{[]string{"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true", "ENABLE_PREFIX_DELEGATION=true"}, []string{"--custom-networking", "--prefix-delegation"}, 3250, 110},
+	} {
+		_, raw, _ := runMaxPodsCapture(append(tc.flags, "c6g.4xlarge")...)
+		_, eks, _ := runMaxPodsCapture(append(tc.flags, "--max-pods-from", "eks", "c6g.4xlarge")...)
+		if raw != fmt.Sprintf("c6g.4xlarge %d\n", tc.raw) || eks != fmt.Sprintf("c6g.4xlarge %d\n", tc.eks) {
+			t.Errorf("maxpods %v: raw %q, eks %q; want %d and %d", tc.flags, raw, eks, tc.raw, tc.eks)
+		}
+		args := []string{"run", "--instance-type", "c6g.4xlarge", "--ec2", "zero", "-o", "json"}
+		for _, s := range tc.sets {
+			args = append(args, "--set", s)
+		}
+		var out, errb bytes.Buffer
+		if code := run(args, nil, &out, &errb); code != 0 {
+			t.Fatalf("run exit %d: %s", code, errb.String())
+		}
+		var sum struct {
+			MaxPods int    `json:"max_pods"`
+			Source  string `json:"max_pods_source"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("figure %d (custom networking) capped at 110 (16 vCPUs <= 30)", tc.raw); sum.MaxPods != tc.eks || !strings.Contains(sum.Source, want) {
+			t.Errorf("run %v: max pods %d (%s), want %d (… %s)", tc.sets, sum.MaxPods, sum.Source, tc.eks, want)
+		}
 	}
 }

@@ -32,13 +32,16 @@ type runOptions struct {
 	sets             []string
 	envFile          string
 	maxPods          int
+	maxPodsFrom      string
 	assignOrder      string
 	ec2              string
 	ec2ProfileFile   string
 	seed             uint64
 	drain            time.Duration
+	warmUp           time.Duration
 	timeline         string
 	events           string // event log (--events)
+	pods             string // per-pod outcomes (--pods)
 	output           string
 	metricsFile      string
 	subnet           string
@@ -76,7 +79,8 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.ipv4PerENI, "ipv4-per-eni", 0, "Override the type's IPv4 addresses per ENI with `N`, primary included")
 	fs.StringArrayVar(&o.sets, "set", nil, "Set a VPC CNI variable, `KEY=VALUE` (repeatable; e.g. WARM_IP_TARGET=5)")
 	fs.StringVar(&o.envFile, "env-file", "", "Read VPC CNI variables from `FILE` (KEY=VALUE lines)")
-	fs.IntVar(&o.maxPods, "max-pods", 0, "The kubelet's max pods `N` (default: the type's eni-max-pods.txt figure)")
+	fs.IntVar(&o.maxPods, "max-pods", 0, "The kubelet's max pods `N`; pods beyond it stay unschedulable (default: --max-pods-from's figure)")
+	fs.StringVar(&o.maxPodsFrom, "max-pods-from", "", "Max pods `RULE` (default: the scenario's, else eks): eks (EKS managed node group: the max-pods calculator's figure for the CNI mode, capped at 110, 250 above 30 vCPUs), eni-max-pods (AL2 bootstrap) or nodeadm (AL2023)")
 	fs.StringVar(&o.policy, "policy", "vpc-cni", "Pool policy `NAME`: "+strings.Join(ipam.PolicyNames(), ", "))
 	fs.StringArrayVar(&o.policySets, "policy-set", nil, "Set a policy parameter, `KEY=VALUE` (repeatable; names as the policy's project spells them)")
 	fs.StringVar(&o.assignOrder, "assign-order", "go-map", "Walk order where upstream ranges over a Go map: go-map (Go 1.26's own order, seeded), first-fit (sorted), or random (an alias of go-map)")
@@ -84,8 +88,10 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.ec2ProfileFile, "ec2-profile", "", "Lay the EC2 latencies of `FILE` (CSV api,p50_ms,p99_ms; ipamsim ec2-profile prints the built-in one) over --ec2's")
 	fs.Uint64Var(&o.seed, "seed", 1, "Seed `N` for every random choice")
 	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event")
+	fs.DurationVar(&o.warmUp, "warm-up", 0, "Boot the node (every node) `D` before trace time 0; figures cover trace time only (default: the scenario's, else a cold node)")
 	fs.StringVar(&o.timeline, "timeline", "", "Write the per-event timeline CSV to `FILE`")
 	fs.StringVar(&o.events, "events", "", "Write the model's event log to `FILE`: one line per decision, EC2 call, ENI, address and pod event, simulated time first (docs/events.md)")
+	fs.StringVar(&o.pods, "pods", "", "Write one CSV row per pod to `FILE`: pod,node,first_add,assigned_at,wait_seconds,outcome (assigned, never-assigned, unschedulable, running),failed_adds,deleted_at; its waits are the summary's")
 	fs.StringVarP(&o.output, "output", "o", "text", "Summary format: text or json")
 	fs.StringVar(&o.metricsFile, "metrics-file", "", "Write Prometheus metrics at the end of the run to `FILE`")
 	fs.Float64Var(&o.kubeletJitter, "kubelet-jitter", -1, "Jitter factor `F` of the kubelet's 10 s ADD retry (default: 0.5, or 0 with --ec2 zero)")
@@ -166,8 +172,8 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(runs) > 1 && (o.timeline != "" || o.metricsFile != "" || o.series != "") {
 		return usageError{fmt.Errorf("--timeline, --metrics-file and --series describe one run; scenario %s has %d variants: choose one with --variant", sc.Name, len(runs))}
 	}
-	if len(runs) > 1 && o.events != "" {
-		return usageError{fmt.Errorf("--events describes one run; scenario %s has %d variants: choose one with --variant", sc.Name, len(runs))}
+	if len(runs) > 1 && o.events+o.pods != "" {
+		return usageError{fmt.Errorf("--events and --pods describe one run; scenario %s has %d variants: choose one with --variant", sc.Name, len(runs))}
 	}
 	if err := o.validateVisual(sc, runs); err != nil {
 		return err
@@ -182,7 +188,7 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 	scenarioInputs(outs, "--scenario", sc)
 	files, err := createOutputs(outs, outFlag{"--timeline", o.timeline}, outFlag{"--metrics-file", o.metricsFile},
 		outFlag{"--series", o.series}, outFlag{"--openmetrics-file", o.openMetricsFile}, outFlag{"--report", o.report},
-		outFlag{"--events", o.events})
+		outFlag{"--events", o.events}, outFlag{"--pods", o.pods})
 	if err != nil {
 		return err
 	}
@@ -242,7 +248,7 @@ func (o *runOptions) run(stdin io.Reader, stdout, stderr io.Writer) error {
 // the defaults) say; flags left at their defaults change nothing.
 func (o *runOptions) overrides(policyParams map[string]string) replay.Overrides {
 	ov := replay.Overrides{ENIs: o.enis, IPv4PerENI: o.ipv4PerENI, EnvFile: o.envFile, Settings: o.sets,
-		MaxPods: o.maxPods, Policy: o.policy, PolicyParams: policyParams, Order: o.assignOrder, Seed: o.seed,
+		MaxPods: o.maxPods, MaxPodsFrom: o.maxPodsFrom, Policy: o.policy, PolicyParams: policyParams, Order: o.assignOrder, Seed: o.seed,
 		StrictEntrypoint: o.strictEntrypoint, EC2ProfileFile: o.ec2ProfileFile}
 	if o.changed["instance-type"] {
 		ov.InstanceType = o.instanceType
@@ -252,6 +258,9 @@ func (o *runOptions) overrides(policyParams map[string]string) replay.Overrides 
 	}
 	if o.changed["drain"] {
 		ov.Drain = &o.drain
+	}
+	if o.changed["warm-up"] {
+		ov.WarmUp = &o.warmUp
 	}
 	if o.changed["subnet"] {
 		ov.Subnet = o.subnet
@@ -312,11 +321,7 @@ func (o *runOptions) runOne(setup *replay.Setup, files map[string]*outputs.File,
 	if tl := files["--timeline"]; tl != nil {
 		opt.Timeline = tl
 	}
-	var events *eventLog
-	if f := files["--events"]; f != nil {
-		events = newEventLog(f, false)
-		setup.Node.Events = events.add
-	}
+	events := openLogs(files, false, &setup.Node.Events)
 	obs, backfill, rec, err := o.observe(&opt)
 	if err != nil {
 		return replay.Summary{}, err
@@ -335,7 +340,7 @@ func (o *runOptions) runOne(setup *replay.Setup, files map[string]*outputs.File,
 	if err != nil {
 		return replay.Summary{}, err
 	}
-	if err := events.flush(); err != nil {
+	if err := events.flush(run.Result.End); err != nil {
 		return replay.Summary{}, err
 	}
 	if *coarse > 0 {
@@ -368,25 +373,54 @@ func (o *runOptions) runOne(setup *replay.Setup, files map[string]*outputs.File,
 }
 
 // eventLog writes the model's event log (--events: ipam.Event's text form,
-// one line per event). Cluster logs name each event's node after its time.
+// one line per event; cluster logs name each event's node after its time)
+// and the per-pod outcomes built from it (--pods, replay.PodLog).
 type eventLog struct {
-	w        *bufio.Writer
+	w        *bufio.Writer // nil without --events
+	pods     *replay.PodLog
 	line     []byte
 	withNode bool
 }
 
-func newEventLog(w io.Writer, withNode bool) *eventLog {
-	return &eventLog{w: bufio.NewWriterSize(w, 64<<10), withNode: withNode}
+// openLogs returns the logs the run's files ask for, hooked to the run's
+// events, or nil for none (the hook left alone: no event log costs nothing).
+func openLogs(files map[string]*outputs.File, withNode bool, hook *func(ipam.Event)) *eventLog {
+	l := &eventLog{withNode: withNode}
+	if f := files["--events"]; f != nil {
+		l.w = bufio.NewWriterSize(f, 64<<10)
+	}
+	if f := files["--pods"]; f != nil {
+		l.pods = replay.NewPodLog(f)
+	}
+	if l.w == nil && l.pods == nil {
+		return nil
+	}
+	*hook = l.add
+	return l
 }
 
 func (l *eventLog) add(e ipam.Event) {
-	l.line = append(e.AppendText(l.line[:0], l.withNode), '\n')
-	l.w.Write(l.line) // the first error stays in the writer until flush
+	if l.pods != nil {
+		l.pods.Add(e)
+	}
+	if l.w != nil {
+		l.line = append(e.AppendText(l.line[:0], l.withNode), '\n')
+		l.w.Write(l.line) // the first error stays in the writer until flush
+	}
 }
 
-// flush writes what is buffered; a nil log has nothing to write.
-func (l *eventLog) flush() error {
+// flush writes what is buffered, the pods live at end included; a nil log
+// has nothing to write.
+func (l *eventLog) flush(end sim.Time) error {
 	if l == nil {
+		return nil
+	}
+	if l.pods != nil {
+		if err := l.pods.Finish(end); err != nil {
+			return err
+		}
+	}
+	if l.w == nil {
 		return nil
 	}
 	return l.w.Flush()

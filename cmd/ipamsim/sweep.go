@@ -80,7 +80,7 @@ func addSweepFlags(fs *pflag.FlagSet, o *sweepOptions) {
 	fs.StringVar(&o.ec2Profile, "ec2-profile", "", "Lay the EC2 latencies of `FILE` (CSV api,p50_ms,p99_ms; ipamsim ec2-profile prints the built-in one) over --ec2's")
 	fs.Uint64Var(&o.seed, "seed", 1, "Sweep seed `N`: each point's seed derives from it and the point's settings")
 	fs.DurationVar(&o.drain, "drain", 10*time.Minute, "Keep simulating for `D` after the last trace event")
-	fs.IntVar(&o.maxPods, "max-pods", 0, "The kubelet's max pods `N` (default: each type's eni-max-pods.txt figure)")
+	fs.IntVar(&o.maxPods, "max-pods", 0, "The kubelet's max pods `N` (default: what an EKS managed node group sets for each type and its settings, or the scenario's max-pods and max-pods-from)")
 	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "Run `N` points at once")
 	fs.StringVar(&o.shard, "shard", "", "Run only shard `INDEX/COUNT`: the points whose index % COUNT == INDEX")
 	fs.IntVar(&o.shardCount, "shard-count", 0, "Run shard JOB_COMPLETION_INDEX of `N` (a Kubernetes Indexed Job)")

@@ -55,7 +55,9 @@ type GroupSpec struct {
 	Instance catalog.InstanceType
 	Count    int // nodes at JoinAt
 	Settings ipam.Settings
-	MaxPods  int // kubelet max pods; 0 = the type's eni-max-pods.txt figure
+	MaxPods  int // kubelet max pods; 0 = MaxPodsFrom's figure (catalog.NodeMaxPods)
+	// MaxPodsFrom is the max-pods rule when MaxPods is 0 ("": eks).
+	MaxPodsFrom catalog.MaxPodsFrom
 	// DaemonSetPods are the host-network pods every node runs (aws-node,
 	// kube-proxy: the +2 of eni-max-pods.txt, §5); they count against max pods
 	// but need no address. Negative means 2.
@@ -163,7 +165,7 @@ func (g *Group) NodeSeconds(now sim.Time) float64 {
 		if m.left {
 			end = m.Left
 		}
-		t += max(end-m.Launched, 0)
+		t += max(end-max(m.Launched, 0), 0) // from trace time 0: a warm-up is not counted (§9.15)
 	}
 	return t.Seconds()
 }
@@ -211,6 +213,7 @@ type Cluster struct {
 	Rescheduled   uint64
 	PlacementWait hist.Histogram // time from add to placement, for pods that waited
 	pendingSince  map[string]sim.Time
+	restoring     bool // placing a running pod (AddRunningPod, placePending)
 }
 
 // podRef is where a live pod is: a member and its handle there, or member -1
@@ -220,6 +223,9 @@ type podRef struct {
 	handle ipam.PodHandle
 	req    Requests
 	never  bool // fits no group's nodes (counted in Unschedulable)
+	// running: a pod running when the trace starts (§9.13), restored on
+	// the node it is placed on instead of ADDed
+	running bool
 }
 
 // Timer kinds in the low byte of a Fire arg.
@@ -319,7 +325,11 @@ func (c *Cluster) Start() {
 	scan := false
 	for gi, g := range c.groups {
 		for k := 0; k < g.Spec.Count; k++ {
-			c.eng.Schedule(g.Spec.JoinAt+sim.Time(k)*g.Spec.JoinStagger, c, evJoin|int64(gi)<<8)
+			at := g.Spec.JoinAt + sim.Time(k)*g.Spec.JoinStagger
+			if g.Spec.JoinAt == 0 {
+				at += c.eng.Now() // §9.15: the first nodes boot at the warm-up's start
+			}
+			c.eng.Schedule(at, c, evJoin|int64(gi)<<8)
 			g.booting++
 		}
 		if g.Spec.LeaveAt > 0 {
@@ -369,7 +379,7 @@ func (c *Cluster) join(gi int, scaled bool) {
 	name := fmt.Sprintf("%s-%03d", g.Spec.Name, k+1)
 	sn := g.Spec.Subnets[k%len(g.Spec.Subnets)]
 	cfg := ipam.Config{Name: name, Instance: g.Spec.Instance, Settings: g.Spec.Settings, MaxPods: g.Spec.MaxPods,
-		Order: c.spec.Order, Profile: c.spec.Profile, Account: c.account, Subnet: c.byName[sn].Space,
+		MaxPodsFrom: g.Spec.MaxPodsFrom, Order: c.spec.Order, Profile: c.spec.Profile, Account: c.account, Subnet: c.byName[sn].Space,
 		Seed: c.spec.Seed, Policy: g.Spec.Policy, Events: c.spec.Events}
 	if g.Spec.PodSubnet != "" {
 		cfg.PodSubnet = c.byName[g.Spec.PodSubnet].Space
@@ -452,6 +462,15 @@ func (c *Cluster) leave(gi int) {
 	c.drainPending()
 }
 
+// AddRunningPod schedules a pod that already runs when the trace starts
+// (§9.13) as AddPodRequests does; the node it is placed on restores it
+// (ipam.Node.AddRunningPod), now or when a node has room.
+func (c *Cluster) AddRunningPod(name, node []byte, req Requests) error {
+	c.restoring = true
+	defer func() { c.restoring = false }()
+	return c.AddPodRequests(name, node, req)
+}
+
 // AddPod schedules a pod that requests nothing (AddPodRequests).
 func (c *Cluster) AddPod(name, node []byte) error { return c.AddPodRequests(name, node, Requests{}) }
 
@@ -478,20 +497,21 @@ func (c *Cluster) AddPodRequests(name, node []byte, req Requests) error {
 	// by the map not growing.
 	p := string(name)
 	n := len(c.pods)
-	c.pods[p] = podRef{member: -1, req: req}
+	c.pods[p] = podRef{member: -1, req: req, running: c.restoring}
 	if len(c.pods) == n {
 		return &ipam.PodError{Msg: fmt.Sprintf("add of pod %q, which is already live", name)}
 	}
 	m := c.pick(req)
 	if m == nil {
 		if !c.fitsSomeGroup(req) {
-			c.pods[p] = podRef{member: -1, req: req, never: true}
+			c.pods[p] = podRef{member: -1, req: req, never: true, running: c.restoring}
 			c.Unschedulable++
 		}
 		c.pending = append(c.pending, p)
 		c.pendingSince[p] = c.eng.Now()
 		c.npend++
 		c.PeakPending = max(c.PeakPending, c.npend)
+		c.logPending(p, ipam.EvPending, "no node has room")
 		return nil
 	}
 	return c.place(p, m, req)
@@ -504,7 +524,7 @@ func (c *Cluster) place(name string, m *Member, req Requests) error {
 	if c.spec.Events != nil {
 		c.spec.Events(ipam.Event{At: c.eng.Now(), Node: m.Name, Kind: ipam.EvPlace, Pod: name})
 	}
-	c.pods[name] = podRef{member: m.idx, handle: m.Node.AddPodHandle(name), req: req}
+	c.pods[name] = podRef{member: m.idx, handle: m.Node.AddPodHandle(name, c.restoring), req: req}
 	m.requested = m.requested.add(req)
 	m.nonZero = m.nonZero.add(req.nonZero())
 	m.pods++
@@ -524,6 +544,7 @@ func (c *Cluster) DelPod(name []byte) error {
 		delete(c.pendingSince, string(name))
 		c.npend--
 		c.Unplaced++
+		c.logPending(string(name), ipam.EvDel, "unschedulable")
 		return nil
 	}
 	m := c.members[r.member]
@@ -535,6 +556,13 @@ func (c *Cluster) DelPod(name []byte) error {
 	c.treeUpdate(m)
 	c.drainPending()
 	return nil
+}
+
+// logPending logs an event of a pod no node holds (node "-").
+func (c *Cluster) logPending(pod string, kind ipam.EventKind, detail string) {
+	if c.spec.Events != nil {
+		c.spec.Events(ipam.Event{At: c.eng.Now(), Node: "-", Kind: kind, Pod: pod, Detail: detail})
+	}
 }
 
 // NodeError is a pod event whose node (the trace's node column) the cluster

@@ -71,8 +71,10 @@ type Shape struct {
 	// PodSlots is the pods a node takes besides its daemonset pods: max pods
 	// minus daemonset pods (§5, §10.3).
 	PodSlots int
-	// MaxPods is the node's kubelet max pods.
-	MaxPods int
+	// MaxPods is the node's kubelet max pods, and MaxPodsSource where it
+	// comes from (ipam.Node.MaxPodsSource).
+	MaxPods       int
+	MaxPodsSource string
 }
 
 // Limit names what bounds the pods of one size that fit on a node.
@@ -199,11 +201,11 @@ func (g *Group) initShape(profile ec2.Profile) error {
 		dsPods = 2
 	}
 	node, _, err := ipam.NewNode(sim.NewEngine(), ipam.Config{Name: gs.Name, Instance: gs.Instance,
-		Settings: gs.Settings, MaxPods: gs.MaxPods, Profile: profile, Policy: gs.Policy})
+		Settings: gs.Settings, MaxPods: gs.MaxPods, MaxPodsFrom: gs.MaxPodsFrom, Profile: profile, Policy: gs.Policy})
 	if err != nil {
 		return fmt.Errorf("node group %q: %v", gs.Name, err)
 	}
-	s := Shape{DaemonSet: ds, MaxPods: node.MaxPods(), PodSlots: max(node.MaxPods()-dsPods, 0)}
+	s := Shape{DaemonSet: ds, MaxPods: node.MaxPods(), MaxPodsSource: node.MaxPodsSource(), PodSlots: max(node.MaxPods()-dsPods, 0)}
 	if it := gs.Instance; it.HasResources {
 		cpu, mem, err := catalog.Allocatable(it, catalog.MaxPods(it, catalog.MaxPodsOptions{}))
 		if err != nil {

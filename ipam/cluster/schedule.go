@@ -196,8 +196,11 @@ func (c *Cluster) placePending(p string, m *Member, req Requests) {
 	c.npend--
 	c.PlacementWait.Add(c.eng.Now() - c.pendingSince[p])
 	delete(c.pendingSince, p)
+	c.restoring = c.pods[p].running
 	delete(c.pods, p)
-	if err := c.place(p, m, req); err != nil {
+	err := c.place(p, m, req)
+	c.restoring = false
+	if err != nil {
 		panic(err) // p was not live on any node
 	}
 }

@@ -56,7 +56,8 @@ func TestGroupShapeFollowsEKSReservations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Shape{Known: true, Allocatable: Requests{1930, (8192 - 574 - 100) * mib}, DaemonSet: Requests{CPUMilli: 150}, PodSlots: 27, MaxPods: 29}
+	want := Shape{Known: true, Allocatable: Requests{1930, (8192 - 574 - 100) * mib}, DaemonSet: Requests{CPUMilli: 150}, PodSlots: 27, MaxPods: 29,
+		MaxPodsSource: "eks-mng: calculator SIP figure 29, under the 110 cap (2 vCPUs <= 30)"}
 	if s != want {
 		t.Fatalf("shape %+v, want %+v", s, want)
 	}

@@ -66,7 +66,7 @@ func execute(ctx context.Context, in *runInput, lim limits) (out *outcome, err e
 	rec.finish(run.Result.End)
 	lm := run.Node.Limits()
 	return &outcome{Summary: run.Summary, Warnings: run.Warnings, Series: rec.series(),
-		CDF: cdfOf(run.Node.Counters.Wait.CDF()), AddressLimit: lm.IPsPerENI() * lm.MaxENIs}, nil
+		CDF: cdfOf(run.Node.Waits().CDF()), AddressLimit: lm.IPsPerENI() * lm.MaxENIs}, nil
 }
 
 // guard stops a run that passes its deadline or event cap, or whose request

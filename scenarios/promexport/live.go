@@ -52,7 +52,7 @@ type runCollector struct {
 var runDescs = []*prometheus.Desc{
 	dENIAllocated, dENIMax, dIPMax, dTotalIPs, dAssignedIPs, dTotalPrefixes, dPerCIDR, dPerENI,
 	dNoAvailable, dAddReq, dDelReq, dEC2Req, dEC2Err, dAPIErr, dAPILatency, dIpamdErr,
-	dWait, dIdle, dHeld, dThrottled, dNeverAssigned, dWaiting, dWaited, dBeforeReady,
+	dWait, dWaitAll, dIdle, dHeld, dThrottled, dNeverAssigned, dWaiting, dWaited, dBeforeReady,
 	dENIsAttached, dENIsFreed, dSimulated, dEvents, dTraceEvents,
 	dSubnetFree, dSubnetMinFree, dSubnetFree28, dSubnetSize, dSubnetFrag,
 }

@@ -46,6 +46,7 @@ var (
 	dAPILatency    = desc("awscni_aws_api_latency_ms", "AWS API call latency in ms", "api", "error", "status")
 	dIpamdErr      = desc("awscni_ipamd_error_count", "The number of errors encountered in ipamd", "fn")
 	dWait          = desc("ipamsim_pod_ip_wait_seconds", "Time from a pod's first CNI ADD to the ADD that got it an address")
+	dWaitAll       = desc("ipamsim_pod_ip_wait_all_seconds", "IP wait of every pod that sent a CNI ADD: to the ADD that got it an address, or, for a pod that never got one, to its DEL or now (right-censored); nearest-rank quantiles within 0.1 %, quantile 1 the longest")
 	dIdle          = desc("ipamsim_idle_ip_seconds_total", "Addresses held by the node but assigned to no pod, integrated over simulated time")
 	dHeld          = desc("ipamsim_held_ip_seconds_total", "Addresses held by the node, integrated over simulated time")
 	dThrottled     = desc("ipamsim_ec2_throttled_requests_total", "EC2 requests answered RequestLimitExceeded", "api")
@@ -132,6 +133,9 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 		buckets[b] = cum[i]
 	}
 	ch <- prometheus.MustNewConstHistogram(dWait, k.Wait.Count(), k.Wait.Sum().Seconds(), buckets)
+	all := n.Waits()
+	ch <- prometheus.MustNewConstSummary(dWaitAll, all.Count(), all.Sum().Seconds(), map[float64]float64{
+		0.5: all.Quantile(0.5).Seconds(), 0.99: all.Quantile(0.99).Seconds(), 1: all.Max().Seconds()})
 	counter(dIdle, k.IdleIPSeconds)
 	counter(dHeld, k.HeldIPSeconds)
 	gauge(dNeverAssigned, float64(k.PodsCancelled+uint64(n.Waiting())))

@@ -18,6 +18,8 @@ import (
 // ClusterOptions control a cluster replay.
 type ClusterOptions struct {
 	Drain sim.Time
+	// WarmUp: every node boots this long before trace time 0 (§9.15).
+	WarmUp sim.Time
 	// SampleEvery is how often the cluster-wide series (addresses held, subnet
 	// free space, fragmentation) are sampled; 0 means 60 s.
 	SampleEvery sim.Time
@@ -50,6 +52,8 @@ type ClusterSample struct {
 type GroupSummary struct {
 	Name              string  `json:"name"`
 	InstanceType      string  `json:"instance_type"`
+	MaxPods           int     `json:"max_pods"`
+	MaxPodsSource     string  `json:"max_pods_source"`
 	PeakNodes         int     `json:"peak_nodes"`
 	FinalNodes        int     `json:"final_nodes"`
 	NodeHours         float64 `json:"node_hours"` // launch to termination or the end of the run, summed (§10.7)
@@ -194,7 +198,7 @@ func RunCluster(eng *sim.Engine, c *cluster.Cluster, src scenarios.Reader, opt C
 	if opt.OnStart != nil {
 		opt.OnStart(c)
 	}
-	eng.After(0, sm, 0)
+	eng.Schedule(0, sm, 0)
 	defer c.Close()
 	res, err := Replay(eng, clusterTarget{c}, nil, src, Options{Drain: opt.Drain})
 	if err != nil {
@@ -214,13 +218,14 @@ func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, plac
 	var held float64
 	insufficient := map[*vpc.Subnet]uint64{}
 	for _, g := range c.Groups() {
-		gs := GroupSummary{Name: g.Spec.Name, InstanceType: g.Spec.Instance.Name, PeakNodes: g.PeakNodes, LaunchFailures: g.LaunchFailures}
+		gs := GroupSummary{Name: g.Spec.Name, InstanceType: g.Spec.Instance.Name, MaxPods: g.Shape().MaxPods,
+			MaxPodsSource: g.Shape().MaxPodsSource, PeakNodes: g.PeakNodes, LaunchFailures: g.LaunchFailures}
 		var gw hist.Histogram
 		for _, m := range g.Members {
 			n := m.Node
 			n.Observe()
 			k := &n.Counters
-			gw.Merge(&k.Wait)
+			gw.Merge(n.Waits())
 			gs.PodsAdded += k.PodsAdded
 			gs.PodsWaited += k.PodsWaited
 			gs.PodsNeverAssigned += k.PodsCancelled + uint64(n.Waiting())
@@ -313,22 +318,25 @@ func (s ClusterSummary) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "cluster       %s; %s placement\n", s.Cluster, s.Placement)
 	fmt.Fprintf(&b, "run           %s simulated, %d trace events, %d engine events, seed %d, EC2 %s\n",
 		time.Duration(sim.Seconds(s.SimulatedSeconds)).Round(time.Millisecond), s.TraceEvents, s.EventsProcessed, s.Seed, s.EC2Profile)
-	fmt.Fprintf(&b, "pods          %d added to nodes, %d waited for an address, %d never got one (%d no-IP ADD failures)\n",
-		s.PodsAdded, s.PodsWaited, s.PodsNeverAssigned, s.NoIPAddFailures)
+	fmt.Fprintf(&b, "pods          %s (%d no-IP ADD failures)\n", podsLine(s.PodsNeverAssigned, s.PodsAdded, s.PodsWaited), s.NoIPAddFailures)
 	fmt.Fprintf(&b, "scheduling    %d pods never placed, %d pending at the end (peak %d), %d rescheduled, max wait for a node %.1fs\n",
 		s.PodsUnplaced, s.PodsPendingAtEnd, s.PeakPending, s.Rescheduled, s.PlacementWaitMax)
 	if s.PodsUnschedulable > 0 {
 		fmt.Fprintf(&b, "unschedulable %d pods request more CPU or memory than any group's node has\n", s.PodsUnschedulable)
 	}
-	fmt.Fprintf(&b, "pod IP wait   p50 %.3fs  p99 %.3fs  max %.3fs\n", s.WaitP50Seconds, s.WaitP99Seconds, s.WaitMaxSeconds)
+	fmt.Fprintf(&b, "pod IP wait   %s\n", waitLine(s.WaitP50Seconds, s.WaitP99Seconds, s.WaitMaxSeconds, s.PodsAdded, s.PodsNeverAssigned))
 	fmt.Fprintf(&b, "addresses     mean %.1f held (peak %d sampled), %.0f idle IP-seconds\n", s.MeanAddressesHeld, s.PeakHeldSampled, s.IdleIPSeconds)
 	fmt.Fprintf(&b, "EC2           %d calls, %d throttled\n", s.EC2CallsTotal, s.ThrottledCalls)
 	for _, g := range s.Groups {
 		if g.LaunchFailures > 0 {
 			fmt.Fprintf(&b, "group %-8s %d node(s) could not launch: no address left in their subnet\n", g.Name, g.LaunchFailures)
 		}
-		fmt.Fprintf(&b, "group %-8s %s, peak %d nodes: %d pods, %d waited (p99 %.1fs), %d no-IP failures, mean %.1f addresses held, %d EC2 calls, %d throttled\n",
-			g.Name, g.InstanceType, g.PeakNodes, g.PodsAdded, g.PodsWaited, g.WaitP99Seconds, g.NoIPAddFailures, g.MeanAddressesHeld, g.EC2CallsTotal, g.ThrottledCalls)
+		never := ""
+		if g.PodsNeverAssigned > 0 {
+			never = fmt.Sprintf("%d NEVER GOT AN ADDRESS, ", g.PodsNeverAssigned)
+		}
+		fmt.Fprintf(&b, "group %-8s %s, max pods %d (%s), peak %d nodes: %s%d pods, %d waited (p99 %.1fs), %d no-IP failures, mean %.1f addresses held, %d EC2 calls, %d throttled\n",
+			g.Name, g.InstanceType, g.MaxPods, g.MaxPodsSource, g.PeakNodes, never, g.PodsAdded, g.PodsWaited, g.WaitP99Seconds, g.NoIPAddFailures, g.MeanAddressesHeld, g.EC2CallsTotal, g.ThrottledCalls)
 	}
 	for _, sn := range s.Subnets {
 		fmt.Fprintf(&b, "subnet %-7s %s: min %d free of %d, final %d free, %d free /28s (min %d), fragmentation max %.2f, %d insufficient-address errors\n",

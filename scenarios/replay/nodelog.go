@@ -50,7 +50,7 @@ type coolMark struct {
 type podMark struct{ running, failed bool }
 
 // NodeCounts are a node's counts at an instant, from its event log. Counters
-// (the uint64s) count from the start of the run.
+// (the uint64s) count from trace time 0 (after a warm-up, §9.15).
 type NodeCounts struct {
 	ENIs     int // in the datastore, the primary included
 	Prefixes int // /28s held (0 in SIP)
@@ -201,11 +201,16 @@ func (l *NodeLog) Add(e ipam.Event) {
 			m := coolMark{addr: e.Addr, eni: e.ENI, at: e.At}
 			l.cooling[e.Addr] = m
 			l.coolQ = append(l.coolQ, m)
-		} else {
-			l.waiting--
+		} else if l.pods[e.Pod].failed {
+			l.waiting-- // not an unschedulable pod, nor a running pod still being restored (§5.14, §9.13)
 		}
 		delete(l.pods, e.Pod)
 	}
+}
+
+// traceStart zeroes the counters at trace time 0, after a warm-up (§9.15).
+func (l *NodeLog) traceStart() {
+	l.noIP, l.beforeReady, l.eniCreates, l.enisAttached, l.enisFreed, l.assignCalls, l.ec2Calls, l.throttled = 0, 0, 0, 0, 0, 0, 0, 0
 }
 
 // expire forgets the addresses whose cooldown is over at now (an address

@@ -26,6 +26,9 @@ type Options struct {
 	// Drain is how long the run goes on after the last trace event so the pool
 	// settles (docs/model.md §9.4: default 10m).
 	Drain sim.Time
+	// WarmUp is how long the node boots before trace time 0 (§9.15); the
+	// engine must start at −WarmUp (sim.NewEngineAt), as Execute's does.
+	WarmUp sim.Time
 	// Timeline, if not nil, receives the timeline CSV (docs/model.md §9.5 "Timeline
 	// format").
 	Timeline io.Writer
@@ -180,11 +183,26 @@ func Replay(eng *sim.Engine, target Target, node *ipam.Node, src scenarios.Reade
 		f.hasRow = true
 	}
 	target.Start()
-	if opt.SampleEvery > 0 && opt.OnSample != nil {
-		eng.After(0, &sampleTicker{eng: eng, every: opt.SampleEvery, f: opt.OnSample, max: opt.MaxSamples, coarsen: opt.OnCoarsen}, 0)
-	}
 	if err := f.readNext(); err != nil {
 		return Result{}, err
+	}
+	// §9.13: the running pods, first in the trace, are restored as the node
+	// boots; §9.15: a warm-up runs the nodes up to just before trace time 0,
+	// and the figures start there.
+	for f.more && f.ev.Op == scenarios.OpRunning {
+		if err := f.addRunning(); err != nil {
+			return Result{}, err
+		}
+	}
+	if eng.Now() < 0 {
+		eng.RunUntil(-1)
+		traceStart(target)
+		if opt.Log != nil {
+			opt.Log.traceStart()
+		}
+	}
+	if opt.SampleEvery > 0 && opt.OnSample != nil {
+		eng.Schedule(0, &sampleTicker{eng: eng, every: opt.SampleEvery, f: opt.OnSample, max: opt.MaxSamples, coarsen: opt.OnCoarsen}, 0)
 	}
 	if f.more {
 		eng.Schedule(f.ev.At, f, 0)
@@ -281,7 +299,7 @@ func (f *feeder) Fire(now sim.Time, _ int64) {
 	ev := &f.ev
 	var err error
 	switch ev.Op {
-	case scenarios.OpAdd, scenarios.OpRunning: // interim: running replays as an add until the model holds running pods (issue 10 item 4)
+	case scenarios.OpAdd:
 		if nt, ok := f.target.(nodeTarget); ok && ev.PodName != "" {
 			err = nt.addPodNamed(ev.PodName)
 		} else if rt, ok := f.target.(requestTarget); ok {
@@ -329,6 +347,52 @@ func (f *feeder) Fire(now sim.Time, _ int64) {
 		}
 		f.eng.Schedule(f.ev.At, f, 0)
 	}
+}
+
+// addRunning restores the pending running pod (§9.13) and reads the next
+// event. It is no trace row: the timeline's first row shows it.
+func (f *feeder) addRunning() error {
+	ev := &f.ev
+	name := ev.PodName
+	if name == "" {
+		name = string(ev.Pod)
+	}
+	var err error
+	switch t := f.target.(type) {
+	case nodeTarget:
+		err = t.n.AddRunningPod(name)
+	case clusterTarget:
+		err = t.c.AddRunningPod([]byte(name), ev.Node, cluster.Requests{CPUMilli: ev.CPUMilli, MemoryBytes: ev.MemoryBytes})
+	default:
+		err = fmt.Errorf("this target cannot hold running pods")
+	}
+	if err != nil {
+		return &Error{File: scenarios.TraceName(f.src), Line: ev.Line, Err: err}
+	}
+	f.applied++
+	return f.readNext()
+}
+
+// traceStart starts the figures at trace time 0 after a warm-up (§9.15):
+// every node's counters begin again from its state then.
+func traceStart(target Target) {
+	switch t := target.(type) {
+	case nodeTarget:
+		resetFigures(t.n)
+	case clusterTarget:
+		for _, m := range t.c.Members() {
+			resetFigures(m.Node)
+		}
+	}
+}
+
+func resetFigures(n *ipam.Node) {
+	st := n.Stats()
+	c := &n.Counters
+	*c = ipam.Counters{EC2Latency: c.EC2Latency, IpamdErrors: c.IpamdErrors, PodsUnschedulable: c.PodsUnschedulable,
+		PeakENIs: st.ENIs, PeakTotalIPs: st.TotalIPs, PeakAssigned: st.AssignedIPs, PeakIdle: st.TotalIPs - st.AssignedIPs, PeakWaiting: n.Waiting()}
+	clear(c.EC2Latency)
+	clear(c.IpamdErrors)
 }
 
 // finishRow writes the pending timeline row with the node's state now: the
@@ -397,13 +461,16 @@ func AppendSeconds(b []byte, t sim.Time) []byte {
 type Spec struct {
 	Instance catalog.InstanceType
 	Settings ipam.Settings
-	MaxPods  int // 0: the type's eni-max-pods.txt figure
-	Order    ipam.AssignOrder
-	Profile  ec2.Profile
-	Subnet   netip.Prefix // zero: 10.0.0.0/16
-	Seed     uint64
-	Drain    sim.Time
-	Policy   ipam.Policy // nil: the VPC CNI
+	MaxPods  int // 0: MaxPodsFrom's figure (catalog.NodeMaxPods)
+	// MaxPodsFrom is the max-pods rule when MaxPods is 0 ("": eks).
+	MaxPodsFrom catalog.MaxPodsFrom
+	Order       ipam.AssignOrder
+	Profile     ec2.Profile
+	Subnet      netip.Prefix // zero: 10.0.0.0/16
+	Seed        uint64
+	Drain       sim.Time
+	WarmUp      sim.Time    // the node boots this long before trace time 0 (§9.15)
+	Policy      ipam.Policy // nil: the VPC CNI
 	// Events, if not nil, receives the node's event log (ipam.Config.Events).
 	Events func(ipam.Event)
 }
@@ -426,9 +493,12 @@ type Outcome struct {
 // in the spec are *ipam.SettingError or plain errors; errors in the trace are
 // *scenarios.ParseError or *Error.
 func Execute(spec Spec, src scenarios.Reader, opt Options) (*Outcome, error) {
-	eng := sim.NewEngine()
+	if opt.WarmUp == 0 {
+		opt.WarmUp = spec.WarmUp
+	}
+	eng := sim.NewEngineAt(-opt.WarmUp)
 	cfg := ipam.Config{Name: "node-1", Instance: spec.Instance, Settings: spec.Settings, MaxPods: spec.MaxPods,
-		Order: spec.Order, Profile: spec.Profile, Seed: spec.Seed, Policy: spec.Policy, Events: spec.Events}
+		MaxPodsFrom: spec.MaxPodsFrom, Order: spec.Order, Profile: spec.Profile, Seed: spec.Seed, Policy: spec.Policy, Events: spec.Events}
 	if opt.Timeline != nil && opt.Log == nil {
 		opt.Log = &NodeLog{}
 	}

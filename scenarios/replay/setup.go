@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -68,7 +69,10 @@ type Overrides struct {
 	IPv4PerENI   int    // the type's IPv4 addresses per ENI, primary included (2..4096); 0: the type's own
 	EnvFile      string // a file of KEY=VALUE lines, applied after the scenario's settings
 	Settings     []string
-	MaxPods      int // the kubelet's max pods; 0: the scenario's, else the type's figure
+	MaxPods      int // the kubelet's max pods; 0: the scenario's, else MaxPodsFrom's figure
+	// MaxPodsFrom names the max-pods rule (catalog.MaxPodsFromNames); "":
+	// the scenario's, else eks.
+	MaxPodsFrom string
 	// Policy names the pool policy (ipam.PolicyNames) and PolicyParams its
 	// parameters; "": the VPC CNI.
 	Policy       string
@@ -81,6 +85,7 @@ type Overrides struct {
 	KubeletJitter  *float64 // the kubelet's retry jitter, 0..10; nil: the EC2 profile's
 	Seed           uint64
 	Drain          *time.Duration // nil: the scenario's, else DefaultDrain
+	WarmUp         *time.Duration // nil: the scenario's, else 0 (a cold node, §9.15)
 	Subnet         string         // the node's subnet CIDR; "": 10.0.0.0/16
 	// StrictEntrypoint refuses settings the aws-node entrypoint refuses
 	// (ipam.Settings.EntrypointWarnings) instead of warning.
@@ -114,6 +119,7 @@ type Setup struct {
 	// Cluster describes a cluster run; nil for a single node.
 	Cluster *cluster.Spec
 	Drain   sim.Time
+	WarmUp  sim.Time // every node boots this long before trace time 0 (§9.15)
 	Seed    uint64
 	// Overridden lists the overrides that changed the node (or the cluster's
 	// nodes), settings or policy the scenario's question is about, as flags:
@@ -196,6 +202,22 @@ func Prepare(req Request) (*Setup, error) {
 		drain = *ov.Drain
 	}
 	s.Drain = sim.Time(drain)
+	warm := time.Duration(0)
+	if sc != nil {
+		warm = sc.WarmUp
+	}
+	if ov.WarmUp != nil {
+		if *ov.WarmUp < 0 || *ov.WarmUp > MaxDrain {
+			return nil, specErrorf("--warm-up %s: want 0 to %s", *ov.WarmUp, MaxDrain)
+		}
+		warm = *ov.WarmUp
+	}
+	s.WarmUp = sim.Time(warm)
+	if ov.MaxPodsFrom != "" {
+		if _, err := catalog.ParseMaxPodsFrom(ov.MaxPodsFrom); err != nil {
+			return nil, specErrorf("--max-pods-from: %v", err)
+		}
+	}
 	if ov.MaxPods < 0 || ov.MaxPods > MaxMaxPods {
 		return nil, specErrorf("--max-pods %d: want 1 to %d", ov.MaxPods, MaxMaxPods)
 	}
@@ -242,7 +264,7 @@ func Prepare(req Request) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec.Drain = s.Drain
+	spec.Drain, spec.WarmUp = s.Drain, s.WarmUp
 	s.Node = spec
 	return s, nil
 }
@@ -280,6 +302,16 @@ func (b *builder) settings(scenario func(*ipam.Settings) error) (ipam.Settings, 
 		return st, specErrorf("--strict-entrypoint: %s", w[0])
 	}
 	return st, nil
+}
+
+// maxPodsFrom is the max-pods rule: the override's, else the scenario's
+// (checked by Prepare and the scenario parser).
+func (b *builder) maxPodsFrom() catalog.MaxPodsFrom {
+	from := b.req.MaxPodsFrom
+	if from == "" && b.req.Scenario != nil {
+		from = b.req.Scenario.MaxPodsFrom
+	}
+	return catalog.MaxPodsFrom(from)
 }
 
 // policy returns a fresh policy (nil: the VPC CNI).
@@ -323,8 +355,8 @@ func (b *builder) node(variant string, order ipam.AssignOrder, profile ec2.Profi
 	if err != nil {
 		return nil, err
 	}
-	spec := &Spec{Instance: inst, Settings: settings, MaxPods: maxPods, Order: order, Profile: profile,
-		Seed: ov.Seed, Policy: b.policy()}
+	spec := &Spec{Instance: inst, Settings: settings, MaxPods: maxPods, MaxPodsFrom: b.maxPodsFrom(), Order: order,
+		Profile: profile, Seed: ov.Seed, Policy: b.policy()}
 	if ov.Subnet != "" {
 		p, err := netip.ParsePrefix(ov.Subnet)
 		if err == nil {
@@ -369,7 +401,7 @@ func (b *builder) cluster(variant string, order ipam.AssignOrder, profile ec2.Pr
 			return nil, err
 		}
 		gs := cluster.GroupSpec{Name: g.Name, Instance: inst, Count: g.Count, Settings: settings,
-			MaxPods: g.MaxPods, DaemonSetPods: g.DaemonSetPods, Subnets: g.Subnets, PodSubnet: g.PodSubnet,
+			MaxPods: g.MaxPods, MaxPodsFrom: b.maxPodsFrom(), DaemonSetPods: g.DaemonSetPods, Subnets: g.Subnets, PodSubnet: g.PodSubnet,
 			JoinAt: sim.Time(g.Join), JoinStagger: sim.Time(g.Stagger), LeaveAt: sim.Time(g.Leave),
 			Policy: b.policy()}
 		if ov.MaxPods > 0 {
@@ -432,6 +464,9 @@ func (b *builder) overridden() []string {
 	}
 	if ov.MaxPods > 0 && ov.MaxPods != sc.MaxPods {
 		add("--max-pods", ov.MaxPods)
+	}
+	if f := ov.MaxPodsFrom; f != "" && f != cmp.Or(sc.MaxPodsFrom, string(catalog.FromEKS)) {
+		add("--max-pods-from", f)
 	}
 	if ov.EnvFile != "" {
 		add("--env-file", ov.EnvFile)
@@ -571,6 +606,9 @@ func (s *Setup) ExecuteCluster(opt ClusterOptions) (*ClusterOutcome, error) {
 	if opt.Drain == 0 {
 		opt.Drain = s.Drain
 	}
+	if opt.WarmUp == 0 {
+		opt.WarmUp = s.WarmUp
+	}
 	return ExecuteCluster(*s.Cluster, src, opt)
 }
 
@@ -590,7 +628,7 @@ type ClusterOutcome struct {
 // it. Errors in the spec are *SpecError; errors in the trace are
 // *scenarios.ParseError or *Error.
 func ExecuteCluster(spec cluster.Spec, src scenarios.Reader, opt ClusterOptions) (*ClusterOutcome, error) {
-	eng := sim.NewEngine()
+	eng := sim.NewEngineAt(-opt.WarmUp)
 	c, err := cluster.New(eng, spec)
 	if err != nil {
 		return nil, &SpecError{err}

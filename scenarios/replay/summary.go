@@ -20,20 +20,29 @@ type Summary struct {
 	MaxENIs      int    `json:"max_enis"`
 	IPv4PerENI   int    `json:"ipv4_per_eni"`
 	MaxPods      int    `json:"max_pods"`
-	AssignOrder  string `json:"assign_order"`
-	EC2Profile   string `json:"ec2_profile"`
-	Seed         uint64 `json:"seed"`
+	// MaxPodsSource says where MaxPods comes from (catalog.NodeMaxPods).
+	MaxPodsSource string `json:"max_pods_source"`
+	AssignOrder   string `json:"assign_order"`
+	EC2Profile    string `json:"ec2_profile"`
+	Seed          uint64 `json:"seed"`
 
-	PodsAdded         uint64  `json:"pods_added"`
-	PodsWaited        uint64  `json:"pods_waited"`
+	PodsAdded  uint64 `json:"pods_added"`
+	PodsWaited uint64 `json:"pods_waited"`
+	// The wait percentiles are nearest-rank over every pod that sent a CNI
+	// ADD (within 0.1 %, never below the true value, hist.Histogram): a pod
+	// that never got an address counts with its wait until its DEL or the
+	// end of the run (right-censored; PodsNeverAssigned of them).
 	WaitP50Seconds    float64 `json:"wait_p50_seconds"`
 	WaitP99Seconds    float64 `json:"wait_p99_seconds"`
 	WaitMaxSeconds    float64 `json:"wait_max_seconds"`
 	PodsNeverAssigned uint64  `json:"pods_never_assigned"`
-	NoIPAddFailures   uint64  `json:"no_ip_add_failures"`
-	AddsBeforeReady   uint64  `json:"adds_before_ready"`
-	AddRequests       uint64  `json:"add_requests"`
-	DelRequests       uint64  `json:"del_requests"`
+	// PodsUnschedulable never ran: the node ran max pods (§5.14); they
+	// sent no ADD and are in no wait figure.
+	PodsUnschedulable uint64 `json:"pods_unschedulable"`
+	NoIPAddFailures   uint64 `json:"no_ip_add_failures"`
+	AddsBeforeReady   uint64 `json:"adds_before_ready"`
+	AddRequests       uint64 `json:"add_requests"`
+	DelRequests       uint64 `json:"del_requests"`
 
 	PeakENIs            int     `json:"peak_enis"`
 	PeakAddressesHeld   int     `json:"peak_addresses_held"`
@@ -67,15 +76,16 @@ func Summarize(n *ipam.Node, res Result, inst string, order ipam.AssignOrder, pr
 	if lim.PD {
 		mode = "prefix"
 	}
+	waits := n.Waits()
 	s := Summary{
 		InstanceType: inst, Mode: mode, MaxENIs: lim.MaxENIs, IPv4PerENI: lim.IPv4PerENI,
-		MaxPods: n.MaxPods(), AssignOrder: order.String(), EC2Profile: profile, Seed: seed,
+		MaxPods: n.MaxPods(), MaxPodsSource: n.MaxPodsSource(), AssignOrder: order.String(), EC2Profile: profile, Seed: seed,
 		PodsAdded: c.PodsAdded, PodsWaited: c.PodsWaited,
-		WaitP50Seconds:    c.Wait.Quantile(0.50).Seconds(),
-		WaitP99Seconds:    c.Wait.Quantile(0.99).Seconds(),
-		WaitMaxSeconds:    c.Wait.Max().Seconds(),
-		PodsNeverAssigned: c.PodsCancelled + uint64(n.Waiting()),
-		NoIPAddFailures:   c.NoAvailableIP, AddsBeforeReady: c.AddsBeforeReady,
+		WaitP50Seconds:    waits.Quantile(0.50).Seconds(),
+		WaitP99Seconds:    waits.Quantile(0.99).Seconds(),
+		WaitMaxSeconds:    waits.Max().Seconds(),
+		PodsNeverAssigned: c.PodsCancelled + uint64(n.Waiting()), PodsUnschedulable: c.PodsUnschedulable,
+		NoIPAddFailures: c.NoAvailableIP, AddsBeforeReady: c.AddsBeforeReady,
 		AddRequests: c.AddRequests, DelRequests: c.DelRequests,
 		PeakENIs: c.PeakENIs, PeakAddressesHeld: c.PeakTotalIPs, PeakAddressesInUse: c.PeakAssigned,
 		IdleIPSeconds: round3(c.IdleIPSeconds), PeakIdleAddresses: c.PeakIdle,
@@ -103,11 +113,14 @@ func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 // WriteText prints the summary for a person to read.
 func (s Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "node          %s (%s), %s mode, %d ENIs x %d IPv4, max pods %d\n", s.InstanceType, s.Policy, s.Mode, s.MaxENIs, s.IPv4PerENI, s.MaxPods)
+	fmt.Fprintf(&b, "node          %s (%s), %s mode, %d ENIs x %d IPv4, max pods %d (%s)\n", s.InstanceType, s.Policy, s.Mode, s.MaxENIs, s.IPv4PerENI, s.MaxPods, s.MaxPodsSource)
 	fmt.Fprintf(&b, "run           %s simulated, %d trace events, %d engine events, seed %d, %s order, EC2 %s\n",
 		time.Duration(sim.Seconds(s.SimulatedSeconds)).Round(time.Millisecond), s.TraceEvents, s.EventsProcessed, s.Seed, s.AssignOrder, s.EC2Profile)
-	fmt.Fprintf(&b, "pods          %d added, %d waited for an address, %d never got one\n", s.PodsAdded, s.PodsWaited, s.PodsNeverAssigned)
-	fmt.Fprintf(&b, "pod IP wait   p50 %.3fs  p99 %.3fs  max %.3fs\n", s.WaitP50Seconds, s.WaitP99Seconds, s.WaitMaxSeconds)
+	fmt.Fprintf(&b, "pods          %s\n", podsLine(s.PodsNeverAssigned, s.PodsAdded, s.PodsWaited))
+	if s.PodsUnschedulable > 0 {
+		fmt.Fprintf(&b, "unschedulable %d PODS NEVER RAN: the node ran max pods (%d); they sent no ADD and are in no wait figure\n", s.PodsUnschedulable, s.MaxPods)
+	}
+	fmt.Fprintf(&b, "pod IP wait   %s\n", waitLine(s.WaitP50Seconds, s.WaitP99Seconds, s.WaitMaxSeconds, s.PodsAdded, s.PodsNeverAssigned))
 	fmt.Fprintf(&b, "ADD failures  %d no free address, %d before ipamd was ready (%d ADD, %d DEL requests)\n", s.NoIPAddFailures, s.AddsBeforeReady, s.AddRequests, s.DelRequests)
 	fmt.Fprintf(&b, "addresses     peak %d held, mean %.1f held, peak %d assigned, peak %d idle, %.0f idle IP-seconds\n", s.PeakAddressesHeld, s.MeanAddressesHeld, s.PeakAddressesInUse, s.PeakIdleAddresses, s.IdleIPSeconds)
 	fmt.Fprintf(&b, "ENIs          peak %d, %d attached, %d freed; at the end %d ENIs, %d addresses held, %d assigned\n", s.PeakENIs, s.ENIsAttached, s.ENIsFreed, s.FinalENIs, s.FinalAddressesHeld, s.FinalAddressesInUse)
@@ -115,6 +128,24 @@ func (s Summary) WriteText(w io.Writer) error {
 	writeCalls(&b, s.EC2Calls)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// podsLine is the summary's pods line: the pods that never got an address
+// first, in capitals, when there are any.
+func podsLine(never, added, waited uint64) string {
+	if never == 0 {
+		return fmt.Sprintf("%d added, %d waited for an address, every one got one", added, waited)
+	}
+	return fmt.Sprintf("%d NEVER GOT AN ADDRESS (deleted while waiting, or still waiting at the end); %d added, %d waited for an address", never, added, waited)
+}
+
+// waitLine is the summary's wait percentiles and what they are over.
+func waitLine(p50, p99, maxWait float64, added, censored uint64) string {
+	line := fmt.Sprintf("p50 %.3fs  p99 %.3fs  max %.3fs", p50, p99, maxWait)
+	if censored > 0 {
+		line += fmt.Sprintf("  (over the %d pods that sent an ADD; the %d without an address count to their delete or the end of the run)", added, censored)
+	}
+	return line
 }
 
 // writeCalls lists EC2 calls by API, sorted by name.

@@ -709,13 +709,12 @@ func glance(s replay.Summary, r *Recorder) []string {
 		g = append(g, "No pod asked for an address.")
 	case s.PodsWaited == 0 && s.PodsNeverAssigned == 0:
 		g = append(g, fmt.Sprintf("All %d pods got an address at their first CNI ADD: no pod waited.", s.PodsAdded))
+	case s.PodsNeverAssigned > 0:
+		g = append(g, fmt.Sprintf("%d of %d pods NEVER GOT AN ADDRESS: each waited until it was deleted or the run ended, and counts so in the percentiles (p50 %s, p99 %s, longest %s). %d more waited before they got one.",
+			s.PodsNeverAssigned, s.PodsAdded, fmtSec(s.WaitP50Seconds), fmtSec(s.WaitP99Seconds), fmtSec(s.WaitMaxSeconds), s.PodsWaited))
 	default:
-		line := fmt.Sprintf("%d of %d pods (%.0f %%) waited for an address: p50 %s, p99 %s, longest %s.",
-			s.PodsWaited, s.PodsAdded, 100*float64(s.PodsWaited)/float64(s.PodsAdded), fmtSec(s.WaitP50Seconds), fmtSec(s.WaitP99Seconds), fmtSec(s.WaitMaxSeconds))
-		if s.PodsNeverAssigned > 0 {
-			line += fmt.Sprintf(" %d never got one.", s.PodsNeverAssigned)
-		}
-		g = append(g, line)
+		g = append(g, fmt.Sprintf("%d of %d pods (%.0f %%) waited for an address: p50 %s, p99 %s, longest %s.",
+			s.PodsWaited, s.PodsAdded, 100*float64(s.PodsWaited)/float64(s.PodsAdded), fmtSec(s.WaitP50Seconds), fmtSec(s.WaitP99Seconds), fmtSec(s.WaitMaxSeconds)))
 	}
 	if len(r.waits) > 0 {
 		var total sim.Time
@@ -809,7 +808,7 @@ func (r *Recorder) explainWait(w waitSpan) string {
 func summaryTable(s replay.Summary) [][2]string {
 	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
 	return [][2]string{
-		{"node", fmt.Sprintf("%s (%s), %s mode, %d ENIs × %d IPv4, max pods %d", s.InstanceType, s.Policy, s.Mode, s.MaxENIs, s.IPv4PerENI, s.MaxPods)},
+		{"node", fmt.Sprintf("%s (%s), %s mode, %d ENIs × %d IPv4, max pods %d (%s)", s.InstanceType, s.Policy, s.Mode, s.MaxENIs, s.IPv4PerENI, s.MaxPods, s.MaxPodsSource)},
 		{"run", fmt.Sprintf("%s simulated, %d trace events, %d engine events, seed %d",
 			fmtDur(time.Duration(sim.Seconds(s.SimulatedSeconds)).Round(time.Millisecond)), s.TraceEvents, s.EventsProcessed, s.Seed)},
 		{"pods added / waited / never assigned", u(s.PodsAdded) + " / " + u(s.PodsWaited) + " / " + u(s.PodsNeverAssigned)},
@@ -829,12 +828,12 @@ func summaryTable(s replay.Summary) [][2]string {
 // cdfChart is the distribution of pod IP waits.
 func cdfChart(m RunInfo) *chart {
 	c := &chart{ID: "cdf", Title: "Pod IP wait: cumulative distribution",
-		Note:   "share of pods with an address within a given time of their first CNI ADD (ipamsim_pod_ip_wait_seconds; pods that never got one are not counted)",
-		Legend: []legendItem{{"sw-cdf", "pods with an address"}, {"sw-q", "p50 / p99"}},
+		Note:   "share of the pods that sent a CNI ADD whose wait was at most a given time; a pod that never got an address counts with its wait until its delete or the end of the run (censored)",
+		Legend: []legendItem{{"sw-cdf", "pods"}, {"sw-q", "p50 / p99"}},
 		W:      640, H: 300, X0: 50, X1: 624, Y0: 14, Y1: 266}
 	pts := m.CDF
 	if len(pts) == 0 {
-		c.Labels = append(c.Labels, label{X: (c.X0 + c.X1) / 2, Y: (c.Y0 + c.Y1) / 2, Anchor: "middle", Text: "no pod got an address", Class: "empty"})
+		c.Labels = append(c.Labels, label{X: (c.X0 + c.X1) / 2, Y: (c.Y0 + c.Y1) / 2, Anchor: "middle", Text: "no pod sent an ADD", Class: "empty"})
 		return c
 	}
 	wmax := niceCeil(max(pts[len(pts)-1].Wait.Seconds(), 1))
@@ -923,7 +922,7 @@ const reportHTML = `<!DOCTYPE html>
 <section class="card">
 <h2>Settings</h2>
 <table class="settings">
-<tr><th>instance type</th><td>{{.Meta.Summary.InstanceType}}: {{.Meta.Summary.MaxENIs}} ENIs × {{.Meta.Summary.IPv4PerENI}} IPv4, max pods {{.Meta.Summary.MaxPods}}</td></tr>
+<tr><th>instance type</th><td>{{.Meta.Summary.InstanceType}}: {{.Meta.Summary.MaxENIs}} ENIs × {{.Meta.Summary.IPv4PerENI}} IPv4, max pods {{.Meta.Summary.MaxPods}} ({{.Meta.Summary.MaxPodsSource}})</td></tr>
 <tr><th>EC2 model</th><td>{{.Meta.Summary.EC2Profile}} latencies, {{.Meta.Summary.AssignOrder}} order</td></tr>
 <tr><th>drain</th><td>{{.Meta.Drain}} after the last pod event</td></tr>
 {{range .Meta.Settings}}<tr{{if .Changed}} class="changed"{{end}}><th><code>{{.Key}}</code></th><td>{{.Value}}{{if .Changed}} (changed){{end}}</td></tr>

@@ -323,7 +323,7 @@ func sweepPlanRows(doc *sweep.Document) [][2]string {
 	if doc.Workload.Scenario != "" {
 		base += " (over the scenario's own settings)"
 	}
-	mp := "each type's eni-max-pods.txt figure"
+	mp := "what an EKS managed node group sets for each type (max-pods calculator, capped at 110 or 250)"
 	if doc.MaxPods > 0 {
 		mp = strconv.Itoa(doc.MaxPods)
 	}

@@ -251,7 +251,7 @@ func (d *Document) check(name string) error {
 		if p.Canonical() != w.Canonical() || p.Seed != w.Seed {
 			return fmt.Errorf("%s: point %d is %q seed %d; the plan gives %q seed %d", name, p.Index, p.Canonical(), p.Seed, w.Canonical(), w.Seed)
 		}
-		if p.Rerun != d.Plan.Rerun(w, p.Summary.MaxPods) {
+		if p.Rerun != d.Plan.Rerun(w) {
 			return fmt.Errorf("%s: point %d's rerun command differs from the plan's", name, p.Index)
 		}
 		if err := p.checkFigures(); err != nil {

@@ -41,10 +41,10 @@ func TestGridPolicies(t *testing.T) {
 		}
 	}
 	pl := Plan{Workload: WorkloadRef{Scenario: "default"}, EC2Profile: "zero", Seed: 7, Drain: "1m0s", Grid: *g}
-	if r := pl.Rerun(&pts[6], 29); !strings.Contains(r, " --policy terway --policy-set max_pool_size=4 --policy-set min_pool_size=1 --set WARM_IP_TARGET=0") {
+	if r := pl.Rerun(&pts[6]); !strings.Contains(r, " --policy terway --policy-set max_pool_size=4 --policy-set min_pool_size=1 --set WARM_IP_TARGET=0") {
 		t.Errorf("rerun %s", r)
 	}
-	if r := pl.Rerun(&pts[0], 29); !strings.Contains(r, " --policy vpc-cni --set WARM_IP_TARGET=0") || strings.Contains(r, "--policy-set") {
+	if r := pl.Rerun(&pts[0]); !strings.Contains(r, " --policy vpc-cni --set WARM_IP_TARGET=0") || strings.Contains(r, "--policy-set") {
 		t.Errorf("rerun %s", r)
 	}
 	// Without --policies nothing names a policy.
@@ -56,7 +56,7 @@ func TestGridPolicies(t *testing.T) {
 	b, _ := json.Marshal(g0)
 	pb, _ := json.Marshal(p0)
 	if p0.Policy != "" || strings.Contains(string(b), "polic") || strings.Contains(string(pb), "polic") ||
-		strings.Contains(p0.Canonical(), "policy") || strings.Contains((&Plan{Grid: *g0}).Rerun(&p0, 0), "--policy") {
+		strings.Contains(p0.Canonical(), "policy") || strings.Contains((&Plan{Grid: *g0}).Rerun(&p0), "--policy") {
 		t.Errorf("a grid without policies names one: %s %s %s", b, pb, p0.Canonical())
 	}
 }

@@ -31,7 +31,7 @@ type Plan struct {
 	EC2ProfileFile string   `json:"ec2_profile_file,omitempty"`
 	Seed           uint64   `json:"seed"`
 	Drain          string   `json:"drain"`    // a Go duration, as --drain takes it
-	MaxPods        int      `json:"max_pods"` // 0: the type's eni-max-pods.txt figure
+	MaxPods        int      `json:"max_pods"` // 0: each node's own (catalog.NodeMaxPods)
 	BaseSettings   []string `json:"base_settings"`
 	Grid           Grid     `json:"grid"`
 }
@@ -56,11 +56,10 @@ func (pl *Plan) Points() []Point { return pl.Grid.Points(pl.Seed) }
 
 // Rerun returns the `ipamsim run` command line that repeats point p alone
 // and gives the same figures (with --policy and its --policy-set parameters
-// when the point has a policy). maxPods is the kubelet max pods the point ran
-// with (its summary's max_pods): the command gives it explicitly when the plan
-// has none, so that no default (the node's, which depends on the settings, or
-// a scenario's) can make the rerun differ.
-func (pl *Plan) Rerun(p *Point, maxPods int) string {
+// when the point has a policy). The plan's max pods is given explicitly;
+// without one the rerun decides it as the point did, by the one rule
+// (catalog.NodeMaxPods) from the same type, settings and scenario.
+func (pl *Plan) Rerun(p *Point) string {
 	args := []string{"ipamsim", "run"}
 	if pl.Workload.Trace != "" {
 		args = append(args, "--trace", pl.Workload.Trace)
@@ -76,10 +75,7 @@ func (pl *Plan) Rerun(p *Point, maxPods int) string {
 		args = append(args, "--ec2-profile", pl.EC2ProfileFile)
 	}
 	if pl.MaxPods > 0 {
-		maxPods = pl.MaxPods
-	}
-	if maxPods > 0 {
-		args = append(args, "--max-pods", strconv.Itoa(maxPods))
+		args = append(args, "--max-pods", strconv.Itoa(pl.MaxPods))
 	}
 	if p.Policy != "" {
 		args = append(args, "--policy", p.Policy)
@@ -404,7 +400,7 @@ func (e *PointError) Error() string { return fmt.Sprintf("point %d (%s): %v", e.
 func (e *PointError) Unwrap() error { return e.Err }
 
 func newResult(pl *Plan, p *Point, s replay.Summary, warnings []string) Result {
-	r := Result{Point: *p, Rerun: pl.Rerun(p, s.MaxPods), Warnings: warnings, Summary: s}
+	r := Result{Point: *p, Rerun: pl.Rerun(p), Warnings: warnings, Summary: s}
 	r.derive()
 	return r
 }
@@ -415,7 +411,7 @@ func newClusterResult(pl *Plan, p *Point, cs replay.ClusterSummary, warnings []s
 	s := cs.Totals()
 	s.Policy = cmp.Or(p.Policy, "vpc-cni")
 	s.InstanceType, s.AssignOrder = p.InstanceType, p.AssignOrder
-	r := Result{Point: *p, Rerun: pl.Rerun(p, 0), Warnings: warnings, Summary: s, Cluster: &cs}
+	r := Result{Point: *p, Rerun: pl.Rerun(p), Warnings: warnings, Summary: s, Cluster: &cs}
 	r.derive()
 	return r
 }

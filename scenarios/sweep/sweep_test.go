@@ -96,8 +96,8 @@ func TestRerunAlone(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := fmt.Sprintf("run --scenario default --instance-type %s --assign-order %s --ec2 default --seed %d --drain 10m0s --max-pods %d --set MINIMUM_IP_TARGET=2 --set %s --set %s",
-			r.InstanceType, r.AssignOrder, r.Seed, r.Summary.MaxPods, r.Settings[0], r.Settings[1])
+		want := fmt.Sprintf("run --scenario default --instance-type %s --assign-order %s --ec2 default --seed %d --drain 10m0s --set MINIMUM_IP_TARGET=2 --set %s --set %s",
+			r.InstanceType, r.AssignOrder, r.Seed, r.Settings[0], r.Settings[1])
 		if strings.Join(args, " ") != want {
 			t.Errorf("rerun %q\nwant      %q", strings.Join(args, " "), want)
 		}
@@ -116,7 +116,7 @@ func TestShellQuote(t *testing.T) {
 	pl := Plan{Workload: WorkloadRef{Trace: "my traces/it's.csv"}, EC2Profile: "zero", Seed: 1, Drain: "1m0s", MaxPods: 20,
 		BaseSettings: []string{"WARM_IP_TARGET=1"}}
 	p := Point{InstanceType: "m5.large", AssignOrder: "random", Settings: []string{"MAX_ENI=2"}, Seed: 42}
-	cmd := pl.Rerun(&p, 29) // the plan's 20 wins
+	cmd := pl.Rerun(&p) // the plan's 20 is given
 	if !strings.Contains(cmd, `--trace 'my traces/it'\''s.csv'`) {
 		t.Errorf("rerun %s", cmd)
 	}
