@@ -250,7 +250,6 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 	}
 	n.eniSubnet = map[ENIID]*vpc.Subnet{}
 	n.eniAddrs = map[ENIID][]netip.Prefix{}
-	n.pods.byName = map[string]int32{}
 	// The instance launches with its primary ENI and primary address; with
 	// none left in the subnet EC2 refuses to launch it.
 	ip, ok := n.subnet.AllocAddr()
@@ -374,11 +373,11 @@ func (n *Node) Terminate() {
 			n.eng.Cancel(p.retry)
 		}
 		if p.state != podFree {
-			*p = pod{}
+			*p = pod{nameBuf: p.nameBuf[:0]}
 			n.pods.free = append(n.pods.free, int32(i))
 		}
 	}
-	clear(n.pods.byName)
+	n.pods.index.reset()
 	n.pods.live, n.pods.waiting, n.pods.restoring, n.pods.npending, n.pods.pending = 0, 0, 0, 0, nil
 	if n.passEvent != 0 {
 		n.eng.Cancel(n.passEvent)
@@ -419,7 +418,7 @@ func (n *Node) PodNames() []string {
 	names := make([]string, 0, n.pods.live)
 	for _, p := range n.pods.pods {
 		if p.state != podFree {
-			names = append(names, p.name)
+			names = append(names, p.retainedName())
 		}
 	}
 	slices.Sort(names)
