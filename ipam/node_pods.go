@@ -118,7 +118,7 @@ func (n *Node) AddPod(name []byte) error {
 	if _, dup := findPod(&n.pods, name); dup {
 		return &PodError{fmt.Sprintf("add of pod %q, which is already live", name)}
 	}
-	if n.cfg.Events != nil {
+	if n.events != nil {
 		// The event log keeps every name it is given: one copy per pod.
 		return n.AddPodNamed(string(name))
 	}
@@ -168,7 +168,7 @@ func (n *Node) admit(name string, raw []byte, restored bool) {
 	n.pods.live++
 	n.pods.npending++
 	n.Counters.PodsUnschedulable++
-	if n.cfg.Events != nil {
+	if n.events != nil {
 		n.emit(Event{Kind: EvPending, Pod: p.retainedName(), Detail: fmt.Sprintf("max-pods %d reached", n.cfg.MaxPods)})
 	}
 }
@@ -288,7 +288,7 @@ func (n *Node) tryAssign(i int32) {
 			p.state = podRunning
 			p.cidr, p.bit = cidr, b
 			n.pods.waiting--
-			if n.cfg.Events != nil {
+			if n.events != nil {
 				e := Event{Kind: EvAdd, Pod: p.retainedName(), Addr: cidr.addr(int(b)), ENI: cidr.eni.ID, Took: now - p.firstAdd}
 				if p.restored {
 					e.Took, e.Detail = 0, "running"
@@ -313,7 +313,7 @@ func (n *Node) tryAssign(i int32) {
 	p.failed = true
 	d := n.kubeletRetry()
 	p.retry = n.eng.After(d, n, evPodRetry|int64(i)<<8)
-	if n.cfg.Events != nil && !p.restored {
+	if n.events != nil && !p.restored {
 		why := "no-address"
 		if !n.ready {
 			why = "before-ready"
@@ -388,17 +388,17 @@ func (n *Node) delPod(i int32) {
 			n.Counters.PodsCancelled++
 			n.Counters.CensoredWait.Add(n.eng.Now() - p.firstAdd)
 		}
-		if n.cfg.Events != nil {
+		if n.events != nil {
 			n.emit(Event{Kind: EvDel, Pod: p.retainedName(), Detail: "waiting"})
 		}
 	case podPending:
 		n.pods.npending--
-		if n.cfg.Events != nil {
+		if n.events != nil {
 			n.emit(Event{Kind: EvDel, Pod: p.retainedName(), Detail: "unschedulable"})
 		}
 	case podRunning:
 		n.ds.unassignPod(p.cidr, p.bit, n.eng.Now())
-		if n.cfg.Events != nil {
+		if n.events != nil {
 			n.emit(Event{Kind: EvDel, Pod: p.retainedName(), Addr: p.cidr.addr(int(p.bit)), ENI: p.cidr.eni.ID})
 		}
 	}
