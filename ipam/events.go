@@ -224,5 +224,5 @@ func appendENI(b []byte, id ENIID) []byte {
 func (n *Node) emit(e Event) {
 	e.At = n.eng.Now()
 	e.Node = n.cfg.Name
-	n.cfg.Events(e)
+	n.events(e)
 }

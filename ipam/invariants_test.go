@@ -236,7 +236,7 @@ func (k *nodeChecker) check(n *Node, live map[string]bool) error {
 			if _, ok := seen[p.Addr]; !ok {
 				return fmt.Errorf("pod %s has %s, which no ENI holds", name, p.Addr)
 			}
-			i := n.pods.byName[name]
+			i, _ := findPod(&n.pods, name)
 			pp := &n.pods.pods[i]
 			if pp.cidr.assigned&(1<<pp.bit) == 0 || pp.cidr.eni.ID != p.ENI {
 				return fmt.Errorf("pod %s's address %s not assigned in the datastore", name, p.Addr)
@@ -256,9 +256,9 @@ func (k *nodeChecker) check(n *Node, live map[string]bool) error {
 	if running+waiting > n.MaxPods() || (pending > 0 && running+waiting < n.MaxPods()) {
 		return fmt.Errorf("%d pods bound, %d unschedulable, max pods %d", running+waiting, pending, n.MaxPods())
 	}
-	if running != st.AssignedIPs || waiting != n.Waiting() || len(n.pods.byName) != len(live) {
+	if running != st.AssignedIPs || waiting != n.Waiting() || n.pods.index.n != len(live) {
 		return fmt.Errorf("running %d vs assigned %d, waiting %d vs %d, pods %d vs live %d",
-			running, st.AssignedIPs, waiting, n.Waiting(), len(n.pods.byName), len(live))
+			running, st.AssignedIPs, waiting, n.Waiting(), n.pods.index.n, len(live))
 	}
 	// With no EC2 call or sleep in flight, the subnet and EC2's view agree
 	// exactly with the datastore.

@@ -63,6 +63,8 @@ type Config struct {
 // Counters are the node's running totals. Names follow aws-node's metrics where
 // it has them (§6).
 type Counters struct {
+	// The totals most events update come first, next to the node's hot
+	// fields (see Node).
 	AddRequests     uint64 // awscni_add_ip_req_count: AddNetwork calls, retries included
 	DelRequests     uint64 // awscni_del_ip_req_count{reason="PodDeleted"}
 	NoAvailableIP   uint64 // awscni_no_available_ip_addresses: ADDs that found no free address
@@ -71,9 +73,18 @@ type Counters struct {
 	PodsAssigned    uint64 // pods that got one
 	PodsWaited      uint64 // pods that got one after at least one failed ADD
 	PodsCancelled   uint64 // pods deleted while still waiting
+	PeakENIs        int
+	PeakTotalIPs    int
+	PeakAssigned    int
+	PeakIdle        int // most addresses held but assigned to no pod at once
+	PeakWaiting     int
+	HeldIPSeconds   float64 // ∫ total addresses dt
+	IdleIPSeconds   float64 // ∫ (total − assigned) dt
 	// PodsUnschedulable counts the pods never bound to the node because it
 	// ran max pods already (§5.14): deleted so, or still so. They sent no ADD.
 	PodsUnschedulable uint64
+	ENIsAttached      uint64
+	ENIsFreed         uint64
 	EC2Requests       [ec2.NumAPIs]uint64
 	EC2Errors         [ec2.NumAPIs]uint64
 	EC2Throttled      [ec2.NumAPIs]uint64 // attempts answered RequestLimitExceeded
@@ -84,16 +95,7 @@ type Counters struct {
 	// CensoredWait holds the waits of pods deleted before they got an
 	// address: first ADD to DEL, right-censored (Node.Waits adds the pods
 	// still waiting).
-	CensoredWait  hist.Histogram
-	ENIsAttached  uint64
-	ENIsFreed     uint64
-	PeakENIs      int
-	PeakTotalIPs  int
-	PeakAssigned  int
-	PeakIdle      int // most addresses held but assigned to no pod at once
-	PeakWaiting   int
-	HeldIPSeconds float64 // ∫ total addresses dt
-	IdleIPSeconds float64 // ∫ (total − assigned) dt
+	CensoredWait hist.Histogram
 }
 
 // LatencyKey labels awscni_aws_api_latency_ms (§6).
@@ -117,38 +119,43 @@ func (l *LatencySum) add(d sim.Time) {
 // the kubelet's ADD/DEL and retries, and its EC2 calls. It implements
 // sim.Handler; all its work happens in engine events.
 type Node struct {
-	cfg    Config
-	eng    *sim.Engine
-	lim    Limits
-	set    Settings
-	policy Policy
-	ctrl   Controller // the policy's controller of this node
-	ds     *datastore
+	// What a pod ADD/DEL and a pool pass touch comes first, with the
+	// running totals at the start of Counters right after it, so that on a
+	// randomly chosen node of a large cluster they share a few cache lines
+	// (Counters' EC2 arrays and wait histograms, and cfg, come later).
+	eng         *sim.Engine
+	ds          *datastore
+	pods        podTable
+	lastObs     sim.Time
+	ready       bool
+	passPending bool
+	dormant     bool
+	terminated  bool
+	passEvent   sim.EventID
+	nextPassAt  sim.Time
+	lastPassEnd sim.Time
+	events      func(Event) // cfg.Events
+	Counters    Counters
+	loop        loop // ipamd's pool loop (node_loop.go)
+	policy      Policy
+	ctrl        Controller // the policy's controller of this node
+	lim         Limits
+	set         Settings
+
 	acct   *ec2.Account
 	subnet *vpc.Subnet
-	pods   podTable
 
 	rngEC2, rngKubelet *rand.Rand
 	kubeletStart       sim.Time // the phase of the kubelet's 1 s sync ticker (§3.17)
 
-	ready       bool
-	nextENIID   ENIID
-	devices     []bool // device indexes attached in EC2's view
-	eniSubnet   map[ENIID]*vpc.Subnet
-	eniAddrs    map[ENIID][]netip.Prefix // EC2's view of each ENI's addresses (primary first)
-	lastPassEnd sim.Time
-	passPending bool
-	dormant     bool
-	passEvent   sim.EventID
-	nextPassAt  sim.Time
+	nextENIID ENIID
+	devices   []bool // device indexes attached in EC2's view
+	eniSubnet map[ENIID]*vpc.Subnet
+	eniAddrs  map[ENIID][]netip.Prefix // EC2's view of each ENI's addresses (primary first)
+	retryer   ec2.Retryer              // the SDK's, with its retry quota (one EC2 client per aws-node)
 
-	loop     loop        // ipamd's pool loop (node_loop.go)
-	retryer  ec2.Retryer // the SDK's, with its retry quota (one EC2 client per aws-node)
-	lastObs  sim.Time
-	Counters Counters
-
+	cfg           Config
 	warnings      []string
-	terminated    bool
 	maxPodsSource string
 	restoreSink   Counters // what running pods' restores would count (nothing reads it)
 }
@@ -188,7 +195,7 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 		// EC2 type has 64 addresses per ENI (63 secondary).
 		return nil, nil, fmt.Errorf("instance %q: %d IPv4 addresses per ENI; ipamsim models at most %d (the largest EC2 type has 64)", it.Name, it.IPv4PerENI, maxIPv4PerENI)
 	}
-	n := &Node{cfg: cfg, eng: eng, set: cfg.Settings}
+	n := &Node{cfg: cfg, eng: eng, set: cfg.Settings, events: cfg.Events}
 	n.loop.n = n
 	n.policy = cfg.Policy
 	if n.policy == nil {
@@ -250,7 +257,6 @@ func NewNode(eng *sim.Engine, cfg Config) (*Node, []string, error) {
 	}
 	n.eniSubnet = map[ENIID]*vpc.Subnet{}
 	n.eniAddrs = map[ENIID][]netip.Prefix{}
-	n.pods.byName = map[string]int32{}
 	// The instance launches with its primary ENI and primary address; with
 	// none left in the subnet EC2 refuses to launch it.
 	ip, ok := n.subnet.AllocAddr()
@@ -374,11 +380,11 @@ func (n *Node) Terminate() {
 			n.eng.Cancel(p.retry)
 		}
 		if p.state != podFree {
-			*p = pod{}
+			*p = pod{nameBuf: p.nameBuf[:0]}
 			n.pods.free = append(n.pods.free, int32(i))
 		}
 	}
-	clear(n.pods.byName)
+	n.pods.index.reset()
 	n.pods.live, n.pods.waiting, n.pods.restoring, n.pods.npending, n.pods.pending = 0, 0, 0, 0, nil
 	if n.passEvent != 0 {
 		n.eng.Cancel(n.passEvent)
@@ -419,7 +425,7 @@ func (n *Node) PodNames() []string {
 	names := make([]string, 0, n.pods.live)
 	for _, p := range n.pods.pods {
 		if p.state != podFree {
-			names = append(names, p.name)
+			names = append(names, p.retainedName())
 		}
 	}
 	slices.Sort(names)

@@ -60,7 +60,7 @@ func (l *loop) assignIPs(e *ENI, count int) ec2.ErrCode {
 		n.ds.addCIDR(e, p)
 	}
 	n.eniAddrs[e.ID] = append(n.eniAddrs[e.ID], r.cidrs...)
-	if n.cfg.Events != nil {
+	if n.events != nil {
 		n.emit(Event{Kind: EvCIDRsAssigned, ENI: e.ID, CIDRs: r.cidrs})
 	}
 	return ec2.OK
@@ -78,7 +78,7 @@ func (l *loop) allocENI(count int) ec2.ErrCode {
 	}
 	subnet := create.subnet
 	primary := n.eniAddrs[create.eni][0].Addr()
-	if n.cfg.Events != nil {
+	if n.events != nil {
 		n.emit(Event{Kind: EvENICreated, ENI: create.eni, Subnet: subnet.Prefix(), Addr: primary, CIDRs: create.cidrs})
 	}
 	describe := ec2Request{api: ec2.DescribeInstances}
@@ -98,7 +98,7 @@ func (l *loop) allocENI(count int) ec2.ErrCode {
 		n.ds.addCIDR(e, p)
 	}
 	n.Counters.ENIsAttached++
-	if n.cfg.Events != nil {
+	if n.events != nil {
 		n.emit(Event{Kind: EvENIAttached, ENI: e.ID, N: e.Device})
 	}
 	return ec2.OK
@@ -168,7 +168,7 @@ func (l *loop) waitIMDS(eni ENIID) {
 		now := n.eng.Now()
 		if now >= visible || attempt >= 12 {
 			n.Counters.IMDSWait.add(now - start)
-			if n.cfg.Events != nil {
+			if n.events != nil {
 				n.emit(Event{Kind: EvIMDS, ENI: eni, Took: now - start})
 			}
 			return
@@ -200,7 +200,7 @@ func (l *loop) releaseCIDRs(e *ENI, cs []*CIDR) {
 		if len(ps) == 0 {
 			continue
 		}
-		if n.cfg.Events != nil {
+		if n.events != nil {
 			n.emit(Event{Kind: EvCIDRsReleased, ENI: e.ID, CIDRs: ps})
 		}
 		l.ec2(&ec2Request{api: ec2.UnassignPrivateIpAddresses, eni: e.ID, cidrs: ps})
@@ -233,7 +233,7 @@ func (l *loop) freeENI(e *ENI) {
 		return
 	}
 	n.Counters.ENIsFreed++
-	if n.cfg.Events != nil {
+	if n.events != nil {
 		n.emit(Event{Kind: EvENIFreed, ENI: e.ID})
 	}
 }

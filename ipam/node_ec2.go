@@ -68,7 +68,7 @@ func (l *loop) ec2(r *ec2Request) ec2.ErrCode {
 		} else if code == ec2.OK {
 			n.retryer.Succeeded(retried)
 		}
-		if n.cfg.Events != nil {
+		if n.events != nil {
 			n.emit(Event{Kind: EvEC2, API: r.api, ENI: r.eni, Code: code, N: attempt, Took: took, Delay: backoff})
 		}
 		if retry {

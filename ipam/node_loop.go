@@ -93,7 +93,7 @@ func (l *loop) run() {
 		l.sleep(10 * sim.Second)
 	}
 	n.ready = true
-	if n.cfg.Events != nil {
+	if n.events != nil {
 		n.emit(Event{Kind: EvReady})
 	}
 	n.lastPassEnd = n.eng.Now()

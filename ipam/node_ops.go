@@ -68,18 +68,18 @@ func (l *loop) ReleaseCIDRs(e *ENI, cs []*CIDR) { l.releaseCIDRs(e, cs) }
 // calls (§2 "Freeing an ENI").
 func (l *loop) FreeENI(e *ENI) {
 	l.n.ds.removeENI(e)
-	if l.n.cfg.Events != nil {
+	if l.n.events != nil {
 		l.n.emit(Event{Kind: EvENIRemoved, ENI: e.ID})
 	}
 	l.freeENI(e)
 }
 
 // Logging implements Ops.
-func (l *loop) Logging() bool { return l.n.cfg.Events != nil }
+func (l *loop) Logging() bool { return l.n.events != nil }
 
 // Log implements Ops.
 func (l *loop) Log(e Event) {
-	if l.n.cfg.Events != nil {
+	if l.n.events != nil {
 		l.n.emit(e)
 	}
 }
@@ -132,7 +132,7 @@ func (l *loop) HoldBlock(size int) ([]*CIDR, bool) {
 		cs[i] = n.ds.addCIDR(e, p)
 	}
 	n.eniAddrs[e.ID] = append(n.eniAddrs[e.ID], ps...)
-	if n.cfg.Events != nil {
+	if n.events != nil {
 		n.emit(Event{Kind: EvCIDRsAssigned, ENI: e.ID, CIDRs: ps})
 	}
 	return cs, true
@@ -152,7 +152,7 @@ func (l *loop) DropBlock(cs []*CIDR) {
 	releasePrefixes(n.subnet, ps)
 	if e != nil {
 		n.eniAddrs[e.ID] = removePrefixes(n.eniAddrs[e.ID], ps)
-		if n.cfg.Events != nil {
+		if n.events != nil {
 			n.emit(Event{Kind: EvCIDRsReleased, ENI: e.ID, CIDRs: ps})
 		}
 	}

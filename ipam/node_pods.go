@@ -23,7 +23,14 @@ const (
 )
 
 type pod struct {
-	name     string
+	// name is the pod's name when it was given as a string or an event log
+	// keeps it; a pod added by bytes without one has only nameBuf.
+	name string
+	// nameBuf holds the name of a pod in the name index (a copy of the
+	// bytes it was added with). It stays with the slot across its pods, so
+	// an ADD allocates nothing once it has grown.
+	nameBuf  []byte
+	hasName  bool // name is set
 	state    podState
 	firstAdd sim.Time
 	cidr     *CIDR
@@ -37,7 +44,7 @@ type pod struct {
 type podTable struct {
 	pods      []pod
 	free      []int32
-	byName    map[string]int32 // pods added by name (not by handle)
+	index     podIndex // pods added by name (not by handle)
 	live      int
 	waiting   int
 	restoring int // running pods among the waiting: in no figure (§9.13)
@@ -67,7 +74,7 @@ type PodInfo struct {
 
 // Pod returns what the node knows of a live pod.
 func (n *Node) Pod(name string) PodInfo {
-	i, ok := n.pods.byName[name]
+	i, ok := findPod(&n.pods, name)
 	if !ok {
 		return PodInfo{}
 	}
@@ -108,47 +115,62 @@ func (e *PodError) Error() string { return e.Msg }
 // AddPod is the kubelet creating a pod's sandbox: a CNI ADD now (§3). A pod
 // that gets no address is retried after the kubelet's back-off.
 func (n *Node) AddPod(name []byte) error {
-	if _, dup := n.pods.byName[string(name)]; dup {
+	if _, dup := findPod(&n.pods, name); dup {
 		return &PodError{fmt.Sprintf("add of pod %q, which is already live", name)}
 	}
-	return n.AddPodNamed(string(name))
+	if n.events != nil {
+		// The event log keeps every name it is given: one copy per pod.
+		return n.AddPodNamed(string(name))
+	}
+	n.admit("", name, false)
+	return nil
 }
 
 // AddPodNamed is AddPod for a caller that already holds the name as a string
 // (no copy is made). A node that runs max pods already keeps the pod
 // unschedulable, without an ADD, until a pod's delete frees a slot (§5.14).
-func (n *Node) AddPodNamed(name string) error { return n.admit(name, false) }
+func (n *Node) AddPodNamed(name string) error {
+	if _, dup := findPod(&n.pods, name); dup {
+		// Refused without touching the index: the live pod keeps its entry.
+		return &PodError{fmt.Sprintf("add of pod %q, which is already live", name)}
+	}
+	n.admit(name, nil, false)
+	return nil
+}
 
 // AddRunningPod is a pod that already runs when the run starts (trace op
 // running, §9.13): ipamd restores it at start-up, giving it an address as
 // soon as its datastore has one. Its restore is no ADD and no wait in any
 // figure; it holds a pod slot and its address until its delete.
-func (n *Node) AddRunningPod(name string) error { return n.admit(name, true) }
-
-func (n *Node) admit(name string, restored bool) error {
-	if _, dup := n.pods.byName[name]; dup {
-		// Refused without touching the index: the live pod keeps its entry.
+func (n *Node) AddRunningPod(name string) error {
+	if _, dup := findPod(&n.pods, name); dup {
 		return &PodError{fmt.Sprintf("add of pod %q, which is already live", name)}
 	}
+	n.admit(name, nil, true)
+	return nil
+}
+
+// admit takes a pod no live pod's name clashes with, named name or, if raw
+// is not nil, raw (copied; the caller keeps raw), into the name index.
+func (n *Node) admit(name string, raw []byte, restored bool) {
 	if n.pods.live-n.pods.npending < n.cfg.MaxPods {
-		n.pods.byName[name] = n.addPod(name, restored)
-		return nil
+		n.addPod(name, raw, true, restored)
+		return
 	}
 	// §5.14: the scheduler binds no more than max pods to the node.
 	n.observe(n.eng.Now())
 	n.ds.advance(n.eng.Now())
 	i := n.pods.alloc()
 	n.pods.tickets++
-	n.pods.pods[i] = pod{name: name, state: podPending, restored: restored, ticket: n.pods.tickets}
+	p := n.pods.take(i, name, raw, true)
+	p.state, p.restored, p.ticket = podPending, restored, n.pods.tickets
 	n.pods.pending = append(n.pods.pending, pendingRef{i, n.pods.tickets})
 	n.pods.live++
 	n.pods.npending++
 	n.Counters.PodsUnschedulable++
-	n.pods.byName[name] = i
-	if n.cfg.Events != nil {
-		n.emit(Event{Kind: EvPending, Pod: name, Detail: fmt.Sprintf("max-pods %d reached", n.cfg.MaxPods)})
+	if n.events != nil {
+		n.emit(Event{Kind: EvPending, Pod: p.retainedName(), Detail: fmt.Sprintf("max-pods %d reached", n.cfg.MaxPods)})
 	}
-	return nil
 }
 
 // bindPending binds the oldest unschedulable pods to the slots free under
@@ -181,6 +203,30 @@ func (t *podTable) alloc() int32 {
 	return int32(len(t.pods) - 1)
 }
 
+// take starts a new pod in slot i, named name or, if raw is not nil, raw
+// (copied into the slot's own bytes), and indexes it by name if indexed.
+func (t *podTable) take(i int32, name string, raw []byte, indexed bool) *pod {
+	p := &t.pods[i]
+	*p = pod{name: name, hasName: raw == nil, nameBuf: p.nameBuf[:0]}
+	if indexed {
+		if raw != nil {
+			p.nameBuf = append(p.nameBuf, raw...)
+		} else {
+			p.nameBuf = append(p.nameBuf, name...)
+		}
+		t.insert(i)
+	}
+	return p
+}
+
+// retainedName is p's name as a string the caller may keep.
+func (p *pod) retainedName() string {
+	if p.hasName {
+		return p.name
+	}
+	return string(p.nameBuf)
+}
+
 // PodHandle names a live pod on a node without a name lookup (cluster mode,
 // where the cluster keeps the index).
 type PodHandle int32
@@ -190,14 +236,16 @@ type PodHandle int32
 // not add the same name twice, and keeps max pods itself. running makes it
 // AddRunningPod's pod: restored, no ADD (§9.13).
 func (n *Node) AddPodHandle(name string, running bool) PodHandle {
-	return PodHandle(n.addPod(name, running))
+	return PodHandle(n.addPod(name, nil, false, running))
 }
 
-func (n *Node) addPod(name string, restored bool) int32 {
+// addPod binds a new pod (named as take has it) to a free slot and sends its
+// first ADD.
+func (n *Node) addPod(name string, raw []byte, indexed, restored bool) int32 {
 	n.observe(n.eng.Now())
 	n.ds.advance(n.eng.Now())
 	i := n.pods.alloc()
-	n.pods.pods[i] = pod{name: name, restored: restored}
+	n.pods.take(i, name, raw, indexed).restored = restored
 	n.pods.live++
 	n.sendAdd(i)
 	n.afterEvent()
@@ -240,8 +288,8 @@ func (n *Node) tryAssign(i int32) {
 			p.state = podRunning
 			p.cidr, p.bit = cidr, b
 			n.pods.waiting--
-			if n.cfg.Events != nil {
-				e := Event{Kind: EvAdd, Pod: p.name, Addr: cidr.addr(int(b)), ENI: cidr.eni.ID, Took: now - p.firstAdd}
+			if n.events != nil {
+				e := Event{Kind: EvAdd, Pod: p.retainedName(), Addr: cidr.addr(int(b)), ENI: cidr.eni.ID, Took: now - p.firstAdd}
 				if p.restored {
 					e.Took, e.Detail = 0, "running"
 				}
@@ -265,12 +313,12 @@ func (n *Node) tryAssign(i int32) {
 	p.failed = true
 	d := n.kubeletRetry()
 	p.retry = n.eng.After(d, n, evPodRetry|int64(i)<<8)
-	if n.cfg.Events != nil && !p.restored {
+	if n.events != nil && !p.restored {
 		why := "no-address"
 		if !n.ready {
 			why = "before-ready"
 		}
-		n.emit(Event{Kind: EvAdd, Pod: p.name, Detail: why, Delay: d})
+		n.emit(Event{Kind: EvAdd, Pod: p.retainedName(), Detail: why, Delay: d})
 	}
 }
 
@@ -310,11 +358,11 @@ func (n *Node) podRetry(i int32) {
 // address starts its cooldown; no EC2 call is made. Deleting a pod that still
 // waits cancels its retries.
 func (n *Node) DelPod(name []byte) error {
-	i, ok := n.pods.byName[string(name)]
+	i, at, ok := lookupPod(&n.pods, name)
 	if !ok {
 		return &PodError{fmt.Sprintf("del of pod %q, which is not live", name)}
 	}
-	delete(n.pods.byName, n.pods.pods[i].name)
+	n.pods.index.removeAt(at)
 	n.delPod(i)
 	return nil
 }
@@ -340,21 +388,21 @@ func (n *Node) delPod(i int32) {
 			n.Counters.PodsCancelled++
 			n.Counters.CensoredWait.Add(n.eng.Now() - p.firstAdd)
 		}
-		if n.cfg.Events != nil {
-			n.emit(Event{Kind: EvDel, Pod: p.name, Detail: "waiting"})
+		if n.events != nil {
+			n.emit(Event{Kind: EvDel, Pod: p.retainedName(), Detail: "waiting"})
 		}
 	case podPending:
 		n.pods.npending--
-		if n.cfg.Events != nil {
-			n.emit(Event{Kind: EvDel, Pod: p.name, Detail: "unschedulable"})
+		if n.events != nil {
+			n.emit(Event{Kind: EvDel, Pod: p.retainedName(), Detail: "unschedulable"})
 		}
 	case podRunning:
 		n.ds.unassignPod(p.cidr, p.bit, n.eng.Now())
-		if n.cfg.Events != nil {
-			n.emit(Event{Kind: EvDel, Pod: p.name, Addr: p.cidr.addr(int(p.bit)), ENI: p.cidr.eni.ID})
+		if n.events != nil {
+			n.emit(Event{Kind: EvDel, Pod: p.retainedName(), Addr: p.cidr.addr(int(p.bit)), ENI: p.cidr.eni.ID})
 		}
 	}
-	*p = pod{}
+	*p = pod{nameBuf: p.nameBuf[:0]}
 	n.pods.live--
 	n.pods.free = append(n.pods.free, i)
 	n.bindPending()

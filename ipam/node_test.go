@@ -1219,3 +1219,35 @@ func TestNodeDescribeSubnetsWithoutDiscovery(t *testing.T) {
 		t.Errorf("the tagged subnet lent %d addresses with discovery off", tagged.Size()-5-tagged.Free())
 	}
 }
+
+// TestNodePodNameSlotReuse: a pod added by bytes keeps its name in its slot's
+// own storage, which the slot's next pod overwrites. The caller's buffer may
+// change right after AddPod, a name PodNames returned must stay what it was
+// after its slot is reused, and the index must find the new pod, not the old.
+func TestNodePodNameSlotReuse(t *testing.T) {
+	h := newHarness(t, "m5.large", "zero", nil)
+	buf := []byte("alpha")
+	h.at(10, func() {
+		if err := h.n.AddPod(buf); err != nil {
+			t.Fatal(err)
+		}
+		copy(buf, "omega") // the trace reader reuses its buffer
+	})
+	h.run(20)
+	names := h.n.PodNames()
+	if len(names) != 1 || names[0] != "alpha" || !h.n.Pod("alpha").Live || h.n.Pod("omega").Live {
+		t.Fatalf("after adding alpha: PodNames %q, Pod(alpha) live %v, Pod(omega) live %v", names, h.n.Pod("alpha").Live, h.n.Pod("omega").Live)
+	}
+	h.del(30, "alpha")
+	h.add(31, "bravo") // takes alpha's slot and its bytes
+	h.run(40)
+	if names[0] != "alpha" {
+		t.Fatalf("a name PodNames returned changed to %q when its slot was reused", names[0])
+	}
+	if got := h.n.PodNames(); len(got) != 1 || got[0] != "bravo" || h.n.Pod("alpha").Live || !h.n.Pod("bravo").Live {
+		t.Fatalf("after alpha's slot went to bravo: PodNames %q, Pod(alpha) live %v, Pod(bravo) live %v", got, h.n.Pod("alpha").Live, h.n.Pod("bravo").Live)
+	}
+	if err := h.n.AddPod([]byte("bravo")); err == nil {
+		t.Fatal("a second ADD of bravo was accepted")
+	}
+}

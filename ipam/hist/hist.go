@@ -22,12 +22,14 @@ import (
 // power of two up to sim.Time's limit. The zero Histogram is empty and
 // ready; copy one with Merge (a plain copy shares its buckets).
 type Histogram struct {
-	chunks [numChunks]*chunk
-	le     [len(Buckets)]uint64 // exact counts per Prometheus bucket (not cumulative)
+	// The totals every Add updates first, next to what holds the histogram
+	// (ipam.Counters), the chunk pointers after.
 	n      uint64
 	zero   uint64 // values of exactly 0
 	sum    sim.Time
 	max    sim.Time
+	le     [len(Buckets)]uint64 // exact counts per Prometheus bucket (not cumulative)
+	chunks [numChunks]*chunk
 }
 
 const (
