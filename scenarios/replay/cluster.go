@@ -94,6 +94,7 @@ type ClusterSummary struct {
 	Cluster           string            `json:"cluster"`
 	Placement         string            `json:"placement"`
 	Seed              uint64            `json:"seed"`
+	WarmUpSeconds     float64           `json:"warm_up_seconds"` // every node booted this long before trace time 0 (§9.15)
 	EC2Profile        string            `json:"ec2_profile"`
 	PeakNodes         int               `json:"peak_nodes"`
 	NodeHours         float64           `json:"node_hours"`
@@ -205,11 +206,12 @@ func RunCluster(eng *sim.Engine, c *cluster.Cluster, src scenarios.Reader, opt C
 		return ClusterSummary{}, err
 	}
 	sm.sample(eng.Now())
+	res.WarmUp = opt.WarmUp
 	return summarizeCluster(c, sm, res, profile, placement, seed), nil
 }
 
 func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, placement string, seed uint64) ClusterSummary {
-	s := ClusterSummary{Cluster: c.Describe(), Placement: placement, Seed: seed, EC2Profile: profile,
+	s := ClusterSummary{Cluster: c.Describe(), Placement: placement, Seed: seed, EC2Profile: profile, WarmUpSeconds: res.WarmUp.Seconds(),
 		PodsUnplaced: c.Unplaced, PodsUnschedulable: c.Unschedulable, PodsPendingAtEnd: c.Pending(), PeakPending: c.PeakPending,
 		PlacementWaitMax: c.PlacementWait.Max().Seconds(), Rescheduled: c.Rescheduled,
 		PeakHeldSampled: sm.peak, EC2Calls: map[string]uint64{},
@@ -299,7 +301,7 @@ func summarizeCluster(c *cluster.Cluster, sm *sampler, res Result, profile, plac
 // The figures a cluster summary does not keep (the node's type, mode and
 // limits, per-node peaks, ENI counts, EC2 errors) are zero.
 func (s ClusterSummary) Totals() Summary {
-	t := Summary{EC2Profile: s.EC2Profile, Seed: s.Seed,
+	t := Summary{EC2Profile: s.EC2Profile, Seed: s.Seed, WarmUpSeconds: s.WarmUpSeconds,
 		PodsAdded: s.PodsAdded, PodsWaited: s.PodsWaited,
 		WaitP50Seconds: s.WaitP50Seconds, WaitP99Seconds: s.WaitP99Seconds, WaitMaxSeconds: s.WaitMaxSeconds,
 		PodsNeverAssigned: s.PodsNeverAssigned, NoIPAddFailures: s.NoIPAddFailures,
@@ -316,8 +318,8 @@ func (s ClusterSummary) Totals() Summary {
 func (s ClusterSummary) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "cluster       %s; %s placement\n", s.Cluster, s.Placement)
-	fmt.Fprintf(&b, "run           %s simulated, %d trace events, %d engine events, seed %d, EC2 %s\n",
-		time.Duration(sim.Seconds(s.SimulatedSeconds)).Round(time.Millisecond), s.TraceEvents, s.EventsProcessed, s.Seed, s.EC2Profile)
+	fmt.Fprintf(&b, "run           %s simulated, %d trace events, %d engine events, seed %d, EC2 %s, %s\n",
+		time.Duration(sim.Seconds(s.SimulatedSeconds)).Round(time.Millisecond), s.TraceEvents, s.EventsProcessed, s.Seed, s.EC2Profile, startLine(s.WarmUpSeconds))
 	fmt.Fprintf(&b, "pods          %s (%d no-IP ADD failures)\n", podsLine(s.PodsNeverAssigned, s.PodsAdded, s.PodsWaited), s.NoIPAddFailures)
 	fmt.Fprintf(&b, "scheduling    %d pods never placed, %d pending at the end (peak %d), %d rescheduled, max wait for a node %.1fs\n",
 		s.PodsUnplaced, s.PodsPendingAtEnd, s.PeakPending, s.Rescheduled, s.PlacementWaitMax)

@@ -150,6 +150,20 @@ func TestWarmUpStartsSettled(t *testing.T) {
 	if cold.AddsBeforeReady != 5 || cold.WaitP50Seconds <= 0 {
 		t.Errorf("cold: %d ADDs before ready, p50 %v s; want 5 and a wait", cold.AddsBeforeReady, cold.WaitP50Seconds)
 	}
+	// The summary names how the node started, whichever it was (§9.15).
+	for _, c := range []struct {
+		s    replay.Summary
+		secs float64
+		text string
+	}{{s, 300, ", warm-up 5m0s before trace time 0\n"}, {cold, 0, ", cold start at trace time 0\n"}} {
+		var b strings.Builder
+		if err := c.s.WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+		if c.s.WarmUpSeconds != c.secs || !strings.Contains(b.String(), c.text) {
+			t.Errorf("warm_up_seconds %v, text:\n%s\nwant %v and a run line ending %q", c.s.WarmUpSeconds, b.String(), c.secs, c.text)
+		}
+	}
 }
 
 // TestRunningPodsHoldAddresses: twelve running pods and one add at trace

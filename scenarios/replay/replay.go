@@ -131,6 +131,9 @@ type Result struct {
 	Nodes  int
 	End    sim.Time // simulated time at the end of the run
 	Events uint64   // engine events processed (pool passes, EC2 calls, retries)
+	// WarmUp is how long the node booted before trace time 0 (§9.15); 0 for
+	// a cold node.
+	WarmUp sim.Time
 }
 
 // Target is what a trace is replayed against: one node or a cluster.
@@ -246,7 +249,7 @@ func Replay(eng *sim.Engine, target Target, node *ipam.Node, src scenarios.Reade
 			return Result{}, err
 		}
 	}
-	return Result{TraceEvents: f.applied, End: eng.Now(), Events: eng.Processed(), Nodes: f.nodes}, nil
+	return Result{TraceEvents: f.applied, End: eng.Now(), Events: eng.Processed(), Nodes: f.nodes, WarmUp: opt.WarmUp}, nil
 }
 
 type pendingRow struct {

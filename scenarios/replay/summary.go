@@ -25,6 +25,9 @@ type Summary struct {
 	AssignOrder   string `json:"assign_order"`
 	EC2Profile    string `json:"ec2_profile"`
 	Seed          uint64 `json:"seed"`
+	// WarmUpSeconds is how long the node booted before trace time 0
+	// (§9.15): 0 is a cold node, started at the trace's first instant.
+	WarmUpSeconds float64 `json:"warm_up_seconds"`
 
 	PodsAdded  uint64 `json:"pods_added"`
 	PodsWaited uint64 `json:"pods_waited"`
@@ -79,7 +82,7 @@ func Summarize(n *ipam.Node, res Result, inst string, order ipam.AssignOrder, pr
 	waits := n.Waits()
 	s := Summary{
 		InstanceType: inst, Mode: mode, MaxENIs: lim.MaxENIs, IPv4PerENI: lim.IPv4PerENI,
-		MaxPods: n.MaxPods(), MaxPodsSource: n.MaxPodsSource(), AssignOrder: order.String(), EC2Profile: profile, Seed: seed,
+		MaxPods: n.MaxPods(), MaxPodsSource: n.MaxPodsSource(), AssignOrder: order.String(), EC2Profile: profile, Seed: seed, WarmUpSeconds: res.WarmUp.Seconds(),
 		PodsAdded: c.PodsAdded, PodsWaited: c.PodsWaited,
 		WaitP50Seconds:    waits.Quantile(0.50).Seconds(),
 		WaitP99Seconds:    waits.Quantile(0.99).Seconds(),
@@ -108,14 +111,23 @@ func Summarize(n *ipam.Node, res Result, inst string, order ipam.AssignOrder, pr
 	return s
 }
 
+// startLine names how the run's nodes started (§9.15): cold at trace time
+// 0, or booted the warm-up before it.
+func startLine(warmUp float64) string {
+	if warmUp == 0 {
+		return "cold start at trace time 0"
+	}
+	return "warm-up " + time.Duration(sim.Seconds(warmUp)).String() + " before trace time 0"
+}
+
 func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 
 // WriteText prints the summary for a person to read.
 func (s Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "node          %s (%s), %s mode, %d ENIs x %d IPv4, max pods %d (%s)\n", s.InstanceType, s.Policy, s.Mode, s.MaxENIs, s.IPv4PerENI, s.MaxPods, s.MaxPodsSource)
-	fmt.Fprintf(&b, "run           %s simulated, %d trace events, %d engine events, seed %d, %s order, EC2 %s\n",
-		time.Duration(sim.Seconds(s.SimulatedSeconds)).Round(time.Millisecond), s.TraceEvents, s.EventsProcessed, s.Seed, s.AssignOrder, s.EC2Profile)
+	fmt.Fprintf(&b, "run           %s simulated, %d trace events, %d engine events, seed %d, %s order, EC2 %s, %s\n",
+		time.Duration(sim.Seconds(s.SimulatedSeconds)).Round(time.Millisecond), s.TraceEvents, s.EventsProcessed, s.Seed, s.AssignOrder, s.EC2Profile, startLine(s.WarmUpSeconds))
 	fmt.Fprintf(&b, "pods          %s\n", podsLine(s.PodsNeverAssigned, s.PodsAdded, s.PodsWaited))
 	if s.PodsUnschedulable > 0 {
 		fmt.Fprintf(&b, "unschedulable %d PODS NEVER RAN: the node ran max pods (%d); they sent no ADD and are in no wait figure\n", s.PodsUnschedulable, s.MaxPods)
