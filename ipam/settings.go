@@ -1,6 +1,8 @@
 package ipam
 
 import (
+	"github.com/ipamsim/ipamsim/internal/textdist"
+
 	"fmt"
 	"sort"
 	"strconv"
@@ -362,29 +364,9 @@ func (s Settings) EntrypointWarnings() []string {
 func closest(s string, names []string) string {
 	best, bestD := "", len(s)/2+2
 	for _, n := range names {
-		if d := editDistance(strings.ToUpper(s), n); d < bestD {
+		if d := textdist.Levenshtein([]rune(strings.ToUpper(s)), []rune(n), bestD); d < bestD {
 			best, bestD = n, d
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"github.com/ipamsim/ipamsim/internal/textdist"
+
 	"bytes"
 	_ "embed"
 	"fmt"
@@ -134,7 +136,7 @@ func suggest(name string, tt []InstanceType) []string {
 	}
 	var cands []cand
 	for _, t := range tt {
-		if d := editDistance(query, []rune(t.Name), limit); d <= limit {
+		if d := textdist.Levenshtein(query, []rune(t.Name), limit); d <= limit {
 			cands = append(cands, cand{t.Name, d})
 		}
 	}
@@ -144,37 +146,6 @@ func suggest(name string, tt []InstanceType) []string {
 		out = append(out, c.name)
 	}
 	return out
-}
-
-// editDistance is the Levenshtein distance between a and b (insertions,
-// deletions and substitutions of one rune each cost 1). Once the distance is
-// certain to exceed limit it returns limit+1 early.
-func editDistance(a, b []rune, limit int) int {
-	if d := len(a) - len(b); d > limit || -d > limit {
-		return limit + 1
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin > limit {
-			return limit + 1
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // Custom describes a node that is not in the table, from its ENI limit and

@@ -378,33 +378,6 @@ func TestSuggestionsMatchBruteForce(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0},
-		{"abc", "", 3},
-		{"", "abc", 3},
-		{"kitten", "sitting", 3},
-		{"m5.lage", "m5.large", 1},
-		{"m5.lage", "m5.xlarge", 2},
-		{"m5.lage", "m4.large", 2},
-		{"flaw", "lawn", 2},
-	}
-	for _, tc := range tests {
-		if got := editDistance([]rune(tc.a), []rune(tc.b), 100); got != tc.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-		// With a limit below the distance the result only has to exceed it.
-		if tc.want > 0 {
-			if got := editDistance([]rune(tc.a), []rune(tc.b), tc.want-1); got <= tc.want-1 {
-				t.Errorf("editDistance(%q, %q, limit %d) = %d, want > limit", tc.a, tc.b, tc.want-1, got)
-			}
-		}
-	}
-}
-
 func TestCustom(t *testing.T) {
 	it, err := Custom("my.node", 3, 10)
 	if err != nil {

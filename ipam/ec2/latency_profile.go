@@ -4,6 +4,8 @@ package ec2
 // built-in one printed in the same format (docs/ec2-latency.md).
 
 import (
+	"github.com/ipamsim/ipamsim/internal/textdist"
+
 	"bufio"
 	"bytes"
 	"errors"
@@ -263,7 +265,7 @@ func indexOf(names []string, s string) int {
 func nearestLatencyName(s string, names []string) string {
 	best, bestD := "", max(3, len(s)/4)+1
 	for _, n := range names {
-		if d := editDistance(strings.ToLower(s), strings.ToLower(n)); d < bestD {
+		if d := textdist.Levenshtein([]rune(strings.ToLower(s)), []rune(strings.ToLower(n)), bestD); d < bestD {
 			best, bestD = n, d
 		}
 	}
@@ -324,26 +326,4 @@ func formatMillis(t sim.Time) string {
 		s += "." + f
 	}
 	return s
-}
-
-// editDistance is the Levenshtein distance between a and b (the same measure
-// the settings' "did you mean" uses).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
