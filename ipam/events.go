@@ -104,7 +104,7 @@ func (k EventKind) String() string {
 // time in seconds (the shortest exact decimal), the node's name if withNode
 // (cluster logs), the kind, then the kind's fields (see EventKind).
 func (e *Event) AppendText(b []byte, withNode bool) []byte {
-	b = appendSeconds(b, e.At)
+	b = e.At.AppendSeconds(b)
 	if withNode {
 		b = append(b, ' ')
 		b = append(b, e.Node...)
@@ -173,34 +173,11 @@ func (e *Event) AppendText(b []byte, withNode bool) []byte {
 	return b
 }
 
-// appendSeconds appends t as the shortest exact decimal number of seconds.
-func appendSeconds(b []byte, t sim.Time) []byte {
-	if t < 0 {
-		b = append(b, '-')
-		t = -t
-	}
-	b = strconv.AppendInt(b, int64(t/sim.Second), 10)
-	frac := int64(t % sim.Second)
-	if frac == 0 {
-		return b
-	}
-	var digits [9]byte
-	for i := 8; i >= 0; i-- {
-		digits[i] = byte('0' + frac%10)
-		frac /= 10
-	}
-	n := 9
-	for digits[n-1] == '0' {
-		n--
-	}
-	return append(append(b, '.'), digits[:n]...)
-}
-
 // appendDuration appends d in seconds, rounded to the millisecond, with an
 // "s".
 func appendDuration(b []byte, d sim.Time) []byte {
 	ms := (d + sim.Millisecond/2) / sim.Millisecond
-	return append(appendSeconds(b, ms*sim.Millisecond), 's')
+	return append((ms * sim.Millisecond).AppendSeconds(b), 's')
 }
 
 // appendWord appends a space and s.

@@ -14,7 +14,7 @@ func csvTrace(n int) []byte {
 	b := make([]byte, 0, 32*n)
 	b = append(b, "at,op,pod\n"...)
 	for i := range n {
-		b = appendSeconds(b, sim.Time(i)*1_000_000+123_456_000_000)
+		b = (sim.Time(i)*1_000_000 + 123_456_000_000).AppendSeconds(b)
 		if i%2 == 0 {
 			b = append(b, ",add,pod-"...)
 		} else {
@@ -30,7 +30,7 @@ func jsonlTrace(n int) []byte {
 	b := make([]byte, 0, 64*n)
 	for i := range n {
 		b = append(b, `{"at":`...)
-		b = appendSeconds(b, sim.Time(i)*1_000_000+123_456_000_000)
+		b = (sim.Time(i)*1_000_000 + 123_456_000_000).AppendSeconds(b)
 		b = append(b, `,"op":"add","pod":"pod-`...)
 		b = strconv.AppendInt(b, int64(10000+i%90000), 10)
 		b = append(b, "\"}\n"...)

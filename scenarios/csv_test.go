@@ -303,7 +303,7 @@ func (g *genCSVStream) Read(p []byte) (int, error) {
 		}
 		for g.i < g.n && len(g.buf) < 4096 {
 			at := sim.Time(g.i) * 1_234_567 // increasing, with fractions
-			g.buf = appendSeconds(g.buf, at)
+			g.buf = at.AppendSeconds(g.buf)
 			if g.i%2 == 0 {
 				g.buf = append(g.buf, ",add,pod-"...)
 			} else {

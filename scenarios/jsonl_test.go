@@ -116,7 +116,7 @@ func TestJSONLMatchesCSV(t *testing.T) {
 	var c, j strings.Builder
 	c.WriteString("at,op,pod,node\n")
 	for i := range 1000 {
-		at := appendSeconds(nil, sim.Time(i)*7_654_321)
+		at := (sim.Time(i) * 7_654_321).AppendSeconds(nil)
 		op := [2]string{"add", "del"}[i%2]
 		pod := "pod-" + strconv.Itoa(i/2)
 		node := "n" + strconv.Itoa(i%3)
@@ -149,7 +149,7 @@ func (g *genJSONLStream) Read(p []byte) (int, error) {
 	if len(g.buf) == 0 {
 		for g.i < g.n && len(g.buf) < 4096 {
 			g.buf = append(g.buf, `{"at":`...)
-			g.buf = appendSeconds(g.buf, sim.Time(g.i)*1_234_567)
+			g.buf = (sim.Time(g.i) * 1_234_567).AppendSeconds(g.buf)
 			g.buf = append(g.buf, `,"op":"add","pod":"pod-`...)
 			g.buf = strconv.AppendInt(g.buf, int64(g.i), 10)
 			g.buf = append(g.buf, "\"}\n"...)

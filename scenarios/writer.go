@@ -86,7 +86,7 @@ func (w *CSVWriter) Write(ev Event) error {
 	if err := w.header(); err != nil {
 		return err
 	}
-	b := appendSeconds(w.buf[:0], ev.At)
+	b := ev.At.AppendSeconds(w.buf[:0])
 	b = append(b, ',')
 	b = append(b, ev.Op.String()...)
 	b = append(b, ',')
@@ -214,7 +214,7 @@ func (w *JSONLWriter) Write(ev Event) error {
 		return fmt.Errorf("scenarios: JSONL writer: event %d: %s", w.n+1, msg)
 	}
 	b := append(w.buf[:0], `{"at":`...)
-	b = appendSeconds(b, ev.At)
+	b = ev.At.AppendSeconds(b)
 	b = append(b, `,"op":"`...)
 	b = append(b, ev.Op.String()...)
 	b = append(b, `","pod":`...)
@@ -258,34 +258,8 @@ func appendJSONName(b, name []byte) []byte {
 	return append(b, '"')
 }
 
-// appendSeconds appends t as the shortest exact decimal number of seconds:
-// 12, 12.5, 0.000000001, -1.5.
-func appendSeconds(b []byte, t sim.Time) []byte {
-	u := uint64(t)
-	if t < 0 {
-		b = append(b, '-')
-		u = -u
-	}
-	sec, ns := u/1e9, u%1e9
-	b = strconv.AppendUint(b, sec, 10)
-	if ns == 0 {
-		return b
-	}
-	var frac [10]byte
-	frac[0] = '.'
-	for i := 9; i >= 1; i-- {
-		frac[i] = byte('0' + ns%10)
-		ns /= 10
-	}
-	n := 10
-	for frac[n-1] == '0' {
-		n--
-	}
-	return append(b, frac[:n]...)
-}
-
 // formatSeconds returns t as the shortest exact decimal number of seconds.
 func formatSeconds(t sim.Time) string {
 	var buf [32]byte
-	return string(appendSeconds(buf[:0], t))
+	return string(t.AppendSeconds(buf[:0]))
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -48,4 +49,31 @@ func (t Time) Seconds() float64 {
 // This is pure formatting; no clock is read.
 func (t Time) String() string {
 	return time.Duration(t).String()
+}
+
+// AppendSeconds appends t as the shortest exact decimal number of seconds
+// (12, 12.5, 0.000000001, -1.5): the form every output of simulated times
+// uses (traces, timelines, event logs, per-pod files).
+func (t Time) AppendSeconds(b []byte) []byte {
+	u := uint64(t)
+	if t < 0 {
+		b = append(b, '-')
+		u = -u
+	}
+	sec, ns := u/1e9, u%1e9
+	b = strconv.AppendUint(b, sec, 10)
+	if ns == 0 {
+		return b
+	}
+	var frac [10]byte
+	frac[0] = '.'
+	for i := 9; i >= 1; i-- {
+		frac[i] = byte('0' + ns%10)
+		ns /= 10
+	}
+	n := 10
+	for frac[n-1] == '0' {
+		n--
+	}
+	return append(b, frac[:n]...)
 }

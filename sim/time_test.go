@@ -90,3 +90,21 @@ func TestTimeString(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendSeconds(t *testing.T) {
+	for _, c := range []struct {
+		t    Time
+		want string
+	}{
+		{0, "0"},
+		{1, "0.000000001"},
+		{12*Second + 500*Millisecond, "12.5"},
+		{123_456_789_012, "123.456789012"},
+		{-1500 * Millisecond, "-1.5"},
+		{math.MinInt64, "-9223372036.854775808"}, // negating it would overflow an int64
+	} {
+		if got := string(c.t.AppendSeconds([]byte("x="))); got != "x="+c.want {
+			t.Errorf("%d.AppendSeconds = %q, want %q", int64(c.t), got, "x="+c.want)
+		}
+	}
+}

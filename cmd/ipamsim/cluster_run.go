@@ -101,7 +101,7 @@ func writeSeriesHeader(w *bufio.Writer, c *cluster.Cluster) {
 }
 
 func writeSeriesRow(w *bufio.Writer, s replay.ClusterSample) {
-	b := replay.AppendSeconds(nil, s.At)
+	b := s.At.AppendSeconds(nil)
 	for _, v := range []int{s.Nodes, s.ENIs, s.Held, s.Assigned, s.Waiting, s.Pending} {
 		b = append(b, ',')
 		b = strconv.AppendInt(b, int64(v), 10)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/ipamsim/ipamsim/ipam"
 	"github.com/ipamsim/ipamsim/ipam/ec2"
-	"github.com/ipamsim/ipamsim/scenarios/replay"
 	"github.com/ipamsim/ipamsim/sim"
 )
 
@@ -111,7 +110,7 @@ func (d *digest) flush(e ipam.Event) {
 	r := d.node(e.Node)
 	if r.repeated > 0 {
 		line := ipam.Event{At: e.At, Node: e.Node, Kind: ipam.EvPass,
-			Detail: fmt.Sprintf("repeated %d pass/ec2 lines, the last at %s", r.repeated, replay.AppendSeconds(nil, r.last))}
+			Detail: fmt.Sprintf("repeated %d pass/ec2 lines, the last at %s", r.repeated, r.last.AppendSeconds(nil))}
 		// Written as the event log writes a pass line, then renamed.
 		text := string(line.AppendText(nil, false))
 		d.b = append(d.b, strings.Replace(text, " pass repeated", " repeated", 1)...)
@@ -225,7 +224,7 @@ func (d *clusterDigest) text() []byte {
 		}
 		b.WriteString(name)
 		if c.isReady {
-			b.WriteString(" ready " + string(replay.AppendSeconds(nil, c.ready)))
+			b.WriteString(" ready " + string(c.ready.AppendSeconds(nil)))
 		} else {
 			b.WriteString(" never-ready")
 		}

@@ -96,7 +96,7 @@ func (l *PodLog) Add(e ipam.Event) {
 // run.
 func (l *PodLog) write(pod string, r *podRow, end sim.Time, del bool) {
 	rec := []string{pod, r.node, "", "", "", "", strconv.Itoa(r.failed), ""}
-	seconds := func(t sim.Time) string { return string(AppendSeconds(nil, t)) }
+	seconds := func(t sim.Time) string { return string(t.AppendSeconds(nil)) }
 	switch {
 	case r.running:
 		rec[3], rec[5] = seconds(r.assigned), OutcomeRunning

@@ -420,7 +420,7 @@ func (f *feeder) finishRow() {
 	}
 	c := f.opt.Log.Counts(f.eng.Now())
 	b := f.buf[:0]
-	b = AppendSeconds(b, r.at)
+	b = r.at.AppendSeconds(b)
 	b = append(b, ',')
 	b = append(b, r.op...)
 	b = append(b, ',')
@@ -434,30 +434,6 @@ func (f *feeder) finishRow() {
 	b = append(b, '\n')
 	f.tl.Write(b)
 	f.buf = b
-}
-
-// AppendSeconds formats t as the shortest exact decimal number of seconds.
-func AppendSeconds(b []byte, t sim.Time) []byte {
-	if t < 0 {
-		b = append(b, '-')
-		t = -t
-	}
-	b = strconv.AppendInt(b, int64(t/sim.Second), 10)
-	frac := int64(t % sim.Second)
-	if frac == 0 {
-		return b
-	}
-	digits := [9]byte{}
-	for i := 8; i >= 0; i-- {
-		digits[i] = byte('0' + frac%10)
-		frac /= 10
-	}
-	n := 9
-	for n > 0 && digits[n-1] == '0' {
-		n--
-	}
-	b = append(b, '.')
-	return append(b, digits[:n]...)
 }
 
 // Spec is everything one single-node run needs besides its workload.
