@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/csv"
 	"io"
 	"slices"
@@ -122,7 +123,7 @@ func (l *PodLog) Finish(end sim.Time) error {
 	for p := range l.live {
 		names = append(names, p)
 	}
-	slices.SortFunc(names, func(a, b string) int { return int(l.live[a].seq - l.live[b].seq) })
+	slices.SortFunc(names, func(a, b string) int { return cmp.Compare(l.live[a].seq, l.live[b].seq) })
 	for _, p := range names {
 		l.write(p, l.live[p], end, false)
 	}
